@@ -1,0 +1,14 @@
+from django.utils.functional import SimpleLazyObject
+
+from accounts.access import memberships_of
+
+
+def patients(request):
+    """The records the signed-in user can open, for the switcher in every page's header.
+
+    Lazy, so a page that does not show the switcher does not pay for the query.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"my_memberships": SimpleLazyObject(lambda: list(memberships_of(user)))}

@@ -1,0 +1,145 @@
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.utils import timezone
+
+from accounts.models import Patient, User
+
+TIME_ZONE_CHOICES = [
+    (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+]
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="E-mail address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That e-mail address and password do not match an account. "
+        "Check them and try again.",
+    }
+
+
+class SignupForm(UserCreationForm):
+    MYSELF = "myself"
+    CHILD = "child"
+
+    tracks = forms.ChoiceField(
+        label="Whose platelet counts will you track?",
+        choices=[(MYSELF, "My own"), (CHILD, "My child’s")],
+        widget=forms.RadioSelect,
+        initial=MYSELF,
+    )
+    child_name = forms.CharField(
+        label="Your child’s first name",
+        max_length=100,
+        required=False,
+        help_text="Only if you track your child’s counts.",
+    )
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        choices=TIME_ZONE_CHOICES,
+        initial=settings.TIME_ZONE,
+        help_text="Dates and times are shown in this time zone.",
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "display_name", "time_zone")
+        labels = {"email": "E-mail address", "display_name": "Your name"}
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # time-zone.js preselects the browser's zone, but never over the user's own choice.
+        attrs = self.fields["time_zone"].widget.attrs
+        attrs["data-detect-time-zone"] = ""
+        if self.is_bound:
+            attrs["data-user-chosen"] = "true"
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "There is already an account with this e-mail address. Log in instead, or "
+                "reset your password if you forgot it."
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("tracks") == self.CHILD and not cleaned.get("child_name", "").strip():
+            self.add_error("child_name", "Enter your child’s first name.")
+        return cleaned
+
+    def patient_name(self) -> str:
+        if self.cleaned_data["tracks"] == self.CHILD:
+            return self.cleaned_data["child_name"].strip()
+        return self.cleaned_data["display_name"]
+
+
+class AccountForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label="Your time zone", choices=TIME_ZONE_CHOICES)
+
+    class Meta:
+        model = User
+        fields = ("display_name", "time_zone")
+        labels = {"display_name": "Your name"}
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = (
+            "name",
+            "birth_year",
+            "diagnosis_date",
+            "preferred_unit",
+            "alert_threshold",
+            "pregnant",
+        )
+        labels = {
+            "name": "Name",
+            "birth_year": "Year of birth",
+            "diagnosis_date": "Date of ITP diagnosis",
+            "preferred_unit": "Show platelet counts as",
+            "alert_threshold": "Alert threshold from your clinician (×10⁹/L)",
+            "pregnant": "Currently pregnant",
+        }
+        help_texts = {
+            "birth_year": "Optional.",
+            "diagnosis_date": "Optional. Used to tell how long the ITP has lasted.",
+            "alert_threshold": "Optional. Only a number your clinician gave you; "
+            "the app never sets one itself.",
+        }
+        widgets = {
+            "diagnosis_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "preferred_unit": forms.RadioSelect,
+            "birth_year": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "alert_threshold": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+
+    def clean_birth_year(self):
+        year = self.cleaned_data.get("birth_year")
+        if year is not None and not 1900 <= year <= timezone.localdate().year:
+            raise forms.ValidationError("Enter a year between 1900 and this year.")
+        return year
+
+    def clean_diagnosis_date(self):
+        day = self.cleaned_data.get("diagnosis_date")
+        if day is not None and day > timezone.localdate():
+            raise forms.ValidationError("The diagnosis date cannot be in the future.")
+        return day
+
+    def clean_alert_threshold(self):
+        value = self.cleaned_data.get("alert_threshold")
+        if value is not None and not 1 <= value <= 2000:
+            raise forms.ValidationError("Enter a number between 1 and 2,000 ×10⁹/L.")
+        return value

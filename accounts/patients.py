@@ -1,0 +1,11 @@
+from django.db import transaction
+
+from accounts.models import CareMembership, Patient, Role
+
+
+@transaction.atomic
+def start_record(owner, **patient_fields) -> Patient:
+    """Create a patient whose first owner is `owner`: every patient has at least one owner."""
+    patient = Patient.objects.create(**patient_fields)
+    CareMembership.objects.create(user=owner, patient=patient, role=Role.OWNER)
+    return patient

@@ -1,0 +1,42 @@
+import os
+import shutil
+
+import pytest
+
+# Sync Playwright runs an event loop in the main thread; Django's async-safety check would
+# otherwise refuse database access in live_server tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_executable() -> str | None:
+    """CHROMIUM_PATH, else Debian's Chromium, else None (Playwright's own browser)."""
+    if path := os.environ.get("CHROMIUM_PATH"):
+        return path
+    if os.path.exists("/usr/bin/chromium"):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    if path := chromium_executable():
+        args["executable_path"] = path
+    return args
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Argon2 is deliberately slow; tests that are about hashing ask for it themselves.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,76 @@
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from accounts.throttle import client_ip
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(client, email, password, forwarded_for=None):
+    extra = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+    return client.post(reverse("login"), {"username": email, "password": password}, **extra)
+
+
+def test_an_account_is_locked_after_five_wrong_passwords(client, settings):
+    make_user("lee@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert attempt(client, "lee@example.com", "wrong").status_code == 200
+    assert attempt(client, "lee@example.com", "wrong").status_code == 429
+    response = attempt(client, "lee@example.com", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_spoofed_x_forwarded_for_does_not_reset_the_counter(client, settings):
+    make_user("lee@example.com")
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "lee@example.com", "wrong", forwarded_for=f"203.0.113.{number}")
+    response = attempt(client, "lee@example.com", PASSWORD, forwarded_for="198.51.100.7")
+    assert response.status_code == 429
+
+
+def test_one_address_trying_many_accounts_is_locked(client, settings):
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        make_user(f"user{number}@example.org")
+        attempt(client, f"user{number}@example.org", "wrong", forwarded_for=f"203.0.113.{number}")
+    make_user("fresh@example.org")
+    assert attempt(client, "fresh@example.org", PASSWORD).status_code == 429
+
+
+def test_the_counter_is_kept_in_the_shared_cache_not_in_process_memory(client, settings):
+    from django.core.cache import caches
+
+    assert settings.AXES_HANDLER == "axes.handlers.cache.AxesCacheHandler"
+    assert "LocMem" not in settings.CACHES[settings.AXES_CACHE]["BACKEND"]
+    make_user("lee@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "lee@example.com", "wrong")
+    # Another worker has its own memory but the same cache: emptying it unlocks the account.
+    caches[settings.AXES_CACHE].clear()
+    assert attempt(client, "lee@example.com", PASSWORD).status_code == 302
+
+
+def test_a_successful_login_after_fewer_failures_works(client, settings):
+    make_user("lee@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        attempt(client, "lee@example.com", "wrong")
+    assert attempt(client, "lee@example.com", PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.1"),
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "1.2.3.4, 203.0.113.9", "203.0.113.9"),
+        (2, "1.2.3.4, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_client_ip_believes_only_our_own_proxies(settings, proxies, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected

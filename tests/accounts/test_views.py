@@ -1,0 +1,174 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import CareMembership, Patient, Role, User
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a brand new long passphrase"
+
+
+def signup_data(**overrides):
+    return {
+        "email": "Pat@Example.com",
+        "display_name": "Pat",
+        "time_zone": "Europe/London",
+        "tracks": "myself",
+        "child_name": "",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        **overrides,
+    }
+
+
+def test_signup_for_myself_creates_user_patient_and_owner_membership(client):
+    response = client.post(reverse("signup"), signup_data())
+    user = User.objects.get()
+    patient = Patient.objects.get()
+    assert user.email == "pat@example.com"
+    assert user.time_zone == "Europe/London"
+    assert patient.name == "Pat"
+    membership = CareMembership.objects.get()
+    assert (membership.user, membership.patient, membership.role) == (user, patient, Role.OWNER)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard", args=[patient.pk])
+    assert client.get(response["Location"]).context["user"] == user
+
+
+def test_signup_for_a_child_names_the_record_after_the_child(client):
+    client.post(reverse("signup"), signup_data(tracks="child", child_name="Sam"))
+    assert Patient.objects.get().name == "Sam"
+
+
+def test_signup_for_a_child_needs_the_childs_name_and_keeps_what_was_typed(client):
+    response = client.post(reverse("signup"), signup_data(tracks="child"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["child_name"] == ["Enter your child’s first name."]
+    assert 'value="Pat@Example.com"' in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signup_refuses_an_address_already_in_use_whatever_its_case(client):
+    make_user("pat@example.com")
+    response = client.post(reverse("signup"), signup_data(email="PAT@example.com"))
+    assert response.status_code == 200
+    assert "already an account" in response.context["form"].errors["email"][0]
+    assert User.objects.count() == 1
+
+
+def test_signup_refuses_a_common_password(client):
+    response = client.post(
+        reverse("signup"), signup_data(password1="password", password2="password")
+    )
+    assert "password2" in response.context["form"].errors
+    assert not User.objects.exists()
+
+
+def test_login_with_any_case_of_the_address_and_logout(client):
+    make_user("lee@example.com")
+    response = client.post(reverse("login"), {"username": "LEE@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+    client.post(reverse("logout"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_with_a_wrong_password_says_so_plainly(client):
+    make_user("lee@example.com")
+    response = client.post(reverse("login"), {"username": "lee@example.com", "password": "nope"})
+    assert response.status_code == 200
+    assert "do not match an account" in response.content.decode()
+
+
+def test_password_reset_round_trip(client):
+    make_user("lee@example.com")
+    response = client.post(reverse("password_reset"), {"email": "lee@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/password-reset/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    set_password_url = form_page.redirect_chain[-1][0]
+    response = client.post(
+        set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    login = client.post(reverse("login"), {"username": "lee@example.com", "password": NEW_PASSWORD})
+    assert login.status_code == 302
+    assert client.get(link, follow=True).context["validlink"] is False
+
+
+def test_password_reset_for_an_unknown_address_looks_the_same(client):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
+def test_change_password(client):
+    user = make_user("lee@example.com")
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_account_page_saves_name_and_time_zone(client):
+    user = make_user("lee@example.com")
+    client.force_login(user)
+    response = client.post(
+        reverse("account"), {"display_name": "Lee", "time_zone": "America/New_York"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.display_name, user.time_zone) == ("Lee", "America/New_York")
+
+
+def test_a_user_adds_another_patient_and_switches_between_them(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(reverse("add_patient"), {"name": "Robin", "preferred_unit": "e9/L"})
+    robin = Patient.objects.get(name="Robin")
+    assert response["Location"] == reverse("dashboard", args=[robin.pk])
+    assert CareMembership.objects.get(patient=robin).role == Role.OWNER
+    page = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert reverse("dashboard", args=[robin.pk]) in page
+    assert "Record shown: <strong>Sam</strong>" in page
+    assert client.get(reverse("home"))["Location"] == reverse("dashboard", args=[cast.patient.pk])
+
+
+def test_owner_edits_patient_details(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(
+        reverse("patient_settings", args=[cast.patient.pk]),
+        {
+            "name": "Sam",
+            "preferred_unit": "/uL",
+            "alert_threshold": "30",
+            "diagnosis_date": "2026-01-05",
+        },
+    )
+    assert response.status_code == 302
+    cast.patient.refresh_from_db()
+    assert (cast.patient.preferred_unit, cast.patient.alert_threshold) == ("/uL", 30)
+
+
+def test_patient_details_refuse_a_future_diagnosis_and_an_absurd_threshold(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(
+        reverse("patient_settings", args=[cast.patient.pk]),
+        {
+            "name": "Sam",
+            "preferred_unit": "e9/L",
+            "alert_threshold": "5000",
+            "diagnosis_date": "2999-01-01",
+        },
+    )
+    errors = response.context["form"].errors
+    assert set(errors) == {"alert_threshold", "diagnosis_date"}

@@ -1,0 +1,44 @@
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+PHONE = {"width": 360, "height": 800}
+DESKTOP = {"width": 1280, "height": 800}
+
+_axe = Axe()
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def browser_context_args(request, browser_context_args):
+    return {**browser_context_args, "viewport": request.param}
+
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """Every console error and uncaught exception (CSP violations are console errors)."""
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+@pytest.fixture
+def audit(page, console_errors):
+    """Check the page now shown: zero axe-core violations, no console errors, one <h1>."""
+
+    def check():
+        page.wait_for_load_state("load")
+        results = _axe.run(page)
+        assert results.violations_count == 0, results.generate_report()
+        assert console_errors == [], console_errors
+        assert page.locator("h1").count() == 1
+
+    return check
+
+
+@pytest.fixture(autouse=True)
+def short_timeouts(page):
+    # Fail in seconds, not half a minute, when something the test waits for never appears.
+    page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(15_000)

@@ -1,0 +1,69 @@
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from readings.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a long enough passphrase 42"
+
+
+def log_in(page, email, password):
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_a_new_user_signs_up_logs_out_and_logs_back_in(live_server, page, audit):
+    page.goto(live_server.url)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    audit()
+
+    page.get_by_role("link", name="Sign up").first.click()
+    expect(page.get_by_role("heading", name="Sign up")).to_be_visible()
+    audit()
+    page.get_by_label("E-mail address").fill("new.parent@example.com")
+    page.get_by_label("Your name").fill("Jo")
+    page.get_by_label("My child’s").check()
+    page.get_by_label("Your child’s first name").fill("Mia")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    expect(page.get_by_text("Record shown: Mia")).to_be_visible()
+    audit()
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    audit()
+
+    log_in(page, "new.parent@example.com", PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    expect(page).to_have_url(re.compile(r"/p/[0-9a-f-]{36}/$"))
+
+
+def test_the_demo_account_logs_in(live_server, page, audit):
+    call_command("seed_demo", stdout=io.StringIO())
+    page.goto(f"{live_server.url}/login/")
+    audit()
+    log_in(page, DEMO_EMAIL, DEMO_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alex’s dashboard")
+    audit()
+    page.get_by_role("link", name="When to get help").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("When to get help")
+    audit()
+    page.get_by_role("link", name="Your account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    audit()
+
+
+def test_the_wrong_password_is_explained_and_the_form_is_accessible(live_server, page, audit):
+    page.goto(f"{live_server.url}/login/")
+    log_in(page, "nobody@example.com", "not the password")
+    expect(page.get_by_text("do not match an account")).to_be_visible()
+    audit()
