@@ -57,6 +57,9 @@ def database_from_url(url: str, conn_max_age: int) -> dict:
         # writer, IMMEDIATE takes the write lock at BEGIN (so a transaction never fails
         # half-way on upgrade), and the timeout makes a busy writer wait instead of failing.
         config["CONN_MAX_AGE"] = 0
+        # Tests use a file too: an in-memory database cannot show how workers contend.
+        database = Path(config["NAME"])
+        config["TEST"] = {"NAME": str(database.with_name(f"test_{database.name}"))}
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -129,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.patients",
+                "readings.context_processors.undo",
             ],
         },
     },

@@ -6,11 +6,13 @@ form token (a double-tapped submit never creates two rows) and a soft-delete tim
 (a deletion can be undone, and a deleted entry never comes back by resubmission).
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Patient
 from readings.units import MAX_COUNT, Unit
@@ -66,6 +68,13 @@ class PlateletReading(Entry):
 
     def __str__(self):
         return f"{self.count} ×10⁹/L on {self.drawn_on}"
+
+    @property
+    def taken_at(self) -> datetime.datetime:
+        """When the blood was taken; midday of the day when no time was given."""
+        if self.drawn_at:
+            return self.drawn_at
+        return timezone.make_aware(datetime.datetime.combine(self.drawn_on, datetime.time(12)))
 
 
 class BleedingKind(models.TextChoices):

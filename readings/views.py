@@ -1,9 +1,20 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_patient_for, memberships_of
+from readings import entries, guidance
+from readings.history import HistoryFilter
+from readings.models import BleedingEpisode, PlateletReading
+from readings.units import Unit
+
+HISTORY_PAGE_SIZE = 25
+RECENT_ENTRIES = 5
 
 
 @require_GET
@@ -24,9 +35,164 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
     request.session["patient_id"] = str(patient.pk)
-    return render(request, "readings/dashboard.html", {"patient": patient, "role": role})
+    ctx = {"patient": patient, "role": role, "recent": recent_entries(patient)}
+    ctx["return_to"] = request.path
+    if role.can_write:
+        ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
+        ctx["bleed_form"] = entries.KINDS["bleeds"].form(patient=patient)
+    return render(request, "readings/dashboard.html", ctx)
+
+
+def recent_entries(patient) -> list:
+    """The latest counts and bleeds together, newest first (two small queries)."""
+    rows = [
+        *PlateletReading.objects.live()
+        .filter(patient=patient)
+        .select_related("created_by")[:RECENT_ENTRIES],
+        *BleedingEpisode.objects.live()
+        .filter(patient=patient)
+        .select_related("created_by")[:RECENT_ENTRIES],
+    ]
+    return sorted(rows, key=entry_moment, reverse=True)[:RECENT_ENTRIES]
+
+
+def entry_moment(entry):
+    return entry.taken_at if isinstance(entry, PlateletReading) else entry.started_at
+
+
+def entry_kind(slug: str) -> entries.EntryKind:
+    if slug not in entries.KINDS:
+        raise Http404("No such kind of entry.")
+    return entries.KINDS[slug]
+
+
+def return_url(request: HttpRequest, patient) -> str:
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return url
+    return reverse("dashboard", args=[patient.pk])
+
+
+def quick_add_response(request, patient, role, kind, form, saved=None, entry=None):
+    """The dashboard's quick-add box, re-rendered in place for htmx."""
+    ctx = {"patient": patient, "role": role, f"{kind.noun}_form": form}
+    ctx.update({f"{kind.noun}_saved": saved, "new_entry": entry})
+    ctx["return_to"] = reverse("dashboard", args=[patient.pk])
+    return render(request, f"readings/dashboard.html#quick-{kind.noun}", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_add(request: HttpRequest, patient_id, kind: str) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id, write=True)
+    kind = entry_kind(kind)
+    form = kind.form(request.POST or None, patient=patient)
+    quick = request.htmx and request.POST.get("quick")
+    if request.method == "POST" and form.is_valid():
+        entry, created = entries.create_entry(form, patient, request.user)
+        what = entries.describe(entry, Unit(patient.preferred_unit))
+        saved = f"Saved {what}." if created else f"Already saved: {what}."
+        if quick:
+            fresh = kind.form(patient=patient)
+            return quick_add_response(request, patient, role, kind, fresh, saved, entry)
+        messages.success(request, saved)
+        return redirect(return_url(request, patient))
+    if quick:
+        return quick_add_response(request, patient, role, kind, form)
+    ctx = {"patient": patient, "role": role, "kind": kind, "form": form}
+    ctx["return_to"] = return_url(request, patient)
+    return render(request, "readings/entry_form.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id, write=True)
+    kind = entry_kind(kind)
+    entry = get_object_or_404(kind.model.objects.live(), pk=entry_id, patient=patient)
+    form = kind.form(request.POST or None, instance=entry, patient=patient)
+    ctx = {"patient": patient, "role": role, "kind": kind, "entry": entry}
+    ctx["return_to"] = return_url(request, patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = entries.update_entry(form)
+        except entries.EditConflict as conflict:
+            ctx.update(conflict_context(request, patient, kind, conflict.current, form))
+            return render(request, "readings/entry_form.html", ctx, status=409)
+        what = entries.describe(saved, Unit(patient.preferred_unit))
+        messages.success(request, f"Saved your changes to {what}.")
+        return redirect(return_url(request, patient))
+    return render(request, "readings/entry_form.html", {**ctx, "form": form})
+
+
+def conflict_context(request, patient, kind, current, form) -> dict:
+    """Keep what the user typed, show what the other person saved, and let them decide.
+
+    The new form carries the current version, so saving it again is a deliberate choice.
+    """
+    if current.deleted_at is not None:
+        return {"form": form, "deleted_meanwhile": True}
+    changes = entries.changes_between(current, form.instance)
+    data = request.POST.copy()
+    data["version"] = current.version
+    retry = kind.form(data, instance=current, patient=patient)
+    retry.is_valid()
+    return {"form": retry, "entry": current, "changes": changes}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_delete(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id, write=True)
+    kind = entry_kind(kind)
+    entry = get_object_or_404(kind.model.objects.live(), pk=entry_id, patient=patient)
+    what = entries.describe(entry, Unit(patient.preferred_unit))
+    if request.method == "POST":
+        entries.soft_delete(entry)
+        request.session["undo"] = {
+            "text": f"Deleted {what}.",
+            "url": reverse("entry_restore", args=[patient.pk, kind.slug, entry.pk]),
+            "next": return_url(request, patient),
+        }
+        return redirect(return_url(request, patient))
+    ctx = {"patient": patient, "role": role, "kind": kind, "entry": entry, "what": what}
+    ctx["return_to"] = return_url(request, patient)
+    return render(request, "readings/entry_delete.html", ctx)
+
+
+@login_required
+@require_POST
+def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpResponse:
+    patient, _ = get_patient_for(request, patient_id, write=True)
+    kind = entry_kind(kind)
+    entry = get_object_or_404(entries.restorable(kind.model), pk=entry_id, patient=patient)
+    entries.restore(entry)
+    request.session.pop("undo", None)
+    what = entries.describe(entry, Unit(patient.preferred_unit))
+    messages.success(request, f"Restored {what}.")
+    return redirect(return_url(request, patient))
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest, patient_id) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id)
+    filters = HistoryFilter(request.GET)
+    kind = entries.KINDS[filters.kind_slug()]
+    rows = filters.apply(kind.model.objects.live().filter(patient=patient), kind)
+    page = Paginator(rows.select_related("created_by"), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, "page": page}
+    ctx["return_to"] = f"{request.path}?{filters.query_without_page()}"
+    if request.htmx and request.GET.get("page"):
+        return render(request, "readings/history.html#history-page", ctx)
+    if role.can_write:
+        deleted = entries.restorable(kind.model).filter(patient=patient)
+        ctx["deleted"] = deleted.order_by("-deleted_at")[:10]
+    return render(request, "readings/history.html", ctx)
 
 
 @require_GET
 def when_to_get_help(request: HttpRequest) -> HttpResponse:
-    return render(request, "readings/help.html")
+    return render(request, "readings/help.html", guidance.help_page_context())

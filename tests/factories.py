@@ -1,9 +1,13 @@
 """The test cast: plain functions that build users, patients and memberships."""
 
 import itertools
+from decimal import Decimal
+
+from django.utils import timezone
 
 from accounts.models import CareMembership, Patient, Role, User
 from accounts.patients import start_record
+from readings.models import BleedingEpisode, PlateletReading, Treatment
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
@@ -20,3 +24,35 @@ def make_patient(owner: User | None = None, name: str = "Sam", **fields) -> Pati
 
 def add_member(patient: Patient, user: User, role: Role) -> CareMembership:
     return CareMembership.objects.create(patient=patient, user=user, role=role)
+
+
+def make_reading(patient, count="45", drawn_on=None, user=None, **fields):
+    return PlateletReading.objects.create(
+        patient=patient,
+        created_by=user,
+        drawn_on=drawn_on or timezone.localdate(),
+        count=Decimal(count),
+        entered_text=str(count),
+        entered_unit="e9/L",
+        **fields,
+    )
+
+
+def make_episode(patient, kind="nosebleed", started_at=None, user=None, **fields):
+    return BleedingEpisode.objects.create(
+        patient=patient,
+        created_by=user,
+        kind=kind,
+        started_at=started_at or timezone.now(),
+        **fields,
+    )
+
+
+def make_treatment(patient, medicine="steroids", started_on=None, user=None, **fields):
+    return Treatment.objects.create(
+        patient=patient,
+        created_by=user,
+        medicine=medicine,
+        started_on=started_on or timezone.localdate(),
+        **fields,
+    )

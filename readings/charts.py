@@ -1,0 +1,409 @@
+"""The trend chart as a plain Plotly figure dict, and the same trend in words.
+
+A dict, not plotly.graph_objects: validating a figure object costs about 17 ms per 1,000 points
+against 0.02 ms for the dict, and the page only needs the JSON. Tests check the dict against
+Plotly's schema instead.
+
+Counts sit on the main y axis; bleeding episodes on a thin strip below it sharing the time
+axis; reference bands, the clinician's threshold and treatment courses are layout shapes,
+each with an annotation saying what it is.
+
+Plotly reads hover and annotation text as a little HTML, so everything shown there goes
+through _plain(). Per Plotly, annotation positions on a log axis are logs; Plotly.relayout
+converts them itself when the log/linear toggle changes the axis type, so we write values.
+"""
+
+import html
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+import orjson
+from django.utils import formats, timezone
+
+from readings import stats
+from readings.guidance import ITP_DEFINITION_BELOW, NORMAL_RANGE
+from readings.models import BleedingEpisode, PlateletReading, Severity, Treatment
+from readings.units import Unit, format_count, format_number
+
+# Marker and line colours have at least 3:1 contrast against the white background (WCAG
+# non-text contrast); each severity also has its own symbol, so colour is never the only cue.
+COUNT_COLOUR = "#0B5394"
+BELOW_DETECTION_SYMBOL = "triangle-down"
+NOT_RECORDED = "Not recorded"
+SEVERITY_STYLES = {  # severity value -> (label, colour, symbol), mildest first
+    Severity.NONE: (Severity.NONE.label, "#009E73", "circle-open"),
+    Severity.MILD: (Severity.MILD.label, "#996600", "circle"),
+    Severity.MODERATE: (Severity.MODERATE.label, "#D55E00", "diamond"),
+    Severity.SEVERE: (Severity.SEVERE.label, "#B2182B", "triangle-up"),
+    Severity.LIFE_THREATENING: (Severity.LIFE_THREATENING.label, "#6C1D8F", "star"),
+    "": (NOT_RECORDED, "#666666", "square-open"),
+}
+THRESHOLD_COLOUR = "#333333"
+TEXT_COLOUR = "#1A1A1A"
+NORMAL_FILL = "#1B7837"
+ITP_FILL = "#CC6677"
+TREATMENT_FILL = "#332288"
+
+COUNTS_DOMAIN = [0.2, 1]
+BLEEDS_DOMAIN = [0, 0.14]
+
+# Hover rows are [when, headline, details]; details starts with <br> when there are any.
+_HOVER = "%{customdata[0]}<br><b>%{customdata[1]}</b>%{customdata[2]}<extra></extra>"
+
+
+class _Point(NamedTuple):
+    x: str
+    y: float | int
+    hover: list[str]
+
+
+# --- Small pieces -------------------------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    # Plotly decodes &amp; &lt; &gt; but not &quot;, and quotes are harmless once no tag
+    # can start, so leave them as they are.
+    return html.escape(text, quote=False)
+
+
+def _in_unit(value: Decimal | int, unit: Unit) -> float | int:
+    # Counts have at most 3 decimal places in ×10⁹/L, so per µL they are whole numbers.
+    return int(value * 1000) if unit is Unit.PER_UL else float(value)
+
+
+def _day_label(day: date) -> str:
+    return formats.date_format(day, "j M Y")
+
+
+def _local(moment: datetime) -> datetime:
+    # Plotly ignores time zones, so give it the wall-clock time in the patient's zone.
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+def _when(moment: datetime | None, day: date) -> tuple[str, str]:
+    """The x value and the hover label for something on `day`, at `moment` if known."""
+    if moment is None:
+        return day.isoformat(), _day_label(day)
+    local = _local(moment)
+    return local.isoformat(timespec="minutes"), formats.date_format(local, "j M Y, H:i")
+
+
+def _details(*pairs: tuple[str, str]) -> str:
+    return "".join(f"<br>{label}: {_plain(value)}" for label, value in pairs if value)
+
+
+def _between(day: date, start: date | None, end: date | None) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def _day_after(day: date) -> str:
+    # The axis reads a date as its midnight; ending a span at the next midnight covers its
+    # last day in full (and a one-day course gets a visible width).
+    return (day + timedelta(days=1)).isoformat()
+
+
+def _scatter(name: str, points: list[_Point], **style) -> dict:
+    return {
+        "type": "scatter",
+        "name": name,
+        "x": [point.x for point in points],
+        "y": [point.y for point in points],
+        "customdata": [point.hover for point in points],
+        "hovertemplate": _HOVER,
+        **style,
+    }
+
+
+def _annotation(text: str, **position) -> dict:
+    return {"text": _plain(text), "showarrow": False, "font": {"size": 11}, **position}
+
+
+# --- Traces -------------------------------------------------------------------------------------
+
+
+def _count_point(reading: PlateletReading, unit: Unit) -> _Point:
+    x, when = _when(reading.drawn_at, reading.drawn_on)
+    shown = format_count(reading.count, unit, reading.below_detection)
+    details = _details(("Lab", reading.lab), ("Note", reading.note))
+    return _Point(x, _in_unit(reading.count, unit), [when, _plain(shown), details])
+
+
+def _count_trace(readings: list[PlateletReading], unit: Unit) -> dict:
+    symbols = [BELOW_DETECTION_SYMBOL if r.below_detection else "circle" for r in readings]
+    return _scatter(
+        "Platelet count",
+        [_count_point(reading, unit) for reading in readings],
+        mode="lines+markers",
+        yaxis="y",
+        line={"color": COUNT_COLOUR, "width": 2},
+        marker={"color": COUNT_COLOUR, "size": 8, "symbol": symbols},
+    )
+
+
+def _duration(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def _episode_point(episode: BleedingEpisode, severity: str) -> _Point:
+    x, when = _when(episode.started_at, timezone.localdate(episode.started_at))
+    details = _details(
+        ("Severity", severity),
+        ("Where", episode.body_site),
+        ("First aid", episode.get_first_aid_display()),
+        ("Lasted", _duration(episode.duration_minutes)),
+        ("Note", episode.note),
+    )
+    return _Point(x, 0, [when, _plain(episode.get_kind_display()), details])
+
+
+def _episode_traces(episodes: list[BleedingEpisode]) -> list[dict]:
+    """One trace per severity present, so the legend explains each colour and symbol."""
+    traces = []
+    for severity, (label, colour, symbol) in SEVERITY_STYLES.items():
+        points = [_episode_point(e, label) for e in episodes if e.severity == severity]
+        if points:
+            traces.append(
+                _scatter(
+                    f"Bleed: {label}",
+                    points,
+                    mode="markers",
+                    yaxis="y2",
+                    marker={
+                        "color": colour,
+                        "symbol": symbol,
+                        "size": 11,
+                        "line": {"color": colour, "width": 2},
+                    },
+                )
+            )
+    return traces
+
+
+# --- Shapes, each with its label ----------------------------------------------------------------
+
+
+def _band(low: Decimal, high: Decimal, fill: str, label: str, unit: Unit) -> tuple[dict, dict]:
+    top = _in_unit(high, unit)
+    shape = {
+        "type": "rect",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": _in_unit(low, unit),
+        "y1": top,
+        "fillcolor": fill,
+        "opacity": 0.12,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+    position = {"xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": top}
+    return shape, _annotation(label, yanchor="top", **position)
+
+
+def _reference_bands(unit: Unit) -> list[tuple[dict, dict]]:
+    low, high = NORMAL_RANGE
+    return [
+        _band(
+            low,
+            high,
+            NORMAL_FILL,
+            f"Normal range {format_number(low, unit)}–{format_count(high, unit)} (NHLBI)",
+            unit,
+        ),
+        # Part of the definition of ITP, not a treatment threshold: guidance.ITP_DEFINITION
+        # calls it "the ITP band", and the word threshold is kept for the clinician's own line.
+        _band(
+            Decimal(0),
+            ITP_DEFINITION_BELOW,
+            ITP_FILL,
+            f"ITP band <{format_count(ITP_DEFINITION_BELOW, unit)} (NHLBI)",
+            unit,
+        ),
+    ]
+
+
+def _threshold_line(threshold: int, unit: Unit) -> tuple[dict, dict]:
+    y = _in_unit(threshold, unit)
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"color": THRESHOLD_COLOUR, "width": 2, "dash": "dash"},
+    }
+    label = f"Your clinician's threshold: {format_count(Decimal(threshold), unit)}"
+    position = {"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": y}
+    return shape, _annotation(label, yanchor="bottom", **position)
+
+
+def _treatment_span(treatment: Treatment, start: date, last_day: date) -> tuple[dict, dict]:
+    shape = {
+        "type": "rect",
+        "xref": "x",
+        "x0": start.isoformat(),
+        "x1": _day_after(last_day),
+        "yref": "paper",
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": TREATMENT_FILL,
+        "opacity": 0.1,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+    position = {"xref": "x", "x": start.isoformat(), "xanchor": "left", "yref": "paper", "y": 1}
+    return shape, _annotation(treatment.name, yanchor="top", **position)
+
+
+def _treatment_spans(
+    treatments: Iterable[Treatment], start: date | None, end: date | None, today: date
+) -> list[tuple[dict, dict]]:
+    spans = []
+    for treatment in sorted(stats.live(treatments), key=lambda t: t.started_on):
+        first = max(treatment.started_on, start or date.min)
+        last = min(treatment.ended_on or today, end or date.max)
+        if first <= last:  # else wholly outside the range, or not started yet
+            spans.append(_treatment_span(treatment, first, last))
+    return spans
+
+
+# --- The figure ---------------------------------------------------------------------------------
+
+
+def _range_buttons() -> list[dict]:
+    def back(count: int, step: str, label: str) -> dict:
+        return {"count": count, "step": step, "stepmode": "backward", "label": label}
+
+    # Short labels: with the log toggle they must share one row on a phone.
+    return [back(3, "month", "3 mo"), back(6, "month", "6 mo"), back(1, "year", "1 yr"),
+            {"step": "all", "label": "All"}]  # fmt: skip
+
+
+def _scale_toggle() -> dict:
+    def button(label: str, axis_type: str) -> dict:
+        return {"label": label, "method": "relayout", "args": [{"yaxis.type": axis_type}]}
+
+    return {
+        "type": "buttons",
+        "direction": "right",
+        "active": 0,
+        "showactive": True,
+        "buttons": [button("Linear", "linear"), button("Log", "log")],
+        "x": 1,
+        "xanchor": "right",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "pad": {"t": 0, "r": 0},
+    }
+
+
+def _layout(unit: Unit, decorations: list[tuple[dict, dict]], x_range: list[str] | None) -> dict:
+    xaxis = {"type": "date", "anchor": "y2", "rangeselector": {"buttons": _range_buttons()}}
+    if x_range:
+        xaxis["range"] = x_range
+    return {
+        "font": {"family": "system-ui, sans-serif", "size": 12, "color": TEXT_COLOUR},
+        "paper_bgcolor": "#FFFFFF",
+        "plot_bgcolor": "#FFFFFF",
+        "margin": {"l": 48, "r": 8, "t": 40, "b": 32},
+        "legend": {"orientation": "h"},
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "xaxis": xaxis,
+        "yaxis": {"domain": COUNTS_DOMAIN, "title": {"text": unit.label}, "rangemode": "tozero"},
+        "yaxis2": {
+            "domain": BLEEDS_DOMAIN,
+            "title": {"text": "Bleeds"},
+            "range": [-1, 1],
+            "fixedrange": True,
+            "showticklabels": False,
+            "showgrid": False,
+            "zeroline": False,
+        },
+        "shapes": [shape for shape, _ in decorations],
+        "annotations": [annotation for _, annotation in decorations],
+        "updatemenus": [_scale_toggle()],
+    }
+
+
+def build_figure(
+    readings: Iterable[PlateletReading],
+    episodes: Iterable[BleedingEpisode],
+    treatments: Iterable[Treatment],
+    *,
+    unit: Unit,
+    threshold: int | None,
+    range_start: date | None = None,
+    range_end: date | None = None,
+    today: date,
+) -> dict:
+    """The Plotly figure ({"data", "layout"}) for the entries between the dates, inclusive.
+
+    `unit` is the patient's preferred unit (a Unit or its value); `threshold` their
+    clinician's, in ×10⁹/L. The axis is fixed to the range only when both ends are given.
+    """
+    unit = Unit(unit)
+    counts = [r for r in stats.chronological(readings) if _between(r.drawn_on, range_start, range_end)]
+    bleeds = [
+        e
+        for e in stats.live(episodes)
+        if _between(timezone.localdate(e.started_at), range_start, range_end)
+    ]
+    decorations = _reference_bands(unit)
+    if threshold is not None:
+        decorations.append(_threshold_line(threshold, unit))
+    decorations += _treatment_spans(treatments, range_start, range_end, today)
+    x_range = [range_start.isoformat(), _day_after(range_end)] if range_start and range_end else None
+    return {
+        "data": [_count_trace(counts, unit), *_episode_traces(bleeds)],
+        "layout": _layout(unit, decorations, x_range),
+    }
+
+
+# Like Django's json_script: the JSON can go inside <script type="application/json"> as it is.
+_HTML_SAFE = str.maketrans({"<": "\\u003C", ">": "\\u003E", "&": "\\u0026"})
+
+
+def figure_json(figure: dict) -> str:
+    return orjson.dumps(figure).decode().translate(_HTML_SAFE)
+
+
+# --- In words, for screen readers ---------------------------------------------------------------
+
+
+def text_summary(readings_in_range: Iterable[PlateletReading], unit: Unit) -> str:
+    """The trend in one or two plain sentences."""
+    unit = Unit(unit)
+    readings = stats.chronological(readings_in_range)
+    if not readings:
+        return "No counts in this period."
+
+    def count(reading: PlateletReading) -> str:
+        return format_count(reading.count, unit, reading.below_detection)
+
+    first, last = readings[0], readings[-1]
+    if len(readings) == 1:
+        return f"1 count, on {_day_label(first.drawn_on)}: {count(first)}."
+    trend = {
+        stats.Direction.UP: "up from",
+        stats.Direction.DOWN: "down from",
+        stats.Direction.SAME: "unchanged from",
+    }[stats.direction(last.count - first.count)]
+    lowest = min(readings, key=stats.by_count)
+    highest = max(readings, key=stats.by_count)
+    return (
+        f"{len(readings)} counts from {_day_label(first.drawn_on)} to {_day_label(last.drawn_on)}. "
+        f"Latest {count(last)} on {_day_label(last.drawn_on)}, {trend} {count(first)}. "
+        f"Lowest {count(lowest)} on {_day_label(lowest.drawn_on)}; "
+        f"highest {count(highest)} on {_day_label(highest.drawn_on)}."
+    )

@@ -1,0 +1,175 @@
+"""Saving, editing, deleting and restoring entries so that nothing is lost or doubled.
+
+- A new entry carries the token of the form it came from; the token is unique, so a
+  double-tapped or resubmitted form finds the entry it already made (even a deleted one)
+  instead of making another.
+- An edit names the version it started from; if someone saved in between, the edit is
+  refused with what changed, never applied over their work.
+- Deleting only hides an entry; it can be restored for UNDO_WINDOW.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, models, transaction
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+
+from readings import units
+from readings.forms import EpisodeForm, ReadingForm, TreatmentForm
+from readings.models import BleedingEpisode, PlateletReading, Treatment
+
+UNDO_WINDOW = datetime.timedelta(days=30)
+
+# Set by the server, never from a form; `version` and `deleted_at` change only here.
+_SERVER_FIELDS = {
+    "id",
+    "patient",
+    "created_by",
+    "created_at",
+    "version",
+    "deleted_at",
+    "form_token",
+}
+# Shown through the count itself when two edits collide.
+_PART_OF_COUNT = {"entered_text", "entered_unit", "below_detection"}
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    slug: str
+    model: type[models.Model]
+    form: type
+    noun: str
+    add_label: str
+    date_field: str
+
+
+KINDS = {
+    kind.slug: kind
+    for kind in (
+        EntryKind("counts", PlateletReading, ReadingForm, "count", "Log a count", "drawn_on"),
+        EntryKind("bleeds", BleedingEpisode, EpisodeForm, "bleed", "Log a bleed", "started_at"),
+        EntryKind(
+            "treatments", Treatment, TreatmentForm, "treatment", "Add a treatment", "started_on"
+        ),
+    )
+}
+KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}
+
+
+class EditConflict(Exception):
+    def __init__(self, current):
+        super().__init__("The entry changed since the form was opened.")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    theirs: str
+    yours: str
+
+
+def create_entry(form, patient, user):
+    """Save a new entry once. Returns (entry, created); a repeated token returns the first."""
+    model = form._meta.model
+    token = form.cleaned_data.get("form_token")
+    if token and (existing := model.objects.filter(form_token=token, patient=patient).first()):
+        return existing, False
+    entry = form.save(commit=False)
+    entry.patient, entry.created_by, entry.form_token = patient, user, token
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        # The same form submitted at the same moment by a double tap: the other request won.
+        existing = model.objects.filter(form_token=token, patient=patient).first()
+        if token is None or existing is None:
+            raise
+        return existing, False
+    return entry, True
+
+
+def update_entry(form):
+    """Apply an edit only if nobody saved the entry since the form was opened."""
+    entry = form.save(commit=False)
+    expected = form.cleaned_data.get("version")
+    values = {
+        field.attname: getattr(entry, field.attname)
+        for field in entry._meta.concrete_fields
+        if field.name not in _SERVER_FIELDS
+    }
+    values["updated_at"] = timezone.now()
+    with transaction.atomic():
+        updated = (
+            type(entry)
+            .objects.live()
+            .filter(pk=entry.pk, version=expected)
+            .update(**values, version=models.F("version") + 1)
+        )
+    if not updated:
+        raise EditConflict(type(entry).objects.get(pk=entry.pk))
+    entry.version = expected + 1
+    return entry
+
+
+def soft_delete(entry) -> bool:
+    return bool(
+        type(entry)
+        .objects.live()
+        .filter(pk=entry.pk)
+        .update(deleted_at=timezone.now(), version=models.F("version") + 1)
+    )
+
+
+def restorable(model):
+    return model.objects.filter(deleted_at__gte=timezone.now() - UNDO_WINDOW)
+
+
+def restore(entry) -> bool:
+    return bool(
+        restorable(type(entry))
+        .filter(pk=entry.pk)
+        .update(deleted_at=None, version=models.F("version") + 1)
+    )
+
+
+def changes_between(theirs, yours) -> list[Change]:
+    """What the other person's saved entry says that the user's edit would replace."""
+    changes = []
+    for field in theirs._meta.concrete_fields:
+        if field.name in _SERVER_FIELDS | _PART_OF_COUNT or field.name == "updated_at":
+            continue
+        before, after = display(theirs, field), display(yours, field)
+        if before != after:
+            changes.append(Change(capfirst(field.verbose_name), before, after))
+    return changes
+
+
+def display(entry, field) -> str:
+    value = field.value_from_object(entry)
+    if field.name == "count":
+        return units.format_count(value, units.Unit.E9_PER_L, entry.below_detection)
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(timezone.localtime(value), "j M Y, H:i")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "j M Y")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def describe(entry, unit: units.Unit) -> str:
+    """A short phrase for messages: "the count of 45 ×10⁹/L from 3 Nov 2026"."""
+    if isinstance(entry, PlateletReading):
+        count = units.format_count(entry.count, unit, entry.below_detection)
+        return f"the count of {count} from {formats.date_format(entry.drawn_on, 'j M Y')}"
+    if isinstance(entry, BleedingEpisode):
+        started = formats.date_format(timezone.localtime(entry.started_at), "j M Y, H:i")
+        return f"the {entry.get_kind_display().lower()} on {started}"
+    return f"{entry.name} from {formats.date_format(entry.started_on, 'j M Y')}"

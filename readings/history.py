@@ -1,0 +1,49 @@
+"""Filters for the history page: which kind of entry, which dates, which kind of bleed."""
+
+from django import forms
+from django.utils.http import urlencode
+
+from readings.models import BleedingKind
+
+
+class HistoryFilter(forms.Form):
+    show = forms.ChoiceField(
+        label="Show",
+        choices=[("counts", "Counts"), ("bleeds", "Bleeds"), ("treatments", "Treatments")],
+        required=False,
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    bleed_kind = forms.ChoiceField(
+        label="Kind of bleed",
+        choices=[("", "All kinds"), *BleedingKind.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_valid()
+
+    def kind_slug(self) -> str:
+        return self.cleaned_data.get("show") or "counts"
+
+    def apply(self, rows, kind):
+        """Narrow a queryset of `kind` entries; invalid filters are ignored, not fatal."""
+        data = self.cleaned_data
+        date_lookup = f"{kind.date_field}__date" if kind.slug == "bleeds" else kind.date_field
+        if data.get("since"):
+            rows = rows.filter(**{f"{date_lookup}__gte": data["since"]})
+        if data.get("until"):
+            rows = rows.filter(**{f"{date_lookup}__lte": data["until"]})
+        if kind.slug == "bleeds" and data.get("bleed_kind"):
+            rows = rows.filter(kind=data["bleed_kind"])
+        return rows
+
+    def query_without_page(self) -> str:
+        """The filters as a query string, for paging links."""
+        params = {name: self.data.get(name, "") for name in self.fields}
+        return urlencode({name: value for name, value in params.items() if value})

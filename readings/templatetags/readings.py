@@ -1,0 +1,32 @@
+import datetime
+
+from django import template
+from django.utils import formats, timezone
+
+from readings import units
+from readings.entries import KIND_OF_MODEL
+
+register = template.Library()
+
+
+@register.filter
+def count_in(reading, patient) -> str:
+    """A reading's count in the patient's preferred unit: "45 ×10⁹/L" or "45,000 per µL"."""
+    return units.format_count(
+        reading.count, units.Unit(patient.preferred_unit), reading.below_detection
+    )
+
+
+@register.filter
+def entry_kind(entry) -> str:
+    return KIND_OF_MODEL[type(entry)].slug
+
+
+@register.filter
+def entry_title(entry) -> str:
+    """Words that tell one row's links from another's: "count from 3 Nov 2026"."""
+    kind = KIND_OF_MODEL[type(entry)]
+    day = getattr(entry, kind.date_field)
+    if isinstance(day, datetime.datetime):
+        day = timezone.localtime(day)
+    return f"{kind.noun} from {formats.date_format(day, 'j M Y')}"

@@ -1,0 +1,177 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from readings.forms import EpisodeForm, ReadingForm, TreatmentForm
+from tests.factories import make_patient
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+TOMORROW = lambda: timezone.localdate() + datetime.timedelta(days=1)  # noqa: E731
+
+
+@pytest.fixture
+def patient():
+    return make_patient(name="Sam")
+
+
+def reading_form(patient, **data):
+    data = {"count_text": "45", "unit": "e9/L", "drawn_on": TODAY().isoformat(), **data}
+    return ReadingForm(data, patient=patient)
+
+
+def test_a_plain_count_is_stored_in_e9_per_litre_with_what_was_typed(patient):
+    form = reading_form(patient, count_text="45 K/uL")
+    assert form.is_valid(), form.errors
+    reading = form.save(commit=False)
+    assert (reading.count, reading.below_detection) == (Decimal(45), False)
+    assert (reading.entered_text, reading.entered_unit) == ("45 K/uL", "e9/L")
+
+
+def test_a_count_per_microlitre_is_converted(patient):
+    form = reading_form(patient, count_text="45000", unit="/uL")
+    assert form.is_valid(), form.errors
+    assert form.save(commit=False).count == Decimal(45)
+
+
+def test_below_detection_is_never_stored_as_zero(patient):
+    form = reading_form(patient, count_text="<10")
+    assert form.is_valid(), form.errors
+    reading = form.save(commit=False)
+    assert (reading.count, reading.below_detection) == (Decimal(10), True)
+
+
+def test_a_number_that_only_fits_the_other_unit_is_asked_about_not_guessed(patient):
+    form = reading_form(patient, count_text="45,000")
+    assert not form.is_valid()
+    assert form.errors["count_text"] == ["Did you mean 45 ×10⁹/L (45,000 per µL)?"]
+    assert form.suggestion.value == Decimal(45)
+    assert form.suggestion_label() == "Yes, I meant 45 ×10⁹/L (45,000 per µL)"
+
+
+def test_confirming_the_suggestion_saves_it(patient):
+    asked = reading_form(patient, count_text="45,000")
+    asked.is_valid()
+    form = reading_form(patient, count_text="45,000", confirm_suggestion=asked.confirm_value())
+    assert form.is_valid(), form.errors
+    reading = form.save(commit=False)
+    assert (reading.count, reading.entered_text, reading.entered_unit) == (
+        Decimal(45),
+        "45,000",
+        "/uL",
+    )
+
+
+def test_a_confirmation_for_another_number_does_not_count(patient):
+    form = reading_form(patient, count_text="45,000", confirm_suggestion="30|/uL")
+    assert not form.is_valid()
+    assert "Did you mean" in form.errors["count_text"][0]
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "message"),
+    [
+        ("", "e9/L", "This field is required."),
+        ("lots", "e9/L", "Enter a number, like 45 or 45,000."),
+        ("5000000", "e9/L", "A platelet count is between 0 and 2,000"),
+        ("-4", "e9/L", "A platelet count is between 0 and 2,000"),
+    ],
+)
+def test_count_errors_are_in_plain_words(patient, text, unit, message):
+    form = reading_form(patient, count_text=text, unit=unit)
+    assert not form.is_valid()
+    assert form.errors["count_text"][0].startswith(message)
+
+
+def test_a_blood_test_date_in_the_future_is_refused(patient):
+    form = reading_form(patient, drawn_on=TOMORROW().isoformat())
+    assert form.errors["drawn_on"] == ["That date is in the future. Enter the date it happened."]
+
+
+def test_a_time_later_today_is_refused(patient, monkeypatch):
+    morning = datetime.datetime(2026, 6, 10, 10, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: morning)
+    form = reading_form(patient, drawn_on="2026-06-10", drawn_time="12:00")
+    assert "drawn_time" in form.errors
+    assert reading_form(patient, drawn_on="2026-06-10", drawn_time="09:00").is_valid()
+
+
+def test_the_time_is_read_in_the_users_time_zone(patient):
+    with timezone.override("America/New_York"):
+        form = reading_form(patient, drawn_on="2026-01-15", drawn_time="08:30")
+        assert form.is_valid(), form.errors
+        reading = form.save(commit=False)
+    assert reading.drawn_at == datetime.datetime(2026, 1, 15, 13, 30, tzinfo=datetime.UTC)
+
+
+def episode_form(patient, **data):
+    now = timezone.localtime()
+    data = {
+        "kind": "nosebleed",
+        "started_on": now.date().isoformat(),
+        "started_time": now.strftime("%H:%M"),
+        **data,
+    }
+    return EpisodeForm(data, patient=patient)
+
+
+def test_only_kind_and_time_are_needed_for_a_bleed(patient):
+    form = episode_form(patient)
+    assert form.is_valid(), form.errors
+    episode = form.save(commit=False)
+    assert episode.kind == "nosebleed"
+    assert episode.severity == "" and episode.care_sought is None
+
+
+def test_a_bleed_without_kind_is_explained(patient):
+    form = episode_form(patient, kind="")
+    assert form.errors["kind"] == ["This field is required."]
+
+
+def test_a_bleed_in_the_future_is_refused(patient):
+    form = episode_form(patient, started_on=TOMORROW().isoformat())
+    assert "started_on" in form.errors
+
+
+def test_a_full_bleed_record(patient):
+    form = episode_form(
+        patient,
+        severity="moderate",
+        first_aid="no",
+        body_site="nose",
+        duration_minutes="25",
+        care_sought="yes",
+        note="Pressure for 20 minutes",
+    )
+    assert form.is_valid(), form.errors
+    episode = form.save(commit=False)
+    assert (episode.first_aid, episode.duration_minutes, episode.care_sought) == ("no", 25, True)
+
+
+def treatment_form(patient, **data):
+    data = {"medicine": "eltrombopag", "started_on": "2026-01-01", **data}
+    return TreatmentForm(data, patient=patient)
+
+
+def test_a_treatment_can_be_ongoing(patient):
+    form = treatment_form(patient, dose="50 mg a day")
+    assert form.is_valid(), form.errors
+    assert form.save(commit=False).ended_on is None
+
+
+def test_a_treatment_cannot_end_before_it_starts(patient):
+    form = treatment_form(patient, ended_on="2025-12-01")
+    assert form.errors["ended_on"] == ["The end date is before the start date."]
+
+
+def test_other_treatment_needs_a_name(patient):
+    form = treatment_form(patient, medicine="other")
+    assert form.errors["other_name"] == ["Enter the name of the medicine or procedure."]
+
+
+def test_a_treatment_cannot_start_in_the_future(patient):
+    form = treatment_form(patient, started_on=TOMORROW().isoformat())
+    assert "started_on" in form.errors

@@ -1,0 +1,328 @@
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from readings.models import BleedingEpisode, PlateletReading, Treatment
+from tests.factories import make_episode, make_reading, make_treatment
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def add_url(cast, kind):
+    return reverse("entry_add", args=[cast.patient.pk, kind])
+
+
+def entry_url(name, cast, kind, entry):
+    return reverse(name, args=[cast.patient.pk, kind, entry.pk])
+
+
+def count_data(**data):
+    return {
+        "count_text": "45",
+        "unit": "e9/L",
+        "drawn_on": timezone.localdate().isoformat(),
+        **data,
+    }
+
+
+def bleed_data(**data):
+    now = timezone.localtime()
+    return {
+        "kind": "nosebleed",
+        "started_on": now.date().isoformat(),
+        "started_time": now.strftime("%H:%M"),
+        **data,
+    }
+
+
+@pytest.mark.parametrize("actor", ["owner", "editor"])
+def test_members_who_log_add_a_count_and_are_sent_back(client, cast, actor):
+    client.force_login(getattr(cast, actor))
+    response = client.post(add_url(cast, "counts"), count_data(form_token=str(uuid.uuid4())))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard", args=[cast.patient.pk])
+    reading = PlateletReading.objects.get()
+    assert (reading.patient, reading.created_by, reading.count) == (
+        cast.patient,
+        getattr(cast, actor),
+        Decimal(45),
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Saved the count of 45 ×10⁹/L" in page
+
+
+def test_a_double_tapped_submit_saves_one_row(client, cast):
+    client.force_login(cast.owner)
+    data = count_data(form_token=str(uuid.uuid4()))
+    client.post(add_url(cast, "counts"), data)
+    response = client.post(add_url(cast, "counts"), data, follow=True)
+    assert PlateletReading.objects.count() == 1
+    assert "Already saved" in response.content.decode()
+
+
+def test_a_deleted_entry_does_not_come_back_by_resubmission(client, cast):
+    client.force_login(cast.owner)
+    data = count_data(form_token=str(uuid.uuid4()))
+    client.post(add_url(cast, "counts"), data)
+    reading = PlateletReading.objects.get()
+    client.post(entry_url("entry_delete", cast, "counts", reading))
+    client.post(add_url(cast, "counts"), data)
+    assert PlateletReading.objects.count() == 1
+    assert PlateletReading.objects.live().count() == 0
+
+
+def test_quick_add_with_htmx_returns_the_box_and_the_new_row(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(
+        add_url(cast, "bleeds"), bleed_data(quick="1", form_token=str(uuid.uuid4())), **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="quick-bleed"' in html
+    assert "Saved the nosebleed" in html
+    assert 'data-hx-swap-oob="afterbegin:#recent-entries"' in html
+    assert "<h1" not in html
+    assert BleedingEpisode.objects.get().created_by == cast.owner
+
+
+def test_quick_add_errors_stay_in_the_box_and_keep_what_was_typed(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(
+        add_url(cast, "counts"), count_data(quick="1", count_text="45,000"), **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Did you mean 45 ×10⁹/L (45,000 per µL)?" in html
+    assert 'value="45,000"' in html
+    assert not PlateletReading.objects.exists()
+
+
+def test_without_javascript_errors_show_on_the_full_form(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(add_url(cast, "counts"), count_data(count_text="", quick="1"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["count_text"] == ["This field is required."]
+
+
+def test_edit_a_count(client, cast):
+    reading = make_reading(cast.patient, "45", user=cast.owner)
+    client.force_login(cast.editor)
+    url = entry_url("entry_edit", cast, "counts", reading)
+    assert client.get(url).status_code == 200
+    response = client.post(url, count_data(count_text="52", version="1"))
+    assert response.status_code == 302
+    reading.refresh_from_db()
+    assert (reading.count, reading.version, reading.created_by) == (Decimal(52), 2, cast.owner)
+
+
+def test_the_second_of_two_concurrent_edits_is_refused_and_shows_what_changed(client, cast):
+    reading = make_reading(cast.patient, "45", user=cast.owner, lab="City lab")
+    url = entry_url("entry_edit", cast, "counts", reading)
+    client.force_login(cast.owner)
+    assert (
+        client.post(url, count_data(count_text="50", version="1", lab="City lab")).status_code
+        == 302
+    )
+    response = client.post(url, count_data(count_text="60", version="1", lab="Home"))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this count" in html
+    changes = {c.label: (c.theirs, c.yours) for c in response.context["changes"]}
+    assert changes["Platelet count (×10⁹/L)"] == ("50 ×10⁹/L", "60 ×10⁹/L")
+    assert "Entered text" not in changes
+    assert changes["Lab"] == ("City lab", "Home")
+    assert 'value="60"' in html
+    reading.refresh_from_db()
+    assert (reading.count, reading.version) == (Decimal(50), 2)
+    # Saving again after seeing the difference is a deliberate choice, and it goes through.
+    again = client.post(url, count_data(count_text="60", version="2", lab="Home"))
+    assert again.status_code == 302
+    reading.refresh_from_db()
+    assert (reading.count, reading.version) == (Decimal(60), 3)
+
+
+def test_editing_an_entry_deleted_meanwhile_is_refused(client, cast):
+    reading = make_reading(cast.patient, "45")
+    client.force_login(cast.owner)
+    url = entry_url("entry_edit", cast, "counts", reading)
+    client.get(url)
+    PlateletReading.objects.filter(pk=reading.pk).update(deleted_at=timezone.now())
+    assert client.post(url, count_data(version="1")).status_code == 404
+
+
+def test_delete_then_undo(client, cast):
+    episode = make_episode(cast.patient)
+    client.force_login(cast.owner)
+    delete_url = entry_url("entry_delete", cast, "bleeds", episode)
+    assert "Delete this bleed?" in client.get(delete_url).content.decode()
+    response = client.post(delete_url, follow=True)
+    html = response.content.decode()
+    assert "Deleted the nosebleed" in html
+    restore_url = entry_url("entry_restore", cast, "bleeds", episode)
+    assert restore_url in html
+    assert not BleedingEpisode.objects.live().exists()
+    response = client.post(restore_url, follow=True)
+    assert "Restored the nosebleed" in response.content.decode()
+    episode.refresh_from_db()
+    assert episode.deleted_at is None
+
+
+def test_undo_is_offered_once_but_restore_stays_possible_from_history(client, cast):
+    treatment = make_treatment(cast.patient, medicine="ivig")
+    client.force_login(cast.owner)
+    client.post(entry_url("entry_delete", cast, "treatments", treatment))
+    client.get(reverse("dashboard", args=[cast.patient.pk]))
+    restore_url = entry_url("entry_restore", cast, "treatments", treatment)
+    assert (
+        restore_url not in client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    )
+    history = client.get(reverse("history", args=[cast.patient.pk]) + "?show=treatments")
+    assert restore_url in history.content.decode()
+
+
+def test_an_old_deletion_cannot_be_restored(client, cast):
+    reading = make_reading(cast.patient, "45")
+    PlateletReading.objects.filter(pk=reading.pk).update(
+        deleted_at=timezone.now() - timezone.timedelta(days=31)
+    )
+    client.force_login(cast.owner)
+    assert client.post(entry_url("entry_restore", cast, "counts", reading)).status_code == 404
+
+
+def test_viewer_sees_no_edit_controls(client, cast):
+    make_reading(cast.patient, "45")
+    client.force_login(cast.viewer)
+    for url in [
+        reverse("dashboard", args=[cast.patient.pk]),
+        reverse("history", args=[cast.patient.pk]),
+    ]:
+        html = client.get(url).content.decode()
+        assert "45 ×10⁹/L" in html
+        for control in ["Log a count", "Log a bleed", ">Edit<", ">Delete<", "Add a treatment"]:
+            assert control not in html
+
+
+def write_requests(cast):
+    reading = make_reading(cast.patient, "45")
+    return [
+        ("get", add_url(cast, "counts"), {}),
+        ("post", add_url(cast, "counts"), count_data()),
+        ("post", add_url(cast, "bleeds"), bleed_data()),
+        ("post", add_url(cast, "treatments"), {"medicine": "ivig", "started_on": "2026-01-01"}),
+        ("get", entry_url("entry_edit", cast, "counts", reading), {}),
+        (
+            "post",
+            entry_url("entry_edit", cast, "counts", reading),
+            count_data(count_text="99", version="1"),
+        ),
+        ("post", entry_url("entry_delete", cast, "counts", reading), {}),
+        ("post", entry_url("entry_restore", cast, "counts", reading), {}),
+    ]
+
+
+@pytest.mark.parametrize(("actor", "status"), [("viewer", 403), ("stranger", 404)])
+def test_viewers_and_strangers_cannot_write(client, cast, actor, status):
+    requests = write_requests(cast)
+    client.force_login(getattr(cast, actor))
+    for method, url, data in requests:
+        assert getattr(client, method)(url, data).status_code == status, url
+    reading = PlateletReading.objects.get()
+    assert (reading.count, reading.version, reading.deleted_at) == (Decimal(45), 1, None)
+    assert BleedingEpisode.objects.count() == Treatment.objects.count() == 0
+
+
+def test_a_stranger_cannot_reach_entries_through_their_own_record(client, cast):
+    reading = make_reading(cast.patient, "45")
+    client.force_login(cast.stranger)
+    url = reverse("entry_edit", args=[cast.strangers_patient.pk, "counts", reading.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_unknown_entry_kinds_are_404(client, cast):
+    client.force_login(cast.owner)
+    assert client.get(reverse("entry_add", args=[cast.patient.pk, "pizzas"])).status_code == 404
+
+
+def test_history_shows_each_kind_newest_first_with_who_entered_it(client, cast):
+    make_reading(
+        cast.patient,
+        "30",
+        drawn_on=timezone.localdate() - timezone.timedelta(days=9),
+        user=cast.editor,
+    )
+    make_reading(cast.patient, "60", user=cast.owner)
+    make_episode(cast.patient, kind="petechiae", user=cast.owner)
+    client.force_login(cast.viewer)
+    url = reverse("history", args=[cast.patient.pk])
+    html = client.get(url).content.decode()
+    assert html.index("60 ×10⁹/L") < html.index("30 ×10⁹/L")
+    assert "Entered by Eddie Editor" in html and "Entered by Olive Owner" in html
+    assert "Petechiae" in client.get(url + "?show=bleeds").content.decode()
+
+
+def test_history_filters_by_date_and_kind_of_bleed(client, cast):
+    today = timezone.localdate()
+    make_reading(cast.patient, "30", drawn_on=today - timezone.timedelta(days=40))
+    make_reading(cast.patient, "60", drawn_on=today - timezone.timedelta(days=5))
+    make_episode(cast.patient, kind="petechiae")
+    make_episode(cast.patient, kind="gums")
+    client.force_login(cast.owner)
+    url = reverse("history", args=[cast.patient.pk])
+    since = (today - timezone.timedelta(days=10)).isoformat()
+    page = client.get(url, {"show": "counts", "since": since})
+    assert [r.count for r in page.context["page"]] == [Decimal(60)]
+    until = (today - timezone.timedelta(days=10)).isoformat()
+    page = client.get(url, {"show": "counts", "until": until})
+    assert [r.count for r in page.context["page"]] == [Decimal(30)]
+    page = client.get(url, {"show": "bleeds", "bleed_kind": "gums"})
+    assert [e.kind for e in page.context["page"]] == ["gums"]
+
+
+def test_history_pages_and_loads_more_with_htmx(client, cast):
+    start = timezone.localdate() - timezone.timedelta(days=100)
+    for day in range(30):
+        make_reading(cast.patient, str(day + 1), drawn_on=start + timezone.timedelta(days=day))
+    client.force_login(cast.owner)
+    url = reverse("history", args=[cast.patient.pk])
+    first = client.get(url)
+    assert len(first.context["page"]) == 25
+    assert "Show older counts" in first.content.decode()
+    more = client.get(url, {"page": "2"}, **HTMX)
+    assert [r.count for r in more.context["page"]] == [Decimal(n) for n in (5, 4, 3, 2, 1)]
+    assert "<h1" not in more.content.decode()
+    assert "Show older counts" not in more.content.decode()
+
+
+def history_queries(client, cast, rows: int) -> int:
+    for day in range(rows):
+        make_reading(
+            cast.patient,
+            "40",
+            drawn_on=timezone.localdate() - timezone.timedelta(days=day),
+            user=cast.owner,
+        )
+        make_episode(
+            cast.patient, started_at=timezone.now() - timezone.timedelta(days=day), user=cast.editor
+        )
+    with CaptureQueriesContext(connection) as queries:
+        for show in ["counts", "bleeds"]:
+            assert (
+                client.get(reverse("history", args=[cast.patient.pk]), {"show": show}).status_code
+                == 200
+            )
+        assert client.get(reverse("dashboard", args=[cast.patient.pk])).status_code == 200
+    PlateletReading.objects.all().delete()
+    BleedingEpisode.objects.all().delete()
+    return len(queries)
+
+
+def test_history_and_dashboard_queries_do_not_grow_with_rows(client, cast):
+    client.force_login(cast.owner)
+    assert history_queries(client, cast, 3) == history_queries(client, cast, 40)
