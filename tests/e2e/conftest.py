@@ -8,8 +8,14 @@ _axe = Axe()
 
 
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
-def browser_context_args(request, browser_context_args):
-    return {**browser_context_args, "viewport": request.param}
+def viewport(request):
+    """Both sizes by default; a module that is about the phone overrides this fixture."""
+    return request.param
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args, viewport):
+    return {**browser_context_args, "viewport": viewport}
 
 
 @pytest.fixture
