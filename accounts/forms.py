@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 
 from django import forms
@@ -103,6 +104,7 @@ class PatientForm(forms.ModelForm):
             "diagnosis_date",
             "preferred_unit",
             "alert_threshold",
+            "care_team_phone",
             "pregnant",
         )
         labels = {
@@ -111,6 +113,7 @@ class PatientForm(forms.ModelForm):
             "diagnosis_date": "Date of ITP diagnosis",
             "preferred_unit": "Show platelet counts as",
             "alert_threshold": "Alert threshold from your clinician (×10⁹/L)",
+            "care_team_phone": "Care team phone number",
             "pregnant": "Currently pregnant",
         }
         help_texts = {
@@ -124,6 +127,7 @@ class PatientForm(forms.ModelForm):
             "preferred_unit": forms.RadioSelect,
             "birth_year": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "alert_threshold": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "care_team_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
 
     def clean_birth_year(self):
@@ -137,6 +141,14 @@ class PatientForm(forms.ModelForm):
         if day is not None and day > timezone.localdate():
             raise forms.ValidationError("The diagnosis date cannot be in the future.")
         return day
+
+    def clean_care_team_phone(self):
+        phone = self.cleaned_data.get("care_team_phone", "").strip()
+        if phone and not re.fullmatch(r"\+?[0-9 ()./-]{3,40}", phone):
+            raise forms.ValidationError(
+                "Enter a phone number using digits, spaces and + ( ) - only."
+            )
+        return phone
 
     def clean_alert_threshold(self):
         value = self.cleaned_data.get("alert_threshold")

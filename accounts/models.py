@@ -70,6 +70,12 @@ class Patient(models.Model):
         blank=True,
         help_text="Only if your clinician gave you one.",
     )
+    care_team_phone = models.CharField(
+        "care team phone number",
+        max_length=40,
+        blank=True,
+        help_text="Optional. Shown next to urgent advice, for example your clinic's number.",
+    )
     preferred_unit = models.CharField(
         "show counts as",
         max_length=8,

@@ -132,7 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.patients",
-                "readings.context_processors.undo",
+                "readings.context_processors.flash",
             ],
         },
     },

@@ -1,6 +1,14 @@
-def undo(request):
-    """The "Undo" offer after a deletion: shown once, on the next page."""
+from readings import guidance
+
+
+def flash(request):
+    """What the previous request left for this page, shown once: advice and an Undo offer."""
     session = getattr(request, "session", None)
-    if session is None or "undo" not in session:
+    if session is None:
         return {}
-    return {"undo": session.pop("undo")}
+    ctx = {}
+    if "undo" in session:
+        ctx["undo"] = session.pop("undo")
+    if "advice" in session:
+        ctx["flash_advice"] = guidance.from_session(session.pop("advice"))
+    return ctx

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from readings.models import BleedingKind, FirstAid, Severity
+from readings.models import BleedingEpisode, BleedingKind, FirstAid, PlateletReading, Severity
 from readings.units import Unit, format_count, format_number
 
 
@@ -426,3 +426,45 @@ def help_page_context() -> dict:
         "reviewed": min(source.reviewed for source in SOURCES),
         "disclaimer": DISCLAIMER,
     }
+
+
+# --- Carrying advice to the next page -----------------------------------------------------------
+
+
+def to_session(advice: Iterable[Advice]) -> list[dict]:
+    """Advice as plain data, to show on the page a redirect leads to."""
+    return [
+        {
+            "level": item.level.value,
+            "title": item.title,
+            "text": item.text,
+            "reason": item.reason,
+            "source": [item.source.name, item.source.url, item.source.reviewed.isoformat()],
+        }
+        for item in advice
+    ]
+
+
+def from_session(data: Iterable[dict]) -> list[Advice]:
+    return [
+        Advice(
+            Level(item["level"]),
+            item["title"],
+            item["text"],
+            Source(item["source"][0], item["source"][1], date.fromisoformat(item["source"][2])),
+            item["reason"],
+        )
+        for item in data
+    ]
+
+
+def advice_for_entry(entry, patient) -> list[Advice]:
+    if isinstance(entry, BleedingEpisode):
+        return advice_for_episode(entry, patient)
+    if isinstance(entry, PlateletReading):
+        return advice_for_reading(entry, patient)
+    return []
+
+
+def is_emergency(advice: Iterable[Advice]) -> bool:
+    return any(item.level is Level.EMERGENCY for item in advice)

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,8 +36,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
     request.session["patient_id"] = str(patient.pk)
-    ctx = {"patient": patient, "role": role, "recent": recent_entries(patient)}
-    ctx["return_to"] = request.path
+    recent = recent_entries(patient)
+    ctx = {"patient": patient, "role": role, "recent": recent, "return_to": request.path}
+    ctx["advice"] = current_advice(request, patient)
     if role.can_write:
         ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
         ctx["bleed_form"] = entries.KINDS["bleeds"].form(patient=patient)
@@ -56,6 +58,19 @@ def recent_entries(patient) -> list:
     return sorted(rows, key=entry_moment, reverse=True)[:RECENT_ENTRIES]
 
 
+def current_advice(request, patient) -> list:
+    """The advice that still applies: from the latest count and the last fortnight's bleeds.
+
+    Advice that the page already shows at the top (just after a save) is not repeated.
+    """
+    since = timezone.now() - guidance.PREGNANCY_WINDOW
+    episodes = BleedingEpisode.objects.live().filter(patient=patient, started_at__gte=since)
+    latest = PlateletReading.objects.live().filter(patient=patient)[:1]
+    advice = guidance.advice_for_patient(patient, list(latest), list(episodes), timezone.now())
+    shown = {item["title"] for item in request.session.get("advice", [])}
+    return [item for item in advice if item.title not in shown]
+
+
 def entry_moment(entry):
     return entry.taken_at if isinstance(entry, PlateletReading) else entry.started_at
 
@@ -73,9 +88,26 @@ def return_url(request: HttpRequest, patient) -> str:
     return reverse("dashboard", args=[patient.pk])
 
 
-def quick_add_response(request, patient, role, kind, form, saved=None, entry=None):
+def saved_redirect(request, patient, saved: str, advice) -> HttpResponse:
+    """After a save: the message, and any advice at the top of the next page.
+
+    An emergency always leads to the dashboard, where it is the first thing shown; with htmx
+    the whole page is loaded so that nothing else is in front of it.
+    """
+    messages.success(request, saved)
+    if advice:
+        request.session["advice"] = guidance.to_session(advice)
+    if guidance.is_emergency(advice):
+        url = reverse("dashboard", args=[patient.pk])
+        if request.htmx:
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return redirect(url)
+    return redirect(return_url(request, patient))
+
+
+def quick_add_response(request, patient, role, kind, form, saved=None, entry=None, advice=()):
     """The dashboard's quick-add box, re-rendered in place for htmx."""
-    ctx = {"patient": patient, "role": role, f"{kind.noun}_form": form}
+    ctx = {"patient": patient, "role": role, f"{kind.noun}_form": form, "advice": advice}
     ctx.update({f"{kind.noun}_saved": saved, "new_entry": entry})
     ctx["return_to"] = reverse("dashboard", args=[patient.pk])
     return render(request, f"readings/dashboard.html#quick-{kind.noun}", ctx)
@@ -92,11 +124,11 @@ def entry_add(request: HttpRequest, patient_id, kind: str) -> HttpResponse:
         entry, created = entries.create_entry(form, patient, request.user)
         what = entries.describe(entry, Unit(patient.preferred_unit))
         saved = f"Saved {what}." if created else f"Already saved: {what}."
-        if quick:
+        advice = guidance.advice_for_entry(entry, patient)
+        if quick and not guidance.is_emergency(advice):
             fresh = kind.form(patient=patient)
-            return quick_add_response(request, patient, role, kind, fresh, saved, entry)
-        messages.success(request, saved)
-        return redirect(return_url(request, patient))
+            return quick_add_response(request, patient, role, kind, fresh, saved, entry, advice)
+        return saved_redirect(request, patient, saved, advice)
     if quick:
         return quick_add_response(request, patient, role, kind, form)
     ctx = {"patient": patient, "role": role, "kind": kind, "form": form}
@@ -120,8 +152,8 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
             ctx.update(conflict_context(request, patient, kind, conflict.current, form))
             return render(request, "readings/entry_form.html", ctx, status=409)
         what = entries.describe(saved, Unit(patient.preferred_unit))
-        messages.success(request, f"Saved your changes to {what}.")
-        return redirect(return_url(request, patient))
+        advice = guidance.advice_for_entry(saved, patient)
+        return saved_redirect(request, patient, f"Saved your changes to {what}.", advice)
     return render(request, "readings/entry_form.html", {**ctx, "form": form})
 
 

@@ -326,3 +326,85 @@ def history_queries(client, cast, rows: int) -> int:
 def test_history_and_dashboard_queries_do_not_grow_with_rows(client, cast):
     client.force_login(cast.owner)
     assert history_queries(client, cast, 3) == history_queries(client, cast, 40)
+
+
+def test_a_bleed_that_first_aid_did_not_stop_leads_with_an_emergency_alert(client, cast):
+    cast.patient.care_team_phone = "+44 20 7946 0000"
+    cast.patient.save()
+    client.force_login(cast.editor)
+    response = client.post(
+        add_url(cast, "bleeds"), bleed_data(first_aid="no", next="/elsewhere/"), follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("dashboard", args=[cast.patient.pk])
+    html = response.content.decode()
+    main = html[html.index('<main id="main"') :]
+    alert = main[: main.index("</div>", main.index('role="alert"'))]
+    assert main.index('role="alert"') < main.index("<h1")
+    assert "Bleeding that does not stop is an emergency" in alert
+    assert "You logged bleeding that first aid did not stop." in alert
+    assert 'href="tel:+44 20 7946 0000"' in alert
+    assert reverse("help") in alert
+    assert html.count("Bleeding that does not stop is an emergency") == 1
+
+
+def test_an_emergency_from_quick_add_reloads_the_dashboard(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(
+        add_url(cast, "bleeds"), bleed_data(first_aid="still", quick="1"), **HTMX
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("dashboard", args=[cast.patient.pk])
+    page = client.get(response["HX-Redirect"]).content.decode()
+    assert "You logged bleeding that was still going on." in page
+
+
+def test_a_listed_kind_gets_contact_advice_with_the_reason(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(add_url(cast, "bleeds"), bleed_data(kind="gums", quick="1"), **HTMX)
+    html = response.content.decode()
+    assert "Make an appointment if it worries you" in html
+    assert "You logged bleeding gums." in html
+    assert 'role="alert"' not in html
+
+
+def test_a_count_below_the_clinicians_threshold_gets_the_plan_advice(client, cast):
+    cast.patient.alert_threshold = 30
+    cast.patient.save()
+    client.force_login(cast.owner)
+    response = client.post(add_url(cast, "counts"), count_data(count_text="20"), follow=True)
+    html = response.content.decode()
+    assert "Below the threshold your clinician set" in html
+    assert "Follow the plan your clinician gave you for counts below 30 ×10⁹/L" in html
+    # A caregiver who follows the patient sees the advice that still applies.
+    client.force_login(cast.viewer)
+    html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert "What to do now" in html
+    assert "Your latest count, 20 ×10⁹/L, is below the threshold your clinician set." in html
+
+
+@pytest.mark.parametrize("threshold", [None, 30])
+def test_a_count_at_or_above_the_threshold_or_without_one_gets_no_advice(client, cast, threshold):
+    cast.patient.alert_threshold = threshold
+    cast.patient.save()
+    client.force_login(cast.owner)
+    html = client.post(add_url(cast, "counts"), count_data(count_text="30"), follow=True)
+    assert "What to do now" not in html.content.decode()
+    assert "clinician set" not in html.content.decode()
+
+
+def test_advice_leaves_the_dashboard_when_it_no_longer_applies(client, cast):
+    cast.patient.alert_threshold = 30
+    cast.patient.save()
+    make_reading(cast.patient, "20", drawn_on=timezone.localdate() - timezone.timedelta(days=3))
+    client.force_login(cast.owner)
+    url = reverse("dashboard", args=[cast.patient.pk])
+    assert "Below the threshold your clinician set" in client.get(url).content.decode()
+    make_reading(cast.patient, "45")
+    assert "Below the threshold your clinician set" not in client.get(url).content.decode()
+
+
+def test_the_help_page_is_public_and_names_its_sources(client, db):
+    html = client.get(reverse("help")).content.decode()
+    assert "<h1>When to get help</h1>" in html
+    assert "https://www.mayoclinic.org/" in html and "https://www.nhlbi.nih.gov/" in html
+    assert "does not replace your clinician" in html
