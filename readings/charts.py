@@ -15,6 +15,7 @@ converts them itself when the log/linear toggle changes the axis type, so we wri
 
 import html
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -32,19 +33,24 @@ from readings.units import Unit, format_count, format_number
 COUNT_COLOUR = "#0B5394"
 BELOW_DETECTION_SYMBOL = "triangle-down"
 NOT_RECORDED = "Not recorded"
-SEVERITY_STYLES = {  # severity value -> (label, colour, symbol), mildest first
-    Severity.NONE: (Severity.NONE.label, "#009E73", "circle-open"),
-    Severity.MILD: (Severity.MILD.label, "#996600", "circle"),
-    Severity.MODERATE: (Severity.MODERATE.label, "#D55E00", "diamond"),
-    Severity.SEVERE: (Severity.SEVERE.label, "#B2182B", "triangle-up"),
-    Severity.LIFE_THREATENING: (Severity.LIFE_THREATENING.label, "#6C1D8F", "star"),
-    "": (NOT_RECORDED, "#666666", "square-open"),
+SEVERITY_STYLES = {  # severity -> (colour, symbol), mildest first; "" is not recorded
+    Severity.NONE: ("#009E73", "circle-open"),
+    Severity.MILD: ("#996600", "circle"),
+    Severity.MODERATE: ("#D55E00", "diamond"),
+    Severity.SEVERE: ("#B2182B", "triangle-up"),
+    Severity.LIFE_THREATENING: ("#6C1D8F", "star"),
+    "": ("#666666", "square-open"),
 }
 THRESHOLD_COLOUR = "#333333"
 TEXT_COLOUR = "#1A1A1A"
 NORMAL_FILL = "#1B7837"
 ITP_FILL = "#CC6677"
 TREATMENT_FILL = "#332288"
+SHADE_OPACITY = 0.12  # faint enough for points and lines to stay readable on top
+
+# The ITP band is 0–100, but a log axis cannot show 0 and Plotly would stretch the axis down
+# to fit a shape that starts there. 1 ×10⁹/L looks the same as 0 on the linear axis.
+ITP_BAND_FLOOR = Decimal(1)
 
 COUNTS_DOMAIN = [0.2, 1]
 BLEEDS_DOMAIN = [0, 0.14]
@@ -77,16 +83,12 @@ def _day_label(day: date) -> str:
     return formats.date_format(day, "j M Y")
 
 
-def _local(moment: datetime) -> datetime:
-    # Plotly ignores time zones, so give it the wall-clock time in the patient's zone.
-    return timezone.localtime(moment).replace(tzinfo=None)
-
-
 def _when(moment: datetime | None, day: date) -> tuple[str, str]:
     """The x value and the hover label for something on `day`, at `moment` if known."""
     if moment is None:
         return day.isoformat(), _day_label(day)
-    local = _local(moment)
+    # Plotly ignores time zones, so give it the wall-clock time in the patient's zone.
+    local = timezone.localtime(moment).replace(tzinfo=None)
     return local.isoformat(timespec="minutes"), formats.date_format(local, "j M Y, H:i")
 
 
@@ -99,8 +101,8 @@ def _between(day: date, start: date | None, end: date | None) -> bool:
 
 
 def _day_after(day: date) -> str:
-    # The axis reads a date as its midnight; ending a span at the next midnight covers its
-    # last day in full (and a one-day course gets a visible width).
+    # The axis reads a date as its midnight; ending at the next midnight covers the last day
+    # in full (its timed counts, and a visible width for a one-day course).
     return (day + timedelta(days=1)).isoformat()
 
 
@@ -118,6 +120,29 @@ def _scatter(name: str, points: list[_Point], **style) -> dict:
 
 def _annotation(text: str, **position) -> dict:
     return {"text": _plain(text), "showarrow": False, "font": {"size": 11}, **position}
+
+
+def _across(y0: float | int, y1: float | int) -> dict:
+    """Where a shape spanning the plot's width between two counts sits."""
+    return {"xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y0, "y1": y1}
+
+
+def _shaded(fill: str, **where) -> dict:
+    return {
+        "type": "rect",
+        "fillcolor": fill,
+        "opacity": SHADE_OPACITY,
+        "line": {"width": 0},
+        "layer": "below",
+        **where,
+    }
+
+
+def _label_at_count(text: str, y: float | int, *, yanchor: str, right: bool = False) -> dict:
+    side = "right" if right else "left"
+    return _annotation(
+        text, xref="paper", x=int(right), xanchor=side, yref="y", y=y, yanchor=yanchor
+    )
 
 
 # --- Traces -------------------------------------------------------------------------------------
@@ -151,10 +176,14 @@ def _duration(minutes: int | None) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
-def _episode_point(episode: BleedingEpisode, severity: str) -> _Point:
+def _severity_label(severity: str) -> str:
+    return Severity(severity).label if severity else NOT_RECORDED
+
+
+def _episode_point(episode: BleedingEpisode, severity_label: str) -> _Point:
     x, when = _when(episode.started_at, timezone.localdate(episode.started_at))
     details = _details(
-        ("Severity", severity),
+        ("Severity", severity_label),
         ("Where", episode.body_site),
         ("First aid", episode.get_first_aid_display()),
         ("Lasted", _duration(episode.duration_minutes)),
@@ -166,7 +195,8 @@ def _episode_point(episode: BleedingEpisode, severity: str) -> _Point:
 def _episode_traces(episodes: list[BleedingEpisode]) -> list[dict]:
     """One trace per severity present, so the legend explains each colour and symbol."""
     traces = []
-    for severity, (label, colour, symbol) in SEVERITY_STYLES.items():
+    for severity, (colour, symbol) in SEVERITY_STYLES.items():
+        label = _severity_label(severity)
         points = [_episode_point(e, label) for e in episodes if e.severity == severity]
         if points:
             traces.append(
@@ -189,80 +219,57 @@ def _episode_traces(episodes: list[BleedingEpisode]) -> list[dict]:
 # --- Shapes, each with its label ----------------------------------------------------------------
 
 
-def _band(low: Decimal, high: Decimal, fill: str, label: str, unit: Unit) -> tuple[dict, dict]:
-    top = _in_unit(high, unit)
-    shape = {
-        "type": "rect",
-        "xref": "paper",
-        "x0": 0,
-        "x1": 1,
-        "yref": "y",
-        "y0": _in_unit(low, unit),
-        "y1": top,
-        "fillcolor": fill,
-        "opacity": 0.12,
-        "line": {"width": 0},
-        "layer": "below",
-    }
-    position = {"xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": top}
-    return shape, _annotation(label, yanchor="top", **position)
+def _band(low: Decimal, high: Decimal, fill: str, unit: Unit) -> dict:
+    return _shaded(fill, **_across(_in_unit(low, unit), _in_unit(high, unit)))
 
 
 def _reference_bands(unit: Unit) -> list[tuple[dict, dict]]:
     low, high = NORMAL_RANGE
+    normal = f"Normal range {format_number(low, unit)}–{format_count(high, unit)} (NHLBI)"
+    # Part of the definition of ITP, not a treatment threshold: guidance.ITP_DEFINITION calls
+    # it "the ITP band", and "threshold" stays the word for the clinician's own line.
+    itp = f"ITP band <{format_count(ITP_DEFINITION_BELOW, unit)} (NHLBI)"
     return [
-        _band(
-            low,
-            high,
-            NORMAL_FILL,
-            f"Normal range {format_number(low, unit)}–{format_count(high, unit)} (NHLBI)",
-            unit,
+        # Mid-band: treatment names take the top of the plot.
+        (
+            _band(low, high, NORMAL_FILL, unit),
+            _label_at_count(normal, _in_unit((low + high) / 2, unit), yanchor="middle"),
         ),
-        # Part of the definition of ITP, not a treatment threshold: guidance.ITP_DEFINITION
-        # calls it "the ITP band", and the word threshold is kept for the clinician's own line.
-        _band(
-            Decimal(0),
-            ITP_DEFINITION_BELOW,
-            ITP_FILL,
-            f"ITP band <{format_count(ITP_DEFINITION_BELOW, unit)} (NHLBI)",
-            unit,
+        # Along the top edge: low counts crowd the bottom.
+        (
+            _band(ITP_BAND_FLOOR, ITP_DEFINITION_BELOW, ITP_FILL, unit),
+            _label_at_count(itp, _in_unit(ITP_DEFINITION_BELOW, unit), yanchor="top"),
         ),
     ]
 
 
 def _threshold_line(threshold: int, unit: Unit) -> tuple[dict, dict]:
     y = _in_unit(threshold, unit)
-    shape = {
-        "type": "line",
-        "xref": "paper",
-        "x0": 0,
-        "x1": 1,
-        "yref": "y",
-        "y0": y,
-        "y1": y,
-        "line": {"color": THRESHOLD_COLOUR, "width": 2, "dash": "dash"},
-    }
+    style = {"color": THRESHOLD_COLOUR, "width": 2, "dash": "dash"}
+    line = {"type": "line", **_across(y, y), "line": style}
     label = f"Your clinician's threshold: {format_count(Decimal(threshold), unit)}"
-    position = {"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": y}
-    return shape, _annotation(label, yanchor="bottom", **position)
+    return line, _label_at_count(label, y, yanchor="bottom", right=True)
 
 
-def _treatment_span(treatment: Treatment, start: date, last_day: date) -> tuple[dict, dict]:
-    shape = {
-        "type": "rect",
-        "xref": "x",
-        "x0": start.isoformat(),
-        "x1": _day_after(last_day),
-        "yref": "paper",
-        "y0": 0,
-        "y1": 1,
-        "fillcolor": TREATMENT_FILL,
-        "opacity": 0.1,
-        "line": {"width": 0},
-        "layer": "below",
-    }
-    position = {"xref": "x", "x": start.isoformat(), "xanchor": "left", "yref": "paper", "y": 1}
-    return shape, _annotation(treatment.name, yanchor="top", **position)
+def _treatment_span(
+    treatment: Treatment, start: date, last_day: date, row: int
+) -> tuple[dict, dict]:
+    x0, x1 = start.isoformat(), _day_after(last_day)
+    shape = _shaded(TREATMENT_FILL, xref="x", x0=x0, x1=x1, yref="paper", y0=0, y1=1)
+    # "Steroids (prednisone, dexamethasone)" would cover its neighbours on a phone: show the
+    # name before the explanation, the whole name on hover, and alternate two rows.
+    short_name = treatment.name.partition(" (")[0]
+    label = _annotation(
+        short_name,
+        hovertext=_plain(treatment.name),
+        xref="x",
+        x=x0,
+        xanchor="left",
+        yref="paper",
+        y=1 - 0.06 * (row % 2),
+        yanchor="top",
+    )
+    return shape, label
 
 
 def _treatment_spans(
@@ -273,20 +280,36 @@ def _treatment_spans(
         first = max(treatment.started_on, start or date.min)
         last = min(treatment.ended_on or today, end or date.max)
         if first <= last:  # else wholly outside the range, or not started yet
-            spans.append(_treatment_span(treatment, first, last))
+            spans.append(_treatment_span(treatment, first, last, row=len(spans)))
     return spans
 
 
 # --- The figure ---------------------------------------------------------------------------------
 
 
-def _range_buttons() -> list[dict]:
-    def back(count: int, step: str, label: str) -> dict:
-        return {"count": count, "step": step, "stepmode": "backward", "label": label}
+@dataclass(frozen=True)
+class ChartRange:
+    """A period the page offers as a link (?range=3m): bookmarkable, works without JavaScript."""
 
-    # Short labels: with the log toggle they must share one row on a phone.
-    return [back(3, "month", "3 mo"), back(6, "month", "6 mo"), back(1, "year", "1 yr"),
-            {"step": "all", "label": "All"}]  # fmt: skip
+    slug: str
+    label: str
+    months: int | None  # None: everything
+
+    def start(self, today: date) -> date | None:
+        return None if self.months is None else stats.add_months(today, -self.months)
+
+
+RANGES = (
+    ChartRange("3m", "3 months", 3),
+    ChartRange("6m", "6 months", 6),
+    ChartRange("1y", "1 year", 12),
+    ChartRange("all", "All", None),
+)
+DEFAULT_RANGE = RANGES[1]
+
+
+def chart_range(slug: str | None) -> ChartRange:
+    return next((r for r in RANGES if r.slug == slug), DEFAULT_RANGE)
 
 
 def _scale_toggle() -> dict:
@@ -308,7 +331,7 @@ def _scale_toggle() -> dict:
 
 
 def _layout(unit: Unit, decorations: list[tuple[dict, dict]], x_range: list[str] | None) -> dict:
-    xaxis = {"type": "date", "anchor": "y2", "rangeselector": {"buttons": _range_buttons()}}
+    xaxis = {"type": "date", "anchor": "y2"}
     if x_range:
         xaxis["range"] = x_range
     return {
@@ -353,7 +376,9 @@ def build_figure(
     clinician's, in ×10⁹/L. The axis is fixed to the range only when both ends are given.
     """
     unit = Unit(unit)
-    counts = [r for r in stats.chronological(readings) if _between(r.drawn_on, range_start, range_end)]
+    counts = [
+        r for r in stats.chronological(readings) if _between(r.drawn_on, range_start, range_end)
+    ]
     bleeds = [
         e
         for e in stats.live(episodes)
@@ -363,7 +388,9 @@ def build_figure(
     if threshold is not None:
         decorations.append(_threshold_line(threshold, unit))
     decorations += _treatment_spans(treatments, range_start, range_end, today)
-    x_range = [range_start.isoformat(), _day_after(range_end)] if range_start and range_end else None
+    x_range = (
+        [range_start.isoformat(), _day_after(range_end)] if range_start and range_end else None
+    )
     return {
         "data": [_count_trace(counts, unit), *_episode_traces(bleeds)],
         "layout": _layout(unit, decorations, x_range),
@@ -381,6 +408,13 @@ def figure_json(figure: dict) -> str:
 # --- In words, for screen readers ---------------------------------------------------------------
 
 
+_TREND_WORDS = {
+    stats.Direction.UP: "up from",
+    stats.Direction.DOWN: "down from",
+    stats.Direction.SAME: "unchanged from",
+}
+
+
 def text_summary(readings_in_range: Iterable[PlateletReading], unit: Unit) -> str:
     """The trend in one or two plain sentences."""
     unit = Unit(unit)
@@ -394,11 +428,7 @@ def text_summary(readings_in_range: Iterable[PlateletReading], unit: Unit) -> st
     first, last = readings[0], readings[-1]
     if len(readings) == 1:
         return f"1 count, on {_day_label(first.drawn_on)}: {count(first)}."
-    trend = {
-        stats.Direction.UP: "up from",
-        stats.Direction.DOWN: "down from",
-        stats.Direction.SAME: "unchanged from",
-    }[stats.direction(last.count - first.count)]
+    trend = _TREND_WORDS[stats.trend(first, last)]
     lowest = min(readings, key=stats.by_count)
     highest = max(readings, key=stats.by_count)
     return (
