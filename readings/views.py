@@ -9,7 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_patient_for, memberships_of
-from readings import entries, guidance
+from readings import charts, entries, guidance
+from readings import dashboard as dashboard_data
 from readings.history import HistoryFilter
 from readings.models import BleedingEpisode, PlateletReading
 from readings.units import Unit
@@ -35,9 +36,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
+    chart_range = charts.chart_range(request.GET.get("range"))
+    ctx = {"patient": patient, "role": role, "return_to": request.path}
+    ctx.update(dashboard_data.overview(patient, chart_range, timezone.localdate()))
+    part = {"stats": "stats", "chart": "chart-panel"}.get(request.GET.get("part", ""))
+    if request.htmx and part:
+        return render(request, f"readings/dashboard.html#{part}", ctx)
     request.session["patient_id"] = str(patient.pk)
-    recent = recent_entries(patient)
-    ctx = {"patient": patient, "role": role, "recent": recent, "return_to": request.path}
+    ctx["recent"] = recent_entries(patient)
     ctx["advice"] = current_advice(request, patient)
     if role.can_write:
         ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
@@ -110,7 +116,11 @@ def quick_add_response(request, patient, role, kind, form, saved=None, entry=Non
     ctx = {"patient": patient, "role": role, f"{kind.noun}_form": form, "advice": advice}
     ctx.update({f"{kind.noun}_saved": saved, "new_entry": entry})
     ctx["return_to"] = reverse("dashboard", args=[patient.pk])
-    return render(request, f"readings/dashboard.html#quick-{kind.noun}", ctx)
+    response = render(request, f"readings/dashboard.html#quick-{kind.noun}", ctx)
+    if entry is not None:
+        # The dashboard's numbers and chart refresh themselves when they hear this.
+        response["HX-Trigger"] = "entrySaved"
+    return response
 
 
 @login_required

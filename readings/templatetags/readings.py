@@ -30,3 +30,9 @@ def entry_title(entry) -> str:
     if isinstance(day, datetime.datetime):
         day = timezone.localtime(day)
     return f"{kind.noun} from {formats.date_format(day, 'j M Y')}"
+
+
+@register.filter
+def count_change(change, patient) -> str:
+    """The size of a change in the patient's unit, without sign: "12 ×10⁹/L"."""
+    return units.format_count(abs(change), units.Unit(patient.preferred_unit))

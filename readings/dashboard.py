@@ -1,0 +1,46 @@
+"""What the dashboard shows, loaded with a fixed number of queries whatever the history's size."""
+
+import datetime
+
+from readings import charts, stats
+from readings.models import BleedingEpisode, PlateletReading, Treatment
+
+# The accessible table under the chart is for reading, not for thousands of rows: beyond this,
+# the page points to the history.
+TABLE_ROWS = 200
+LOWS_WINDOW = datetime.timedelta(days=90)
+
+
+def overview(patient, chart_range: charts.ChartRange, today: datetime.date) -> dict:
+    start = chart_range.start(today)
+    readings = PlateletReading.objects.live().filter(patient=patient)
+    # One query serves both the chart's range and the 30/90-day lows.
+    since = min(start, today - LOWS_WINDOW) if start else None
+    rows = list(readings.filter(drawn_on__gte=since) if since else readings)
+    # The latest two counts give the change, even when both are older than the window.
+    latest = {reading.pk: reading for reading in [*rows, *readings[:2]]}.values()
+    episodes = BleedingEpisode.objects.live().filter(patient=patient)
+    in_range = [reading for reading in rows if start is None or reading.drawn_on >= start]
+    range_episodes = list(episodes.filter(started_at__date__gte=start) if start else episodes)
+    treatments = list(Treatment.objects.live().filter(patient=patient))
+    figure = charts.build_figure(
+        in_range,
+        range_episodes,
+        treatments,
+        unit=patient.preferred_unit,
+        threshold=patient.alert_threshold,
+        range_start=start,
+        range_end=today if start else None,
+        today=today,
+    )
+    table = stats.chronological(in_range)[::-1]
+    return {
+        "summary": stats.summary(latest, episodes[:1], treatments, today),
+        "phase": stats.phase(patient.diagnosis_date, today),
+        "chart_range": chart_range,
+        "ranges": charts.RANGES,
+        "figure_json": charts.figure_json(figure),
+        "chart_summary": charts.text_summary(in_range, patient.preferred_unit),
+        "table": table[:TABLE_ROWS],
+        "table_total": len(table),
+    }
