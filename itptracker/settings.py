@@ -57,9 +57,10 @@ def database_from_url(url: str, conn_max_age: int) -> dict:
         # writer, IMMEDIATE takes the write lock at BEGIN (so a transaction never fails
         # half-way on upgrade), and the timeout makes a busy writer wait instead of failing.
         config["CONN_MAX_AGE"] = 0
-        # Tests use a file too: an in-memory database cannot show how workers contend.
+        # Tests use a file too (an in-memory database cannot show how workers contend), one
+        # per test run so that two runs on one machine never share it.
         database = Path(config["NAME"])
-        config["TEST"] = {"NAME": str(database.with_name(f"test_{database.name}"))}
+        config["TEST"] = {"NAME": str(database.with_name(f"test_{os.getpid()}_{database.name}"))}
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

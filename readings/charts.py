@@ -303,7 +303,7 @@ RANGES = (
     ChartRange("3m", "3 months", 3),
     ChartRange("6m", "6 months", 6),
     ChartRange("1y", "1 year", 12),
-    ChartRange("all", "All", None),
+    ChartRange("all", "All time", None),
 )
 DEFAULT_RANGE = RANGES[1]
 

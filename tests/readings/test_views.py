@@ -408,3 +408,44 @@ def test_the_help_page_is_public_and_names_its_sources(client, db):
     assert "<h1>When to get help</h1>" in html
     assert "https://www.mayoclinic.org/" in html and "https://www.nhlbi.nih.gov/" in html
     assert "does not replace your clinician" in html
+
+
+def test_an_empty_record_leads_to_logging_the_first_count(client, cast):
+    client.force_login(cast.owner)
+    html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert "Nothing logged yet" in html
+    assert f'href="{add_url(cast, "counts")}">Log your first count</a>' in html
+    assert "Latest count" not in html
+
+
+def test_the_dashboard_shows_the_numbers_and_the_chart_for_a_viewer(client, cast):
+    make_reading(cast.patient, "30", drawn_on=timezone.localdate() - timezone.timedelta(days=8))
+    make_reading(cast.patient, "45")
+    client.force_login(cast.viewer)
+    html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert "Latest count" in html and "45 ×10⁹/L" in html
+    assert "Up 15 ×10⁹/L" in html
+    assert 'id="chart-data"' in html and "vendor/plotly-basic.min.js" in html
+    assert 'aria-current="page">6 months</a>' in html
+    assert "The same counts as a table" in html
+
+
+def test_the_range_is_in_the_url_and_htmx_gets_only_the_chart(client, cast):
+    make_reading(cast.patient, "45", drawn_on=timezone.localdate() - timezone.timedelta(days=200))
+    client.force_login(cast.owner)
+    url = reverse("dashboard", args=[cast.patient.pk])
+    page = client.get(url, {"range": "1y"})
+    assert 'aria-current="page">1 year</a>' in page.content.decode()
+    assert [int(r.count) for r in page.context["table"]] == [45]
+    part = client.get(url, {"range": "3m", "part": "chart"}, **HTMX)
+    html = part.content.decode()
+    assert html.lstrip().startswith('<section id="chart-panel"')
+    assert "<h1" not in html and "The same counts as a table" not in html
+    stats = client.get(url, {"part": "stats"}, **HTMX).content.decode()
+    assert stats.lstrip().startswith('<section id="stats"') and "45 ×10⁹/L" in stats
+
+
+def test_a_quick_add_tells_the_page_to_refresh_its_numbers(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(add_url(cast, "counts"), count_data(quick="1"), **HTMX)
+    assert response["HX-Trigger"] == "entrySaved"

@@ -1,0 +1,109 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.factories import (
+    PASSWORD,
+    make_episode,
+    make_patient,
+    make_reading,
+    make_treatment,
+    make_user,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# Days ago of each count: 4 in the last 3 months, 7 in 6 months, 10 in a year, 12 in all.
+DAYS_AGO = [3, 20, 45, 80, 100, 130, 170, 200, 260, 330, 500, 700]
+
+
+@pytest.fixture
+def dashboard(live_server, page):
+    owner = make_user("alex@example.com", "Alex")
+    patient = make_patient(owner, name="Alex", alert_threshold=30)
+    today = timezone.localdate()
+    for number, days in enumerate(DAYS_AGO):
+        make_reading(patient, str(20 + 7 * number), drawn_on=today - datetime.timedelta(days=days))
+    make_episode(
+        patient,
+        "nosebleed",
+        started_at=timezone.now() - datetime.timedelta(days=10),
+        severity="moderate",
+    )
+    make_treatment(patient, "eltrombopag", started_on=today - datetime.timedelta(days=120))
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("E-mail address").fill("alex@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alex’s dashboard")
+    return page
+
+
+def plotted_markers(page):
+    page.locator("#chart .main-svg").first.wait_for()
+    return page.locator("#chart .scatterlayer .trace").first.locator(".point")
+
+
+def table_rows(page):
+    return page.locator("#chart-panel table tbody tr")
+
+
+def test_the_chart_draws_the_counts_in_range_and_the_range_can_change(dashboard, audit):
+    page = dashboard
+    expect(plotted_markers(page)).to_have_count(7)
+    expect(page.get_by_text("7 counts from")).to_be_visible()
+    page.get_by_text("The same counts as a table").click()
+    expect(table_rows(page)).to_have_count(7)
+    audit()
+
+    page.get_by_role("link", name="1 year").click()
+    expect(page).to_have_url(f"{page.url.split('?')[0]}?range=1y")
+    expect(plotted_markers(page)).to_have_count(10)
+    page.get_by_text("The same counts as a table").click()
+    expect(table_rows(page)).to_have_count(10)
+
+    page.get_by_role("link", name="3 months").click()
+    expect(plotted_markers(page)).to_have_count(4)
+    page.get_by_role("link", name="All time").click()
+    expect(plotted_markers(page)).to_have_count(12)
+    # A bleed marker on the strip under the counts, and the treatment's span label.
+    expect(page.locator("#chart .scatterlayer .trace").nth(1).locator(".point")).to_have_count(1)
+    expect(page.locator("#chart").get_by_text("Eltrombopag")).to_be_visible()
+    audit()
+
+
+def test_the_numbers_at_a_glance(dashboard, audit):
+    page = dashboard
+    stats = page.locator("#stats")
+    expect(stats.locator(".stat-latest")).to_contain_text("20 ×10⁹/L")
+    expect(stats.get_by_text("Down 7 ×10⁹/L")).to_be_visible()
+    expect(stats.get_by_text("10 days")).to_be_visible()
+    expect(stats.get_by_text("Eltrombopag")).to_be_visible()
+    audit()
+
+
+def test_a_quick_add_updates_the_numbers_and_the_chart(dashboard):
+    page = dashboard
+    expect(plotted_markers(page)).to_have_count(7)
+    page.locator("#quick-count").get_by_label("Platelet count").fill("150")
+    page.locator("#quick-count").get_by_role("button", name="Save count").click()
+    expect(page.locator("#stats").get_by_text("150 ×10⁹/L")).to_be_visible()
+    expect(plotted_markers(page)).to_have_count(8)
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args, viewport, request):
+    javascript = getattr(request, "param", True)
+    return {**browser_context_args, "viewport": viewport, "java_script_enabled": javascript}
+
+
+@pytest.mark.parametrize("browser_context_args", [False], indirect=True, ids=["no-javascript"])
+def test_without_javascript_the_range_links_and_the_table_still_work(dashboard):
+    page = dashboard
+    page.get_by_role("link", name="1 year").click()
+    expect(page).to_have_url(f"{page.url.split('?')[0]}?range=1y")
+    page.get_by_text("The same counts as a table").click()
+    expect(table_rows(page)).to_have_count(10)
+    expect(page.get_by_text("10 counts from")).to_be_visible()

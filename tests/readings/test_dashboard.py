@@ -1,0 +1,102 @@
+import datetime
+from decimal import Decimal
+
+import orjson
+import plotly.graph_objects as go
+import pytest
+from django.utils import timezone
+
+from readings import charts, dashboard
+from tests.factories import make_episode, make_patient, make_reading, make_treatment
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 24)
+
+
+def days_ago(days: int) -> datetime.date:
+    return TODAY - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def patient():
+    patient = make_patient(name="Sam", diagnosis_date=days_ago(400), alert_threshold=30)
+    for days, count in [(200, "20"), (100, "35"), (60, "50"), (20, "41"), (2, "45")]:
+        make_reading(patient, count, drawn_on=days_ago(days))
+    deleted = make_reading(patient, "5", drawn_on=days_ago(1))
+    deleted.deleted_at = timezone.now()
+    deleted.save()
+    make_episode(
+        patient, "petechiae", started_at=timezone.make_aware(datetime.datetime(2026, 11, 14, 9))
+    )
+    make_treatment(patient, "eltrombopag", started_on=days_ago(90))
+    make_treatment(patient, "steroids", started_on=days_ago(300), ended_on=days_ago(250))
+    return patient
+
+
+def overview(patient, slug):
+    return dashboard.overview(patient, charts.chart_range(slug), TODAY)
+
+
+def plotted_counts(data) -> list:
+    figure = orjson.loads(data["figure_json"])
+    go.Figure(figure)  # valid against Plotly's schema
+    return figure["data"][0]["y"]
+
+
+def test_the_summary_uses_live_rows_only(patient):
+    data = overview(patient, "3m")
+    summary = data["summary"]
+    assert summary.latest.count == Decimal(45)
+    assert (summary.previous.count, summary.change, summary.direction) == (
+        Decimal(41),
+        Decimal(4),
+        "up",
+    )
+    assert summary.lowest_30_days.count == Decimal(41)
+    assert summary.lowest_90_days.count == Decimal(41)
+    assert summary.days_since_bleed == 10
+    assert [t.medicine for t in summary.current_treatments] == ["eltrombopag"]
+    assert data["phase"].label == "Chronic"
+
+
+@pytest.mark.parametrize(
+    ("slug", "expected"),
+    [("3m", [50, 41, 45]), ("6m", [35, 50, 41, 45]), ("all", [20, 35, 50, 41, 45])],
+)
+def test_the_chart_and_table_hold_the_counts_in_range(patient, slug, expected):
+    data = overview(patient, slug)
+    assert plotted_counts(data) == expected
+    assert [int(r.count) for r in data["table"]] == expected[::-1]
+    assert data["table_total"] == len(expected)
+    assert data["chart_range"].slug == slug
+
+
+def test_the_lows_reach_back_90_days_even_when_the_chart_shows_less(patient):
+    make_reading(patient, "12", drawn_on=days_ago(80))
+    data = overview(patient, "3m")
+    assert data["summary"].lowest_90_days.count == Decimal(12)
+    assert 12 in plotted_counts(data)
+
+
+def test_the_change_is_known_when_the_counts_are_older_than_the_range():
+    old = make_patient(name="Old")
+    make_reading(old, "30", drawn_on=days_ago(700))
+    make_reading(old, "60", drawn_on=days_ago(600))
+    data = overview(old, "3m")
+    assert (data["summary"].latest.count, data["summary"].change) == (Decimal(60), Decimal(30))
+    assert plotted_counts(data) == []
+    assert data["chart_summary"] == "No counts in this period."
+
+
+def test_the_table_is_capped(patient, monkeypatch):
+    monkeypatch.setattr(dashboard, "TABLE_ROWS", 2)
+    data = overview(patient, "all")
+    assert [int(r.count) for r in data["table"]] == [45, 41]
+    assert data["table_total"] == 5
+
+
+def test_an_empty_patient():
+    data = overview(make_patient(name="New"), "6m")
+    assert data["summary"].latest is None
+    assert plotted_counts(data) == []
