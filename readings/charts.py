@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 import orjson
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from readings import stats
 from readings.guidance import ITP_DEFINITION_BELOW, NORMAL_RANGE
@@ -79,17 +79,18 @@ def _in_unit(value: Decimal | int, unit: Unit) -> float | int:
     return int(value * 1000) if unit is Unit.PER_UL else float(value)
 
 
-def _day_label(day: date) -> str:
-    return formats.date_format(day, "j M Y")
+def day_label(day: date) -> str:
+    # strftime, not Django's date_format: this runs for every point, and the site is English.
+    return f"{day.day} {day:%b %Y}"
 
 
 def _when(moment: datetime | None, day: date) -> tuple[str, str]:
     """The x value and the hover label for something on `day`, at `moment` if known."""
     if moment is None:
-        return day.isoformat(), _day_label(day)
+        return day.isoformat(), day_label(day)
     # Plotly ignores time zones, so give it the wall-clock time in the patient's zone.
     local = timezone.localtime(moment).replace(tzinfo=None)
-    return local.isoformat(timespec="minutes"), formats.date_format(local, "j M Y, H:i")
+    return local.isoformat(timespec="minutes"), f"{day_label(local)}, {local:%H:%M}"
 
 
 def _details(*pairs: tuple[str, str]) -> str:
@@ -397,12 +398,11 @@ def build_figure(
     }
 
 
-# Like Django's json_script: the JSON can go inside <script type="application/json"> as it is.
-_HTML_SAFE = str.maketrans({"<": "\\u003C", ">": "\\u003E", "&": "\\u0026"})
-
-
+# Like Django's json_script: the JSON can sit inside an HTML element as it is. Three replaces,
+# not str.translate, which walks the string in Python-level steps (1 ms for a year of counts).
 def figure_json(figure: dict) -> str:
-    return orjson.dumps(figure).decode().translate(_HTML_SAFE)
+    text = orjson.dumps(figure).decode()
+    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
 
 
 # --- In words, for screen readers ---------------------------------------------------------------
@@ -427,13 +427,13 @@ def text_summary(readings_in_range: Iterable[PlateletReading], unit: Unit) -> st
 
     first, last = readings[0], readings[-1]
     if len(readings) == 1:
-        return f"1 count, on {_day_label(first.drawn_on)}: {count(first)}."
+        return f"1 count, on {day_label(first.drawn_on)}: {count(first)}."
     trend = _TREND_WORDS[stats.trend(first, last)]
     lowest = min(readings, key=stats.by_count)
     highest = max(readings, key=stats.by_count)
     return (
-        f"{len(readings)} counts from {_day_label(first.drawn_on)} to {_day_label(last.drawn_on)}. "
-        f"Latest {count(last)} on {_day_label(last.drawn_on)}, {trend} {count(first)}. "
-        f"Lowest {count(lowest)} on {_day_label(lowest.drawn_on)}; "
-        f"highest {count(highest)} on {_day_label(highest.drawn_on)}."
+        f"{len(readings)} counts from {day_label(first.drawn_on)} to {day_label(last.drawn_on)}. "
+        f"Latest {count(last)} on {day_label(last.drawn_on)}, {trend} {count(first)}. "
+        f"Lowest {count(lowest)} on {day_label(lowest.drawn_on)}; "
+        f"highest {count(highest)} on {day_label(highest.drawn_on)}."
     )

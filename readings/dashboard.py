@@ -1,8 +1,11 @@
 """What the dashboard shows, loaded with a fixed number of queries whatever the history's size."""
 
 import datetime
+from dataclasses import dataclass
 
-from readings import charts, stats
+from django.utils import timezone
+
+from readings import charts, stats, units
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 
 # The accessible table under the chart is for reading, not for thousands of rows: beyond this,
@@ -11,7 +14,31 @@ TABLE_ROWS = 200
 LOWS_WINDOW = datetime.timedelta(days=90)
 
 
-def overview(patient, chart_range: charts.ChartRange, today: datetime.date) -> dict:
+@dataclass(frozen=True)
+class TableRow:
+    day: str
+    count: str
+    lab: str
+    note: str
+
+
+def table_row(reading, unit: units.Unit) -> TableRow:
+    """One row of the table under the chart, as text: formatted here, not in the template,
+    because the template engine is slow at hundreds of rows of filters."""
+    count = units.format_count(reading.count, unit, reading.below_detection)
+    return TableRow(charts.day_label(reading.drawn_on), count, reading.lab, reading.note)
+
+
+def start_of(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of `day` in the user's time zone (an index-friendly bound)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def overview(
+    patient, chart_range: charts.ChartRange, today: datetime.date, *, with_table: bool = False
+) -> dict:
+    """The numbers and the chart; the table of counts only when asked for (it is collapsed
+    on the page and loaded when opened, which keeps the page itself quick)."""
     start = chart_range.start(today)
     readings = PlateletReading.objects.live().filter(patient=patient)
     # One query serves both the chart's range and the 30/90-day lows.
@@ -21,7 +48,7 @@ def overview(patient, chart_range: charts.ChartRange, today: datetime.date) -> d
     latest = {reading.pk: reading for reading in [*rows, *readings[:2]]}.values()
     episodes = BleedingEpisode.objects.live().filter(patient=patient)
     in_range = [reading for reading in rows if start is None or reading.drawn_on >= start]
-    range_episodes = list(episodes.filter(started_at__date__gte=start) if start else episodes)
+    range_episodes = list(episodes.filter(started_at__gte=start_of(start)) if start else episodes)
     treatments = list(Treatment.objects.live().filter(patient=patient))
     figure = charts.build_figure(
         in_range,
@@ -34,6 +61,7 @@ def overview(patient, chart_range: charts.ChartRange, today: datetime.date) -> d
         today=today,
     )
     table = stats.chronological(in_range)[::-1]
+    unit = units.Unit(patient.preferred_unit)
     return {
         "summary": stats.summary(latest, episodes[:1], treatments, today),
         "phase": stats.phase(patient.diagnosis_date, today),
@@ -41,6 +69,6 @@ def overview(patient, chart_range: charts.ChartRange, today: datetime.date) -> d
         "ranges": charts.RANGES,
         "figure_json": charts.figure_json(figure),
         "chart_summary": charts.text_summary(in_range, patient.preferred_unit),
-        "table": table[:TABLE_ROWS],
+        "table": [table_row(r, unit) for r in table[:TABLE_ROWS]] if with_table else [],
         "table_total": len(table),
     }

@@ -9,7 +9,7 @@ import calendar
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import models
@@ -74,9 +74,11 @@ def live(entries: Iterable) -> list:
 
 
 def _reading_order(reading: PlateletReading) -> tuple:
-    # A draw without a time counts as midnight; entry order settles draws at the same moment.
-    drawn_at = reading.drawn_at or timezone.make_aware(datetime.combine(reading.drawn_on, time.min))
-    return (reading.drawn_on, drawn_at, reading.created_at or _NEVER)
+    # A draw without a time comes first on its day; entry order settles draws at the same
+    # moment. Timestamps rather than datetimes: this key runs for every reading, every page.
+    drawn_at = reading.drawn_at.timestamp() if reading.drawn_at else float("-inf")
+    created = reading.created_at.timestamp() if reading.created_at else float("-inf")
+    return (reading.drawn_on, drawn_at, created)
 
 
 def chronological(readings: Iterable[PlateletReading]) -> list[PlateletReading]:

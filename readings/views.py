@@ -37,9 +37,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
     chart_range = charts.chart_range(request.GET.get("range"))
+    part = {"stats": "stats", "chart": "chart-panel", "table": "counts-table"}.get(
+        request.GET.get("part", "")
+    )
+    with_table = part == "counts-table" or request.GET.get("table") == "1"
     ctx = {"patient": patient, "role": role, "return_to": request.path}
-    ctx.update(dashboard_data.overview(patient, chart_range, timezone.localdate()))
-    part = {"stats": "stats", "chart": "chart-panel"}.get(request.GET.get("part", ""))
+    ctx.update(
+        dashboard_data.overview(patient, chart_range, timezone.localdate(), with_table=with_table)
+    )
     if request.htmx and part:
         return render(request, f"readings/dashboard.html#{part}", ctx)
     request.session["patient_id"] = str(patient.pk)

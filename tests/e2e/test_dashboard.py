@@ -105,5 +105,6 @@ def test_without_javascript_the_range_links_and_the_table_still_work(dashboard):
     page.get_by_role("link", name="1 year").click()
     expect(page).to_have_url(f"{page.url.split('?')[0]}?range=1y")
     page.get_by_text("The same counts as a table").click()
+    page.get_by_role("link", name="Show the table of 10 counts").click()
     expect(table_rows(page)).to_have_count(10)
     expect(page.get_by_text("10 counts from")).to_be_visible()

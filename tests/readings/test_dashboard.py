@@ -35,7 +35,7 @@ def patient():
 
 
 def overview(patient, slug):
-    return dashboard.overview(patient, charts.chart_range(slug), TODAY)
+    return dashboard.overview(patient, charts.chart_range(slug), TODAY, with_table=True)
 
 
 def plotted_counts(data) -> list:
@@ -67,7 +67,7 @@ def test_the_summary_uses_live_rows_only(patient):
 def test_the_chart_and_table_hold_the_counts_in_range(patient, slug, expected):
     data = overview(patient, slug)
     assert plotted_counts(data) == expected
-    assert [int(r.count) for r in data["table"]] == expected[::-1]
+    assert [row.count for row in data["table"]] == [f"{n} ×10⁹/L" for n in expected[::-1]]
     assert data["table_total"] == len(expected)
     assert data["chart_range"].slug == slug
 
@@ -92,8 +92,13 @@ def test_the_change_is_known_when_the_counts_are_older_than_the_range():
 def test_the_table_is_capped(patient, monkeypatch):
     monkeypatch.setattr(dashboard, "TABLE_ROWS", 2)
     data = overview(patient, "all")
-    assert [int(r.count) for r in data["table"]] == [45, 41]
+    assert [row.count for row in data["table"]] == ["45 ×10⁹/L", "41 ×10⁹/L"]
     assert data["table_total"] == 5
+
+
+def test_the_table_is_only_built_when_asked_for(patient):
+    data = dashboard.overview(patient, charts.chart_range("3m"), TODAY)
+    assert (data["table"], data["table_total"]) == ([], 3)
 
 
 def test_an_empty_patient():

@@ -436,7 +436,11 @@ def test_the_range_is_in_the_url_and_htmx_gets_only_the_chart(client, cast):
     url = reverse("dashboard", args=[cast.patient.pk])
     page = client.get(url, {"range": "1y"})
     assert 'aria-current="page">1 year</a>' in page.content.decode()
-    assert [int(r.count) for r in page.context["table"]] == [45]
+    assert "Show the table of 1 count</a>" in page.content.decode()
+    page = client.get(url, {"range": "1y", "table": "1"})
+    assert [row.count for row in page.context["table"]] == ["45 ×10⁹/L"]
+    table = client.get(url, {"range": "1y", "part": "table"}, **HTMX).content.decode()
+    assert table.lstrip().startswith("<table>") and "45 ×10⁹/L" in table
     part = client.get(url, {"range": "3m", "part": "chart"}, **HTMX)
     html = part.content.decode()
     assert html.lstrip().startswith('<section id="chart-panel"')
