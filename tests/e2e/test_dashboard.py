@@ -42,8 +42,16 @@ def dashboard(live_server, page):
 
 
 def plotted_markers(page):
+    # Plotly.js loads when the chart comes near the screen, as a person scrolls to it.
+    page.locator("#chart").scroll_into_view_if_needed()
     page.locator("#chart .main-svg").first.wait_for()
     return page.locator("#chart .scatterlayer .trace").first.locator(".point")
+
+
+def choose_range(page, label):
+    page.get_by_role("link", name=label).click()
+    # The chart panel is replaced; wait for the new one before looking at its chart.
+    expect(page.get_by_role("link", name=label)).to_have_attribute("aria-current", "page")
 
 
 def table_rows(page):
@@ -58,15 +66,15 @@ def test_the_chart_draws_the_counts_in_range_and_the_range_can_change(dashboard,
     expect(table_rows(page)).to_have_count(7)
     audit()
 
-    page.get_by_role("link", name="1 year").click()
+    choose_range(page, "1 year")
     expect(page).to_have_url(f"{page.url.split('?')[0]}?range=1y")
     expect(plotted_markers(page)).to_have_count(10)
     page.get_by_text("The same counts as a table").click()
     expect(table_rows(page)).to_have_count(10)
 
-    page.get_by_role("link", name="3 months").click()
+    choose_range(page, "3 months")
     expect(plotted_markers(page)).to_have_count(4)
-    page.get_by_role("link", name="All time").click()
+    choose_range(page, "All time")
     expect(plotted_markers(page)).to_have_count(12)
     # A bleed marker on the strip under the counts, and the treatment's span label.
     expect(page.locator("#chart .scatterlayer .trace").nth(1).locator(".point")).to_have_count(1)
