@@ -325,6 +325,7 @@ def history_queries(client, cast, rows: int) -> int:
 
 def test_history_and_dashboard_queries_do_not_grow_with_rows(client, cast):
     client.force_login(cast.owner)
+    client.get(reverse("home"))  # the session's first timestamps are written once
     assert history_queries(client, cast, 3) == history_queries(client, cast, 40)
 
 

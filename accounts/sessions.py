@@ -1,0 +1,46 @@
+"""How long a login lasts: it ends after a while without use, and after a fixed time anyway.
+
+Both limits are checked on every request from two timestamps in the session. The "last seen"
+time is written at most once a minute, so an active user does not cost a session write per
+page.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django_htmx.http import HttpResponseClientRedirect
+
+STARTED = "session_started"
+SEEN = "session_seen"
+SEEN_RESOLUTION = 60
+
+
+def expired(session, now: float) -> bool:
+    started, seen = session.get(STARTED), session.get(SEEN)
+    if started is None or seen is None:
+        return False
+    return now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE
+
+
+def session_timeouts(get_response):
+    def middleware(request):
+        if request.user.is_authenticated:
+            now = time.time()
+            if expired(request.session, now):
+                logout(request)
+                messages.info(
+                    request, "You were logged out to keep your record safe. Log in again."
+                )
+                response = redirect_to_login(request.get_full_path())
+                if request.htmx:
+                    return HttpResponseClientRedirect(response["Location"])
+                return response
+            request.session.setdefault(STARTED, now)
+            if now - request.session.get(SEEN, 0) > SEEN_RESOLUTION:
+                request.session[SEEN] = now
+        return get_response(request)
+
+    return middleware
