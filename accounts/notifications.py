@@ -1,0 +1,233 @@
+"""E-mails that members ask for: an emergency bleed, or a count below the clinician's threshold.
+
+Two halves, so that a mail server that is slow or down never costs an entry:
+
+- `enqueue_for_entry` runs inside the transaction that saves a new entry and writes one
+  outbox row (`Notification`) per member who opted in (never the person who logged it). An
+  ordinary entry costs no query at all.
+- `send_pending` runs outside any request (`manage.py send_notifications`, from cron). It
+  claims due rows in a short transaction (so two runs never send the same row), sends them
+  over one connection, marks each sent, and keeps failures for a later retry with a growing
+  delay, giving up after MAX_ATTEMPTS. A member who was removed, or who switched the alert
+  off, before the e-mail went out does not get it.
+
+What counts as an emergency is decided by readings.guidance, the same rule the app's own
+advice uses (first aid did not stop it, still bleeding, or marked life-threatening).
+"""
+
+import logging
+import zoneinfo
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import (
+    CareMembership,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Patient,
+)
+from readings import guidance
+from readings.models import BleedingEpisode, PlateletReading
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+MAX_ATTEMPTS = 6
+# A claimed row is not offered to another run for this long (a run that crashed mid-batch
+# leaves its rows to be retried after it).
+LEASE = timedelta(minutes=10)
+
+# Which membership switch asks for which kind of e-mail.
+OPT_IN_FIELD = {
+    NotificationKind.EMERGENCY: "notify_emergency",
+    NotificationKind.LOW_COUNT: "notify_low_count",
+}
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """2, 4, 8, 16 … minutes after the failed attempt."""
+    return timedelta(minutes=2**attempts)
+
+
+# --- Enqueue, inside the entry's transaction -------------------------------------------------
+
+
+def kind_for(entry, patient: Patient) -> NotificationKind | None:
+    """Which alert a new entry raises, if any."""
+    if isinstance(entry, BleedingEpisode):
+        advice = guidance.advice_for_episode(entry, patient)
+        return NotificationKind.EMERGENCY if guidance.is_emergency(advice) else None
+    threshold = patient.alert_threshold
+    if isinstance(entry, PlateletReading) and threshold is not None:
+        return NotificationKind.LOW_COUNT if below(entry, Decimal(threshold)) else None
+    return None
+
+
+def below(reading, limit: Decimal) -> bool:
+    """Strictly below, as the advice reads it: "<10" is below 10, but 10 is not."""
+    return reading.count <= limit if reading.below_detection else reading.count < limit
+
+
+def enqueue_for_entry(entry, patient: Patient, actor, site_url: str) -> list[Notification]:
+    """Outbox rows for a newly logged entry. Call inside the transaction that saved it."""
+    kind = kind_for(entry, patient)
+    if kind is None:
+        return []
+    recipients = (
+        CareMembership.objects.filter(patient=patient, **{OPT_IN_FIELD[kind]: True})
+        .exclude(user_id=actor.pk)
+        .values_list("user_id", flat=True)
+    )
+    name = actor.display_name or actor.email
+    return Notification.objects.bulk_create(
+        Notification(
+            recipient_id=user_id, patient=patient, kind=kind, actor_name=name, site_url=site_url
+        )
+        for user_id in recipients
+    )
+
+
+# --- Send, from the management command ---------------------------------------------------------
+
+
+def send_pending(batch_size: int = BATCH_SIZE) -> Counter:
+    """Send every due notification. Returns counts by outcome: sent, retry, failed, skipped."""
+    totals: Counter = Counter()
+    while batch := claim(batch_size):
+        totals.update(send_batch(batch))
+    return totals
+
+
+def claim(batch_size: int) -> list[Notification]:
+    """Take up to `batch_size` due rows for this run: count the attempt, push the next one out."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        Notification.objects.filter(pk__in=ids).update(
+            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+        )
+    return list(
+        Notification.objects.filter(pk__in=ids)
+        .select_related("recipient", "patient")
+        .order_by("created_at", "id")
+    )
+
+
+def send_batch(batch: list[Notification]) -> Counter:
+    outcome: Counter = Counter()
+    wanted = still_wanted(batch)
+    to_send = []
+    for notification in batch:
+        key = (notification.recipient_id, notification.patient_id, str(notification.kind))
+        if key in wanted:
+            to_send.append(notification)
+        else:
+            _finish(notification, NotificationStatus.SKIPPED)
+            outcome["skipped"] += 1
+    if not to_send:
+        return outcome
+    connection = mail.get_connection()
+    try:
+        connection.open()
+    except Exception as error:  # noqa: BLE001 - the mail server is down: retry them all later
+        log.warning("Could not connect to the mail server: %s", error)
+        for notification in to_send:
+            outcome[_failed(notification, error)] += 1
+        return outcome
+    try:
+        for notification in to_send:
+            outcome[_send_one(notification, connection)] += 1
+    finally:
+        connection.close()
+    return outcome
+
+
+def still_wanted(batch: list[Notification]) -> set[tuple]:
+    """(user, patient, kind) for members who, right now, still ask for that e-mail."""
+    rows = CareMembership.objects.filter(
+        patient_id__in={n.patient_id for n in batch}, user_id__in={n.recipient_id for n in batch}
+    ).values_list("user_id", "patient_id", "notify_emergency", "notify_low_count")
+    wanted = set()
+    for user_id, patient_id, emergency, low_count in rows:
+        if emergency:
+            wanted.add((user_id, patient_id, NotificationKind.EMERGENCY.value))
+        if low_count:
+            wanted.add((user_id, patient_id, NotificationKind.LOW_COUNT.value))
+    return wanted
+
+
+def _send_one(notification: Notification, connection) -> str:
+    try:
+        sent = message_for(notification, connection).send()
+        if not sent:
+            raise RuntimeError("The mail backend accepted no message.")
+    except Exception as error:  # noqa: BLE001 - kept on the row and retried later
+        log.warning("Could not send notification %s: %s", notification.pk, error)
+        return _failed(notification, error)
+    _finish(notification, NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+    return "sent"
+
+
+def _failed(notification: Notification, error: Exception) -> str:
+    text = f"{type(error).__name__}: {error}"[:500]
+    if notification.attempts >= MAX_ATTEMPTS:
+        _finish(notification, NotificationStatus.FAILED, last_error=text)
+        return "failed"
+    Notification.objects.filter(pk=notification.pk).update(
+        last_error=text, next_attempt_at=timezone.now() + retry_delay(notification.attempts)
+    )
+    return "retry"
+
+
+def _finish(notification: Notification, status: NotificationStatus, **fields) -> None:
+    Notification.objects.filter(pk=notification.pk).update(status=status, **fields)
+
+
+def message_for(notification: Notification, connection=None) -> mail.EmailMessage:
+    recipient = notification.recipient
+    patient = notification.patient
+    site = notification.site_url.rstrip("/")
+    ctx = {
+        "recipient": recipient,
+        "patient": patient,
+        "kind": notification.kind,
+        "actor_name": notification.actor_name,
+        "when": notification.created_at,
+        "dashboard_url": site + reverse("dashboard", args=[patient.pk]),
+        "sharing_url": site + reverse("sharing", args=[patient.pk]),
+        "help_url": site + reverse("help"),
+        "emergency": guidance.BLEEDING_EMERGENCY,
+        "threshold": patient.alert_threshold,
+    }
+    with timezone.override(_zone(recipient.time_zone)):  # times as the recipient reads them
+        subject = render_to_string("emails/notification_subject.txt", ctx)
+        body = render_to_string("emails/notification.txt", ctx)
+    return mail.EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        connection=connection,
+    )
+
+
+def _zone(name: str):
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()

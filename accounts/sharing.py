@@ -1,0 +1,342 @@
+"""Sharing a record: members and their roles, invitations, leaving, alerts and the access log.
+
+Every patient-scoped view starts with accounts.access (a stranger gets 404, a member without
+the right gets 403). Memberships are read from the database on every request, so a removal
+or a role change applies to the very next request of that person, on every worker.
+
+Every change to a membership goes through `update_membership`, which keeps at least one
+owner on each record even when two owners act at the same moment.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import audit, invitations, mfa
+from accounts.access import get_owned_patient_for, get_patient_for
+from accounts.forms import AlertsForm, InviteForm, RoleForm
+from accounts.invitations import InvitationError, Problem
+from accounts.models import CareMembership, Invitation, Patient, Role
+
+log = logging.getLogger(__name__)
+
+ACCESS_LOG_PAGE_SIZE = 50
+ROLE_ORDER = {Role.OWNER: 0, Role.EDITOR: 1, Role.VIEWER: 2}
+
+
+# --- Membership changes (no HTTP) ---------------------------------------------------------------
+
+
+class LastOwnerError(Exception):
+    """The change would leave the record without an owner."""
+
+
+def update_membership(patient: Patient, membership_id, role: Role | None) -> CareMembership:
+    """Give a member a new role, or remove them (`role=None`), keeping at least one owner.
+
+    The patient's row is locked first (SELECT … FOR UPDATE on PostgreSQL; on SQLite every
+    transaction begins IMMEDIATE and so holds the write lock), which puts all membership
+    changes of one record in a queue: when two owners leave at the same moment, the second
+    one counts the owners after the first has gone, and is refused.
+    """
+    with transaction.atomic():
+        Patient.objects.select_for_update().get(pk=patient.pk)
+        membership = CareMembership.objects.select_related("user").get(
+            pk=membership_id, patient=patient
+        )
+        losing_an_owner = membership.role == Role.OWNER and role != Role.OWNER
+        if losing_an_owner and not other_owners(patient, membership):
+            raise LastOwnerError(f"{patient} needs at least one owner.")
+        if role is None:
+            membership.delete()
+        else:
+            membership.role = role
+            membership.save(update_fields=["role"])
+    return membership
+
+
+def other_owners(patient: Patient, membership: CareMembership) -> int:
+    return (
+        CareMembership.objects.filter(patient=patient, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .count()
+    )
+
+
+def members_of(patient: Patient) -> list[CareMembership]:
+    members = CareMembership.objects.filter(patient=patient).select_related("user")
+    return sorted(members, key=lambda m: (ROLE_ORDER[m.role], m.user.display_name.lower()))
+
+
+def member_of(patient: Patient, membership_id) -> CareMembership:
+    """A member of this record (scoped: another record's membership id is a 404)."""
+    members = CareMembership.objects.select_related("user")
+    return get_object_or_404(members, pk=membership_id, patient=patient)
+
+
+def describe_member(membership: CareMembership) -> str:
+    return f"{membership.user.display_name}, {membership.user.email}"
+
+
+# --- The sharing page ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def sharing(request: HttpRequest, patient_id) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id)
+    members = members_of(patient)
+    me = next((m for m in members if m.user_id == request.user.pk), None)
+    if me is None:  # removed between the two queries
+        raise Http404("No such patient.")
+    ctx = {"patient": patient, "role": role, "me": me, "alerts_form": AlertsForm(instance=me)}
+    if role.is_owner:
+        ctx["members"] = members
+        ctx["two_factor"] = mfa.users_with_two_factor([m.user_id for m in members])
+        ctx["invitations"] = invitations.open_invitations(patient).order_by("-sent_at")
+        ctx["roles"] = [Role.VIEWER, Role.EDITOR, Role.OWNER]
+    else:
+        ctx["owners"] = [m for m in members if m.role == Role.OWNER]
+    return render(request, "accounts/sharing.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, patient_id) -> HttpResponse:
+    patient = get_owned_patient_for(request, patient_id)
+    form = InviteForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        sent = invitations.invite(
+            patient, form.cleaned_data["email"], form.cleaned_role(), request.user
+        )
+        action = audit.RESENT_INVITATION if sent.replaced else audit.INVITED
+        audit.record(request, patient, action, describe_invitation(sent.invitation))
+        send_invitation(request, sent)
+        return redirect("sharing", patient_id=patient.pk)
+    ctx = {"patient": patient, "role": Role.OWNER, "form": form}
+    return render(request, "accounts/sharing_invite.html", ctx)
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, patient_id, invitation_id) -> HttpResponse:
+    patient = get_owned_patient_for(request, patient_id)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
+    try:
+        sent = invitations.resend(invitation)
+    except InvitationError:
+        messages.error(request, already_closed(invitation))
+        return redirect("sharing", patient_id=patient.pk)
+    audit.record(request, patient, audit.RESENT_INVITATION, describe_invitation(invitation))
+    send_invitation(request, sent)
+    return redirect("sharing", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def invitation_cancel(request: HttpRequest, patient_id, invitation_id) -> HttpResponse:
+    patient = get_owned_patient_for(request, patient_id)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
+    if invitations.cancel(invitation):
+        audit.record(request, patient, audit.CANCELLED_INVITATION, describe_invitation(invitation))
+        messages.success(
+            request, f"Cancelled the invitation to {invitation.email}. Its link no longer works."
+        )
+    else:
+        messages.error(request, already_closed(invitation))
+    return redirect("sharing", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, patient_id, membership_id: int) -> HttpResponse:
+    patient = get_owned_patient_for(request, patient_id)
+    member = member_of(patient, membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose what they can do.")
+        return redirect("sharing", patient_id=patient.pk)
+    before, after = Role(member.role), form.cleaned_role()
+    try:
+        update_membership(patient, member.pk, after)
+    except LastOwnerError:
+        messages.error(
+            request, f"{patient.name}’s record needs an owner. Make someone else an owner first."
+        )
+        return redirect("sharing", patient_id=patient.pk)
+    if before != after:
+        detail = f"{describe_member(member)}: {before.label} → {after.label}"
+        audit.record(request, patient, audit.CHANGED_ROLE, detail)
+    messages.success(request, f"{member.user.display_name}: {after.label.lower()}.")
+    return redirect("sharing", patient_id=patient.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, patient_id, membership_id: int) -> HttpResponse:
+    patient = get_owned_patient_for(request, patient_id)
+    member = member_of(patient, membership_id)
+    ctx = {"patient": patient, "role": Role.OWNER, "member": member}
+    if request.method == "POST":
+        try:
+            update_membership(patient, member.pk, None)
+        except LastOwnerError:
+            ctx["last_owner"] = True
+            return render(request, "accounts/sharing_remove.html", ctx, status=409)
+        audit.record(request, patient, audit.REMOVED_MEMBER, describe_member(member))
+        messages.success(
+            request,
+            f"Removed {member.user.display_name}. They can no longer open {patient.name}’s record.",
+        )
+        if member.user_id == request.user.pk:
+            return redirect("home")
+        return redirect("sharing", patient_id=patient.pk)
+    return render(request, "accounts/sharing_remove.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave(request: HttpRequest, patient_id) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id)
+    me = get_object_or_404(CareMembership, patient=patient, user=request.user)
+    ctx = {"patient": patient, "role": role, "me": me}
+    ctx["last_owner"] = role.is_owner and not other_owners(patient, me)
+    if request.method == "POST":
+        try:
+            update_membership(patient, me.pk, None)
+        except LastOwnerError:
+            ctx["last_owner"] = True
+            return render(request, "accounts/sharing_leave.html", ctx, status=409)
+        audit.record(request, patient, audit.LEFT, role.label)
+        if request.session.get("patient_id") == str(patient.pk):
+            del request.session["patient_id"]
+        messages.success(request, f"You left {patient.name}’s record.")
+        return redirect("home")
+    return render(request, "accounts/sharing_leave.html", ctx)
+
+
+@login_required
+@require_POST
+def alerts(request: HttpRequest, patient_id) -> HttpResponse:
+    """A member's own e-mail alerts: anyone with access may choose theirs, viewers too."""
+    patient, _ = get_patient_for(request, patient_id)
+    me = get_object_or_404(CareMembership, patient=patient, user=request.user)
+    form = AlertsForm(request.POST, instance=me)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Saved your e-mail alerts.")
+    return redirect(f"{reverse('sharing', args=[patient.pk])}#alerts-heading")
+
+
+@login_required
+@require_GET
+def access_log(request: HttpRequest, patient_id) -> HttpResponse:
+    patient = get_owned_patient_for(request, patient_id)
+    paginator = Paginator(audit.events_for(patient), ACCESS_LOG_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    ctx = {"patient": patient, "role": Role.OWNER, "page": page}
+    return render(request, "accounts/access_log.html", ctx)
+
+
+# --- Invitation e-mails --------------------------------------------------------------------------
+
+
+def already_closed(invitation: Invitation) -> str:
+    return f"The invitation to {invitation.email} was already accepted or cancelled."
+
+
+def describe_invitation(invitation: Invitation) -> str:
+    return f"{invitation.email}, {Role(invitation.role).label}"
+
+
+def send_invitation(request: HttpRequest, sent: invitations.Sent) -> bool:
+    """E-mail the link (the token exists only here and in the e-mail) and say how it went."""
+    invitation = sent.invitation
+    ctx = {
+        "invitation": invitation,
+        "inviter": request.user,
+        "role": Role(invitation.role),
+        "link": request.build_absolute_uri(reverse("invitation", args=[sent.token])),
+        "days": invitations.INVITATION_LIFETIME.days,
+    }
+    subject = " ".join(render_to_string("emails/invitation_subject.txt", ctx).split())
+    try:
+        send_mail(subject, render_to_string("emails/invitation.txt", ctx), None, [invitation.email])
+    except Exception:  # noqa: BLE001 - the invitation is kept; the owner can resend
+        log.exception("Could not send the invitation e-mail %s", invitation.pk)
+        messages.warning(
+            request,
+            f"The invitation to {invitation.email} is saved, but the e-mail could not be sent. "
+            "Try “Send again” in a while.",
+        )
+        return False
+    messages.success(
+        request, f"Sent an invitation to {invitation.email}. The link works for {ctx['days']} days."
+    )
+    return True
+
+
+# --- Following the link --------------------------------------------------------------------------
+
+
+@require_GET
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the e-mail: remember it, then continue at an address without the token."""
+    try:
+        invitations.remember(request.session, token)
+    except InvitationError as error:
+        return invalid_invitation(request, error)
+    return redirect("invitation_accept")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest) -> HttpResponse:
+    """Accept (POST, signed in with the invited address) the invitation this browser opened."""
+    token_hash = invitations.pending_hash(request.session) or ""
+    try:
+        pending = invitations.find(token_hash)
+        if request.user.is_authenticated:
+            invitations.check_recipient(pending, request.user)
+            if request.method == "POST":
+                return joined(request, invitations.accept(token_hash, request.user))
+    except InvitationError as error:
+        return invalid_invitation(request, error)
+    return render(request, "accounts/invitation.html", {"invitation": pending})
+
+
+def joined(request: HttpRequest, membership: CareMembership) -> HttpResponse:
+    invitations.forget(request.session)
+    patient = membership.patient
+    audit.record(request, patient, audit.JOINED, Role(membership.role).label)
+    messages.success(request, f"You can now open {patient.name}’s record.")
+    return redirect("dashboard", patient_id=patient.pk)
+
+
+INVALID_STATUS = {
+    Problem.UNKNOWN: 404,
+    Problem.EXPIRED: 410,
+    Problem.USED: 410,
+    Problem.CANCELLED: 410,
+    Problem.WRONG_EMAIL: 403,
+}
+
+
+def invalid_invitation(request: HttpRequest, error: InvitationError) -> HttpResponse:
+    """A clear page, and no access. Says nothing about the record to whoever holds the link."""
+    if error.problem is not Problem.WRONG_EMAIL:
+        invitations.forget(request.session)
+    ctx = {"problem": error.problem.value}
+    if error.problem is Problem.WRONG_EMAIL:
+        ctx["invited"] = invitations.masked(error.invitation.email)
+    return render(
+        request, "accounts/invitation_invalid.html", ctx, status=INVALID_STATUS[error.problem]
+    )

@@ -1,0 +1,286 @@
+"""Alert e-mails: who asked for them, the outbox written with the entry, and sending later."""
+
+import uuid
+from datetime import timedelta
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import notifications
+from accounts.models import CareMembership, Notification, NotificationKind, NotificationStatus
+from readings.models import BleedingEpisode, PlateletReading
+from tests.factories import make_reading
+
+pytestmark = pytest.mark.django_db
+
+FAILING = "tests.accounts.test_notifications.FailingBackend"
+UNREACHABLE = "tests.accounts.test_notifications.UnreachableBackend"
+
+
+class FailingBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise OSError("550 mailbox unavailable")
+
+
+class UnreachableBackend(BaseEmailBackend):
+    def open(self):
+        raise ConnectionRefusedError("connection refused")
+
+    def send_messages(self, messages):  # pragma: no cover - never reached
+        return len(messages)
+
+
+def opt_in(cast, actor, emergency=False, low_count=False):
+    CareMembership.objects.filter(patient=cast.patient, user=getattr(cast, actor)).update(
+        notify_emergency=emergency, notify_low_count=low_count
+    )
+
+
+def log_bleed(client, cast, user, **data):
+    client.force_login(user)
+    now = timezone.localtime()
+    fields = {
+        "kind": "nosebleed",
+        "started_on": now.date().isoformat(),
+        "started_time": now.strftime("%H:%M"),
+        "form_token": str(uuid.uuid4()),
+        **data,
+    }
+    return client.post(reverse("entry_add", args=[cast.patient.pk, "bleeds"]), fields)
+
+
+def log_count(client, cast, user, count_text):
+    client.force_login(user)
+    data = {
+        "count_text": count_text,
+        "unit": "e9/L",
+        "drawn_on": timezone.localdate().isoformat(),
+        "form_token": str(uuid.uuid4()),
+    }
+    return client.post(reverse("entry_add", args=[cast.patient.pk, "counts"]), data)
+
+
+def set_threshold(cast, value):
+    cast.patient.alert_threshold = value
+    cast.patient.save()
+
+
+# --- Who gets an e-mail, and for what -----------------------------------------------------------
+
+
+def test_nobody_is_e_mailed_unless_they_asked(client, cast):
+    log_bleed(client, cast, cast.owner, first_aid="no")
+    assert BleedingEpisode.objects.count() == 1
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "emergency"),
+    [
+        ({"first_aid": "no"}, True),
+        ({"first_aid": "still"}, True),
+        ({"severity": "life_threatening", "first_aid": "yes"}, True),
+        ({"first_aid": "yes", "severity": "moderate"}, False),
+        ({}, False),
+    ],
+)
+def test_an_emergency_bleed_queues_an_email_for_members_who_asked(client, cast, data, emergency):
+    opt_in(cast, "editor", emergency=True)
+    opt_in(cast, "viewer", low_count=True)  # asked only about counts
+    log_bleed(client, cast, cast.owner, **data)
+    queued = list(Notification.objects.values_list("recipient__email", "kind", "actor_name"))
+    expected = [("editor@example.com", "emergency", "Olive Owner")] if emergency else []
+    assert queued == expected
+
+
+def test_the_person_who_logged_it_is_not_emailed_about_it(client, cast):
+    opt_in(cast, "owner", emergency=True)
+    opt_in(cast, "editor", emergency=True)
+    log_bleed(client, cast, cast.editor, first_aid="still")
+    assert list(Notification.objects.values_list("recipient__email", flat=True)) == [
+        "owner@example.com"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "count_text", "queued"),
+    [(30, "25", True), (30, "30", False), (30, "45", False), (None, "5", False), (10, "<10", True)],
+)
+def test_a_count_below_the_clinicians_threshold_queues_an_email(
+    client, cast, threshold, count_text, queued
+):
+    set_threshold(cast, threshold)
+    opt_in(cast, "viewer", low_count=True)
+    opt_in(cast, "editor", emergency=True)  # asked only about bleeds
+    log_count(client, cast, cast.owner, count_text)
+    assert PlateletReading.objects.count() == 1
+    kinds = list(Notification.objects.values_list("recipient__email", "kind"))
+    assert kinds == ([("viewer@example.com", "low_count")] if queued else [])
+
+
+def test_a_double_submit_queues_one_email(client, cast):
+    opt_in(cast, "viewer", emergency=True)
+    client.force_login(cast.owner)
+    now = timezone.localtime()
+    data = {
+        "kind": "nosebleed",
+        "first_aid": "still",
+        "started_on": now.date().isoformat(),
+        "started_time": now.strftime("%H:%M"),
+        "form_token": str(uuid.uuid4()),
+    }
+    url = reverse("entry_add", args=[cast.patient.pk, "bleeds"])
+    client.post(url, data)
+    client.post(url, data)
+    assert Notification.objects.count() == 1
+
+
+def test_the_outbox_row_is_written_in_the_entrys_transaction(client, cast):
+    opt_in(cast, "viewer", emergency=True)
+    with (
+        mock.patch.object(Notification.objects, "bulk_create", side_effect=RuntimeError("disk")),
+        pytest.raises(RuntimeError),
+    ):
+        log_bleed(client, cast, cast.owner, first_aid="still")
+    assert not BleedingEpisode.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_an_ordinary_entry_costs_no_extra_query(cast, django_assert_num_queries):
+    reading = make_reading(cast.patient, "45")
+    with django_assert_num_queries(0):
+        assert notifications.enqueue_for_entry(reading, cast.patient, cast.owner, "http://x/") == []
+
+
+# --- Sending -----------------------------------------------------------------------------------
+
+
+def test_pending_emails_are_sent_once_and_marked_sent(client, cast):
+    opt_in(cast, "editor", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    assert mail.outbox == []  # nothing is sent inside the request
+    assert notifications.send_pending() == {"sent": 1}
+    row = Notification.objects.get()
+    assert (row.status, row.attempts, row.last_error) == (NotificationStatus.SENT, 1, "")
+    assert row.sent_at is not None
+    message = mail.outbox[0]
+    assert message.to == ["editor@example.com"]
+    assert message.subject == "Emergency bleed logged for Sam · ITP Tracker"
+    dashboard = f"http://testserver{reverse('dashboard', args=[cast.patient.pk])}"
+    assert dashboard in message.body
+    assert f"http://testserver{reverse('sharing', args=[cast.patient.pk])}" in message.body
+    assert "Olive Owner logged a bleed for Sam" in message.body
+    assert "&#x27;" not in message.body
+    assert notifications.send_pending() == {}
+    assert len(mail.outbox) == 1
+
+
+def test_a_low_count_email_does_not_carry_the_number(client, cast):
+    set_threshold(cast, 30)
+    opt_in(cast, "viewer", low_count=True)
+    log_count(client, cast, cast.owner, "17")
+    notifications.send_pending()
+    message = mail.outbox[0]
+    assert message.subject == "Low count logged for Sam · ITP Tracker"
+    assert "17" not in message.body.replace(str(cast.patient.pk), "")
+    assert "below the threshold the clinician set" in message.body
+
+
+def test_the_time_in_the_email_is_in_the_recipients_time_zone(client, cast):
+    cast.editor.time_zone = "Asia/Tokyo"
+    cast.editor.save()
+    opt_in(cast, "editor", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    row = Notification.objects.get()
+    Notification.objects.update(created_at=row.created_at.replace(hour=23, minute=30))
+    notifications.send_pending()
+    assert "at 08:30" in mail.outbox[0].body
+
+
+def test_a_failure_keeps_the_entry_and_the_email_for_a_retry(client, cast, settings):
+    opt_in(cast, "editor", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    settings.EMAIL_BACKEND = FAILING
+    assert notifications.send_pending() == {"retry": 1}
+    row = Notification.objects.get()
+    assert (row.status, row.attempts) == (NotificationStatus.PENDING, 1)
+    assert "550 mailbox unavailable" in row.last_error
+    assert row.next_attempt_at > timezone.now()
+    assert BleedingEpisode.objects.count() == 1
+    # Not retried before its time; retried (and sent) once due and the server is back.
+    assert notifications.send_pending() == {}
+    Notification.objects.update(next_attempt_at=timezone.now())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications.send_pending() == {"sent": 1}
+    assert Notification.objects.get().attempts == 2
+
+
+def test_after_several_failures_it_gives_up_but_keeps_the_row(client, cast, settings):
+    opt_in(cast, "editor", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    settings.EMAIL_BACKEND = FAILING
+    for _ in range(notifications.MAX_ATTEMPTS):
+        Notification.objects.update(next_attempt_at=timezone.now())
+        notifications.send_pending()
+    row = Notification.objects.get()
+    assert (row.status, row.attempts) == (NotificationStatus.FAILED, notifications.MAX_ATTEMPTS)
+
+
+def test_an_unreachable_mail_server_retries_the_whole_batch(client, cast, settings):
+    opt_in(cast, "editor", emergency=True)
+    opt_in(cast, "viewer", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    settings.EMAIL_BACKEND = UNREACHABLE
+    assert notifications.send_pending() == {"retry": 2}
+    assert set(Notification.objects.values_list("status", flat=True)) == {"pending"}
+
+
+def test_a_member_removed_or_switched_off_before_sending_gets_nothing(client, cast):
+    opt_in(cast, "editor", emergency=True)
+    opt_in(cast, "viewer", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    CareMembership.objects.filter(user=cast.editor).delete()
+    opt_in(cast, "viewer", emergency=False)
+    assert notifications.send_pending() == {"skipped": 2}
+    assert mail.outbox == []
+
+
+def test_a_claimed_batch_is_not_claimed_again_by_a_second_run(client, cast):
+    opt_in(cast, "editor", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    assert len(notifications.claim(10)) == 1
+    assert notifications.claim(10) == []
+
+
+def test_batches_are_sent_until_none_is_due(client, cast):
+    opt_in(cast, "editor", emergency=True)
+    for _ in range(5):
+        log_bleed(client, cast, cast.owner, first_aid="still")
+    assert notifications.send_pending(batch_size=2) == {"sent": 5}
+
+
+def test_the_management_command_reports_what_it_did(client, cast):
+    opt_in(cast, "editor", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    out = StringIO()
+    call_command("send_notifications", "--batch-size", "10", stdout=out)
+    assert out.getvalue().strip() == "Notifications: 1 sent, 0 retry, 0 failed, 0 skipped."
+    assert len(mail.outbox) == 1
+
+
+def test_retry_delays_grow():
+    assert [notifications.retry_delay(n) for n in (1, 2, 3)] == [
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+        timedelta(minutes=8),
+    ]
+
+
+def test_kinds_have_plain_labels():
+    assert NotificationKind.EMERGENCY.label == "An emergency bleed was logged"
