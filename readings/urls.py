@@ -1,9 +1,10 @@
 from django.urls import path
 
-from readings import views
+from readings import transfer, views
 
 patient = "p/<uuid:patient_id>/"
 entry = f"{patient}<slug:kind>/<uuid:entry_id>/"
+pending_import = f"{patient}import/<slug:token>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,4 +15,10 @@ urlpatterns = [
     path(f"{entry}edit/", views.entry_edit, name="entry_edit"),
     path(f"{entry}delete/", views.entry_delete, name="entry_delete"),
     path(f"{entry}restore/", views.entry_restore, name="entry_restore"),
+    # Export and import (CSV)
+    path(f"{patient}export/", transfer.export_history, name="export_history"),
+    path(f"{patient}import/", transfer.import_history, name="import_history"),
+    path(pending_import, transfer.import_preview, name="import_preview"),
+    path(f"{pending_import}confirm/", transfer.import_confirm, name="import_confirm"),
+    path(f"{pending_import}cancel/", transfer.import_cancel, name="import_cancel"),
 ]

@@ -1,0 +1,292 @@
+"""A patient's history as CSV: the columns, the cells, and a stream of lines.
+
+One format for everything. Each file starts with a `kind` column (count, bleed or treatment)
+and the entry's `id`; a file with one kind has only that kind's columns, the combined file
+has every kind's columns, blank where they do not apply. `imports.py` reads all of them.
+
+- Dates are ISO 8601 (2026-03-04); moments are ISO 8601 with the UTC offset of the
+  exporting user's time zone (2026-03-04T09:30:00+01:00), so they mean the same instant
+  anywhere.
+- Counts are plain decimals in ×10⁹/L (45, 45.5, never 4.5E+1 and never blank for 0), and
+  again in the unit the person typed (45000 for per µL), next to the text they typed.
+- Choices are written as their codes (nosebleed, moderate), yes/no for yes-or-no fields,
+  an empty cell for "not recorded".
+- Every cell that a spreadsheet would run as a formula is escaped (see `escape_cell`).
+
+The stream is a generator over `.iterator()` querysets that yields chunks of about 64 KB:
+memory stays flat whatever the number of rows.
+"""
+
+import csv
+import datetime
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F
+
+from readings.entries import KINDS, EntryKind
+from readings.units import Unit
+
+BOM = "\ufeff"
+CHUNK_SIZE = 2000  # rows fetched from the database at a time
+FLUSH_AT = 64 * 1024  # characters yielded to the server at a time
+
+# --- Columns ----------------------------------------------------------------------------------
+
+KIND_COLUMN = "kind"
+ID_COLUMN = "id"
+# The value of the `kind` column for each kind of entry, and back.
+KIND_NAMES = {"counts": "count", "bleeds": "bleed", "treatments": "treatment"}
+KIND_OF_NAME = {name: slug for slug, name in KIND_NAMES.items()}
+
+# Columns of each kind, in file order. The model field each one reads is in `MODEL_FIELDS`.
+KIND_COLUMNS = {
+    "counts": (
+        "drawn_on",
+        "drawn_at",
+        "count_e9_per_l",
+        "below_detection",
+        "count_as_entered",
+        "entered_text",
+        "entered_unit",
+        "lab",
+    ),
+    "bleeds": (
+        "started_at",
+        "bleed_kind",
+        "body_site",
+        "severity",
+        "first_aid",
+        "duration_minutes",
+        "care_sought",
+    ),
+    "treatments": ("medicine", "other_name", "started_on", "ended_on", "dose"),
+}
+TAIL_COLUMNS = ("note", "entered_by", "created_at", "updated_at")
+# Written for people to read; an import ignores them (it works them out or sets them itself).
+DERIVED_COLUMNS = frozenset({"count_as_entered", "entered_by", "created_at", "updated_at"})
+
+# The model fields each kind's rows are built from (values() names); with `id` and `note`,
+# the fields an export then import brings back exactly.
+MODEL_FIELDS = {
+    "counts": (
+        "drawn_on",
+        "drawn_at",
+        "count",
+        "below_detection",
+        "entered_text",
+        "entered_unit",
+        "lab",
+    ),
+    "bleeds": (
+        "started_at",
+        "kind",
+        "body_site",
+        "severity",
+        "first_aid",
+        "duration_minutes",
+        "care_sought",
+    ),
+    "treatments": ("medicine", "other_name", "started_on", "ended_on", "dose"),
+}
+_COMMON_VALUES = ("id", "note", "created_by__display_name", "created_at", "updated_at")
+
+
+def columns_for(slugs: Iterable[str]) -> list[str]:
+    """The header of a file holding the given kinds of entry."""
+    columns = [KIND_COLUMN, ID_COLUMN]
+    for slug in slugs:
+        columns.extend(KIND_COLUMNS[slug])
+    return [*columns, *TAIL_COLUMNS]
+
+
+# --- Cells ------------------------------------------------------------------------------------
+
+# A cell that starts with one of these is a formula (or becomes one) in Excel, LibreOffice
+# and Google Sheets. Optional leading quotes: a cell that already looks escaped is escaped
+# again, so that unescaping is exact for every string.
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+
+
+def escape_cell(text: str) -> str:
+    """Prefix a single quote to cells a spreadsheet would run as a formula.
+
+    "=1+1" -> "'=1+1"; "'=1+1" -> "''=1+1" (it would otherwise read back as "=1+1");
+    "'hello" and "45" are left alone. `unescape_cell` undoes exactly this.
+    """
+    return "'" + text if _FORMULA_START.match(text) else text
+
+
+def unescape_cell(text: str) -> str:
+    if text.startswith("'") and _FORMULA_START.match(text, 1):
+        return text[1:]
+    return text
+
+
+def plain_decimal(value: Decimal) -> str:
+    """45.000 -> "45", 45.50 -> "45.5", 0 -> "0"; never an exponent."""
+    return f"{value.normalize():f}" if value else "0"
+
+
+def yes_no(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return "yes" if value else "no"
+
+
+def moment(value: datetime.datetime | None, tz: datetime.tzinfo) -> str:
+    """An aware datetime in `tz`, ISO 8601 with its offset; empty when there is none."""
+    return value.astimezone(tz).isoformat() if value is not None else ""
+
+
+def day(value: datetime.date | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return yes_no(value)
+    return str(value)
+
+
+def count_as_entered(count: Decimal, entered_unit: str) -> str:
+    if entered_unit == Unit.PER_UL:
+        return plain_decimal(count * 1000)
+    return plain_decimal(count)
+
+
+def cells(slug: str, row: dict, tz: datetime.tzinfo) -> dict[str, str]:
+    """One entry (a values() dict) as {column: cell text}, before formula escaping."""
+    if slug == "counts":
+        kind_cells = {
+            "drawn_on": day(row["drawn_on"]),
+            "drawn_at": moment(row["drawn_at"], tz),
+            "count_e9_per_l": plain_decimal(row["count"]),
+            "below_detection": yes_no(row["below_detection"]),
+            "count_as_entered": count_as_entered(row["count"], row["entered_unit"]),
+            "entered_text": row["entered_text"],
+            "entered_unit": row["entered_unit"],
+            "lab": row["lab"],
+        }
+    elif slug == "bleeds":
+        kind_cells = {
+            "started_at": moment(row["started_at"], tz),
+            "bleed_kind": row["kind"],
+            "body_site": row["body_site"],
+            "severity": row["severity"],
+            "first_aid": row["first_aid"],
+            "duration_minutes": text(row["duration_minutes"]),
+            "care_sought": yes_no(row["care_sought"]),
+        }
+    else:
+        kind_cells = {
+            "medicine": row["medicine"],
+            "other_name": row["other_name"],
+            "started_on": day(row["started_on"]),
+            "ended_on": day(row["ended_on"]),
+            "dose": row["dose"],
+        }
+    return {
+        KIND_COLUMN: KIND_NAMES[slug],
+        ID_COLUMN: str(row["id"]),
+        **kind_cells,
+        "note": row["note"],
+        "entered_by": row["created_by__display_name"] or "",
+        "created_at": moment(row["created_at"], tz),
+        "updated_at": moment(row["updated_at"], tz),
+    }
+
+
+def line_cells(columns: list[str], values: dict[str, str]) -> list[str]:
+    """A row in column order, escaped; columns of other kinds are left empty."""
+    return [escape_cell(values.get(column, "")) for column in columns]
+
+
+# --- Choosing and streaming the rows ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to export: some kinds of entry, optionally between two dates (inclusive)."""
+
+    slugs: tuple[str, ...]
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+    def describe(self) -> str:
+        """Words for the access log: "counts, bleeds, treatments from 2026-01-01"."""
+        what = ", ".join(self.slugs)
+        if self.since and self.until:
+            return f"{what} from {self.since} to {self.until}"
+        if self.since:
+            return f"{what} from {self.since}"
+        if self.until:
+            return f"{what} up to {self.until}"
+        return f"{what}, everything"
+
+
+def _day_start(value: datetime.date, tz: datetime.tzinfo) -> datetime.datetime:
+    return datetime.datetime.combine(value, datetime.time(), tzinfo=tz)
+
+
+def entries_of(kind: EntryKind, patient, selection: Selection, tz: datetime.tzinfo):
+    """The live entries of one kind in the range, oldest first, as values() dicts.
+
+    Bleeds are filtered on the local day they started in `tz`, by explicit bounds rather
+    than a `__date` lookup: the queryset runs while the response streams, when the request's
+    time zone may no longer be active.
+    """
+    rows = kind.model.objects.live().filter(patient=patient)
+    field = kind.date_field
+    if kind.slug == "bleeds":
+        if selection.since:
+            rows = rows.filter(started_at__gte=_day_start(selection.since, tz))
+        if selection.until:
+            next_day = selection.until + datetime.timedelta(days=1)
+            rows = rows.filter(started_at__lt=_day_start(next_day, tz))
+    else:
+        if selection.since:
+            rows = rows.filter(**{f"{field}__gte": selection.since})
+        if selection.until:
+            rows = rows.filter(**{f"{field}__lte": selection.until})
+    order = [field]
+    if kind.slug == "counts":
+        order.append(F("drawn_at").asc(nulls_first=True))
+    rows = rows.order_by(*order, "created_at", "id")
+    return rows.values(*MODEL_FIELDS[kind.slug], *_COMMON_VALUES).iterator(chunk_size=CHUNK_SIZE)
+
+
+def csv_lines(patient, selection: Selection, tz: datetime.tzinfo) -> Iterator[str]:
+    """The file, as CSV text in chunks: a BOM and the header, then the rows kind by kind."""
+    columns = columns_for(selection.slugs)
+    buffer = _LineBuffer()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    buffer.lines.insert(0, BOM)
+    for slug in selection.slugs:
+        for row in entries_of(KINDS[slug], patient, selection, tz):
+            writer.writerow(line_cells(columns, cells(slug, row, tz)))
+            if buffer.size >= FLUSH_AT:
+                yield buffer.flush()
+    yield buffer.flush()
+
+
+class _LineBuffer:
+    """A file-like object for csv.writer that keeps lines until they are flushed."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.size = 0
+
+    def write(self, line: str) -> None:
+        self.lines.append(line)
+        self.size += len(line)
+
+    def flush(self) -> str:
+        chunk = "".join(self.lines)
+        self.lines, self.size = [], 0
+        return chunk

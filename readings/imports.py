@@ -1,0 +1,731 @@
+"""Bring history in from a CSV file: read it, check every row, then write all of it or nothing.
+
+Two kinds of file are understood:
+- our own export (`exports.py`): any of the per-kind files or the combined one. Every field
+  comes back exactly; the entry keeps its id unless that id belongs to another record.
+- a simple sheet with a date column and a count column (from a lab portal, another app or a
+  hand-kept spreadsheet): the person says which columns, which date format and which unit.
+
+Checking a file (`make_plan`) writes nothing. It sorts each row into new, duplicate (skipped)
+or error (with a message in plain words and the row number a spreadsheet shows, the column
+names being row 1). `import_file` checks the file again and writes it in one transaction,
+only if no row has an error.
+
+Duplicates, precisely: a row is skipped when the record already has (live or deleted) an
+entry with the same id, or an entry with the same content: every field that round-trips
+except the id (for a simple sheet: the same date and the same count). Deleted entries never
+come back by import; the preview says to restore them instead. Within one file, a second
+row with the same id is skipped (an error if its details differ), and in a simple sheet a
+second row with the same date and count is skipped. Two rows of our own export with the
+same details but different ids are two real entries, and both are kept.
+"""
+
+import csv
+import datetime
+import io
+import re
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Patient
+from readings import entries, units
+from readings.exports import (
+    BOM,
+    DERIVED_COLUMNS,
+    ID_COLUMN,
+    KIND_COLUMN,
+    KIND_COLUMNS,
+    KIND_OF_NAME,
+    MODEL_FIELDS,
+    TAIL_COLUMNS,
+    unescape_cell,
+)
+from readings.models import (
+    BleedingEpisode,
+    BleedingKind,
+    FirstAid,
+    Medicine,
+    PlateletReading,
+    Severity,
+    Treatment,
+)
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_TEXT = "5 MB"
+MAX_ROWS = 50_000
+BATCH_SIZE = 1000
+ID_BATCH = 500
+# As the episode_duration_range constraint on BleedingEpisode: 90 days.
+MAX_DURATION_MINUTES = 60 * 24 * 90
+SEPARATORS = {",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab"}
+DATE_FORMATS = {
+    "YYYY-MM-DD": "%Y-%m-%d",
+    "DD/MM/YYYY": "%d/%m/%Y",
+    "MM/DD/YYYY": "%m/%d/%Y",
+    "DD.MM.YYYY": "%d.%m.%Y",
+    "DD-MM-YYYY": "%d-%m-%Y",
+}
+DATE_EXAMPLES = {
+    "YYYY-MM-DD": "2026-01-31",
+    "DD/MM/YYYY": "31/01/2026",
+    "MM/DD/YYYY": "01/31/2026",
+    "DD.MM.YYYY": "31.01.2026",
+    "DD-MM-YYYY": "31-01-2026",
+}
+SAVE_AS_CSV = "In your spreadsheet, choose Save as (or Download) and pick “CSV UTF-8”."
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be used. The message is for the person who uploaded it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RowError(Exception):
+    pass
+
+
+# --- Reading the file -------------------------------------------------------------------------
+
+
+def read_upload(upload) -> str:
+    """The uploaded file's text, or ImportFileError. Reads at most MAX_UPLOAD_BYTES."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            f"This file is larger than {MAX_UPLOAD_TEXT}. Choose a shorter date range when "
+            "you download it, or split it into smaller files."
+        )
+    return decode(upload.read(MAX_UPLOAD_BYTES + 1))
+
+
+def decode(data: bytes) -> str:
+    """Text from the bytes of a CSV file: UTF-8 (with or without BOM), or UTF-16 with a BOM."""
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ImportFileError(
+            "This is a spreadsheet workbook (like .xlsx or .xls), not a CSV file. " + SAVE_AS_CSV
+        )
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            "We could not read the letters in this file: it is not a text file in UTF-8, or "
+            "not a CSV file at all. " + SAVE_AS_CSV
+        ) from None
+    if "\x00" in text:
+        raise ImportFileError("This is not a CSV file. " + SAVE_AS_CSV)
+    if not text.strip():
+        raise ImportFileError("This file is empty.")
+    return text
+
+
+def detect_separator(text: str) -> str:
+    """The separator between values: whichever of , ; and tab splits the first lines evenly.
+
+    Our own files always use commas, and say so in their first line.
+    """
+    first_line = text.split("\n", 1)[0]
+    if {KIND_COLUMN, ID_COLUMN} <= {name.strip().lower() for name in first_line.split(",")}:
+        return ","
+    sample = "\n".join(text[:8192].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(SEPARATORS)).delimiter
+    except csv.Error:
+        return max(SEPARATORS, key=first_line.count)
+
+
+@dataclass
+class Table:
+    """The records of a CSV file: the first one, and the others numbered as rows 2, 3, …"""
+
+    first: list[str]
+    rows: list[tuple[int, list[str]]]
+    separator: str
+
+    @property
+    def is_ours(self) -> bool:
+        header = {name.strip().lower() for name in self.first}
+        return {KIND_COLUMN, ID_COLUMN} <= header
+
+
+def read_table(text: str, separator: str | None = None) -> Table:
+    """Every non-empty record of `text`, or ImportFileError if it is not a usable CSV file."""
+    text = text.removeprefix(BOM)
+    separator = separator or detect_separator(text)
+    # A long note is one cell: allow cells as large as the file may be.
+    csv.field_size_limit(MAX_UPLOAD_BYTES)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for number, record in enumerate(reader, start=1):
+            if any(cell.strip() for cell in record):
+                records.append((number, record))
+            if len(records) > MAX_ROWS + 1:
+                raise ImportFileError(
+                    f"This file has more than {MAX_ROWS:,} rows. Split it into smaller files "
+                    "(for example one per few years) and bring them in one by one."
+                )
+    except csv.Error as error:
+        raise ImportFileError(f"This file is not a CSV file we can read ({error}).") from None
+    if not records:
+        raise ImportFileError("This file is empty.")
+    (_, first), rows = records[0], records[1:]
+    table = Table(first, rows, separator)
+    if table.is_ours:
+        if not rows:
+            raise ImportFileError("This file has column names but no rows of history.")
+        _check_columns(table)
+    elif len(first) < 2:
+        raise ImportFileError(
+            "We found only one column in this file. It needs at least a date column and a count "
+            "column, with the values separated by commas (a CSV file). " + SAVE_AS_CSV
+        )
+    return table
+
+
+def _our_header(table: Table) -> list[str]:
+    return [unescape_cell(name).strip().lower() for name in table.first]
+
+
+def _check_columns(table: Table) -> None:
+    """Our own format: every kind of entry in the file needs all of its columns."""
+    header = _our_header(table)
+    kind_at = header.index(KIND_COLUMN)
+    names = {
+        unescape_cell(cells[kind_at]).strip().lower()
+        for _, cells in table.rows
+        if kind_at < len(cells)
+    }
+    slugs = {KIND_OF_NAME[name] for name in names if name in KIND_OF_NAME}
+    needed = [
+        column
+        for slug in entries.KINDS
+        if slug in slugs
+        for column in (*KIND_COLUMNS[slug], *TAIL_COLUMNS)
+        if column not in DERIVED_COLUMNS
+    ]
+    missing = [column for column in dict.fromkeys(needed) if column not in header]
+    if missing:
+        raise ImportFileError(
+            f"This file is missing {'a column' if len(missing) == 1 else 'columns'} that its "
+            f"rows need: {', '.join(missing)}. Download the history again, or add the "
+            "missing columns."
+        )
+
+
+# --- What the file holds ----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    number: int
+    slug: str = ""
+    values: dict = field(default_factory=dict)  # model field values, with `id`
+    error: str = ""
+    duplicate: str = ""
+
+    def entry(self, patient: Patient):
+        return entries.KINDS[self.slug].model(patient=patient, **self.values)
+
+    def describe(self, patient: Patient) -> str:
+        return entries.describe(self.entry(patient), units.Unit(patient.preferred_unit))
+
+
+@dataclass
+class Plan:
+    ours: bool
+    rows: list[Row]
+
+    @property
+    def new(self) -> list[Row]:
+        return [row for row in self.rows if not row.error and not row.duplicate]
+
+    @property
+    def errors(self) -> list[Row]:
+        return [row for row in self.rows if row.error]
+
+    @property
+    def duplicates(self) -> list[Row]:
+        return [row for row in self.rows if row.duplicate and not row.error]
+
+    def new_by_kind(self) -> dict[str, int]:
+        """How many new entries of each kind, in the usual order, kinds with none left out."""
+        counts = Counter(row.slug for row in self.new)
+        return {slug: counts[slug] for slug in entries.KINDS if counts[slug]}
+
+
+@dataclass(frozen=True)
+class SheetOptions:
+    """Which columns of a simple sheet hold what, as the person said."""
+
+    separator: str
+    has_header: bool
+    date_column: int
+    date_format: str
+    count_column: int
+    unit: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def make_plan(text: str, patient: Patient, options: SheetOptions | None = None) -> Plan:
+    """Check every row of the file against the record. Writes nothing."""
+    return plan_table(read_table(text, options.separator if options else None), patient, options)
+
+
+def plan_table(table: Table, patient: Patient, options: SheetOptions | None = None) -> Plan:
+    if table.is_ours:
+        return _plan_ours(table, patient)
+    if options is None:
+        raise ImportFileError("Say which columns hold the date and the count first.")
+    return _plan_sheet(table, options, patient)
+
+
+def import_file(text: str, patient: Patient, user, options: SheetOptions | None = None) -> Plan:
+    """Check the file again and, if no row has an error, write its new entries: all or none.
+
+    The record's row is locked first (on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
+    the write lock), so two imports into one record, such as a double-tapped confirm, run one
+    after the other and the second finds every row a duplicate.
+    """
+    try:
+        with transaction.atomic():
+            Patient.objects.select_for_update().filter(pk=patient.pk).first()
+            plan = make_plan(text, patient, options)
+            if plan.errors:
+                return plan
+            new = plan.new
+            for slug, kind in entries.KINDS.items():
+                objects = [
+                    kind.model(patient=patient, created_by=user, **row.values)
+                    for row in new
+                    if row.slug == slug
+                ]
+                kind.model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+    except IntegrityError:
+        raise ImportFileError(
+            "Nothing was brought in: the history changed while we were saving. Please check "
+            "the file again."
+        ) from None
+    return plan
+
+
+# --- Our own format ---------------------------------------------------------------------------
+
+
+def _plan_ours(table: Table, patient: Patient) -> Plan:
+    header = _our_header(table)
+    where = {}
+    for index, name in enumerate(header):
+        where.setdefault(name, index)
+    rows = [_read_our_row(number, cells, where) for number, cells in table.rows]
+    _mark_our_duplicates(rows, patient)
+    return Plan(ours=True, rows=rows)
+
+
+def _read_our_row(number: int, cells: list[str], where: dict[str, int]) -> Row:
+    def cell(column: str) -> str:
+        index = where.get(column)
+        if index is None or index >= len(cells):
+            return ""
+        return unescape_cell(cells[index])
+
+    row = Row(number)
+    name = cell(KIND_COLUMN).strip().lower()
+    if name not in KIND_OF_NAME:
+        shown = f"“{_short(name)}”" if name else "empty"
+        row.error = f"The kind is {shown}: it should be count, bleed or treatment."
+        return row
+    row.slug = KIND_OF_NAME[name]
+    try:
+        row.values = {"id": _entry_id(cell(ID_COLUMN)), **_OUR_READERS[row.slug](cell)}
+    except RowError as error:
+        row.error = str(error)
+    return row
+
+
+def _entry_id(text: str) -> uuid.UUID:
+    text = text.strip()
+    if not text:
+        return uuid.uuid4()
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise RowError(
+            f"“{_short(text)}” in the id column is not an entry id. Leave it empty for a new entry."
+        ) from None
+
+
+def _read_count_row(cell) -> dict:
+    count = _plain_count(cell("count_e9_per_l"), "count_e9_per_l")
+    below = _yes_no(cell("below_detection"), "below_detection") or False
+    if below and not count:
+        raise RowError(units.BELOW_ZERO)
+    unit = _entered_unit(cell("entered_unit"))
+    entered_text = cell("entered_text")
+    if not entered_text.strip():
+        entered_text = ("<" if below else "") + units.format_number(count, unit)
+    drawn_on = _date(cell("drawn_on"), "drawn_on", required=True)
+    _not_future(drawn_on)
+    return {
+        "drawn_on": drawn_on,
+        "drawn_at": _moment(cell("drawn_at"), "drawn_at"),
+        "count": count,
+        "below_detection": below,
+        "entered_text": _text(entered_text, PlateletReading, "entered_text", "entered_text"),
+        "entered_unit": unit.value,
+        "lab": _text(cell("lab"), PlateletReading, "lab", "lab"),
+        "note": cell("note"),
+    }
+
+
+def _read_bleed_row(cell) -> dict:
+    started_at = _moment(cell("started_at"), "started_at", required=True)
+    if started_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise RowError("The bleed starts in the future (started_at).")
+    duration = cell("duration_minutes").strip()
+    if duration and not (duration.isascii() and duration.isdigit()):
+        raise RowError(f"“{_short(duration)}” in duration_minutes is not a number of minutes.")
+    if duration and int(duration) > MAX_DURATION_MINUTES:
+        raise RowError(f"duration_minutes is more than 90 days ({MAX_DURATION_MINUTES:,}).")
+    return {
+        "started_at": started_at,
+        "kind": _choice(cell("bleed_kind"), BleedingKind, "bleed_kind", required=True),
+        "body_site": _text(cell("body_site"), BleedingEpisode, "body_site", "body_site"),
+        "severity": _choice(cell("severity"), Severity, "severity"),
+        "first_aid": _choice(cell("first_aid"), FirstAid, "first_aid"),
+        "duration_minutes": int(duration) if duration else None,
+        "care_sought": _yes_no(cell("care_sought"), "care_sought"),
+        "note": cell("note"),
+    }
+
+
+def _read_treatment_row(cell) -> dict:
+    medicine = _choice(cell("medicine"), Medicine, "medicine", required=True)
+    other_name = _text(cell("other_name"), Treatment, "other_name", "other_name")
+    if medicine == Medicine.OTHER and not other_name.strip():
+        raise RowError("The medicine is “other” but other_name is empty: name it.")
+    started_on = _date(cell("started_on"), "started_on", required=True)
+    _not_future(started_on)
+    ended_on = _date(cell("ended_on"), "ended_on")
+    if ended_on and ended_on < started_on:
+        raise RowError("The end date (ended_on) is before the start date (started_on).")
+    return {
+        "medicine": medicine,
+        "other_name": other_name,
+        "started_on": started_on,
+        "ended_on": ended_on,
+        "dose": _text(cell("dose"), Treatment, "dose", "dose"),
+        "note": cell("note"),
+    }
+
+
+_OUR_READERS = {
+    "counts": _read_count_row,
+    "bleeds": _read_bleed_row,
+    "treatments": _read_treatment_row,
+}
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _empty(column: str) -> RowError:
+    return RowError(f"The {column} column is empty.")
+
+
+def _date(text: str, column: str, required: bool = False) -> datetime.date | None:
+    text = text.strip()
+    if not text:
+        if required:
+            raise _empty(column)
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise RowError(
+            f"“{_short(text)}” in {column} is not a date written like 2026-01-31."
+        ) from None
+
+
+def _moment(text: str, column: str, required: bool = False) -> datetime.datetime | None:
+    text = text.strip()
+    if not text:
+        if required:
+            raise _empty(column)
+        return None
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise RowError(
+            f"“{_short(text)}” in {column} is not a date and time written like "
+            "2026-01-31T09:30:00+00:00."
+        ) from None
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _not_future(day: datetime.date) -> None:
+    if day > timezone.localdate():
+        raise RowError(f"The date {day.isoformat()} is in the future.")
+
+
+# A dot for decimals, as we write them; a comma too when it cannot be a thousands separator
+# (a spreadsheet in a decimal-comma language may have saved 45.5 as 45,5).
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+|,\d{1,2})?", re.ASCII)
+
+
+def _plain_count(text: str, column: str) -> Decimal:
+    text = text.strip()
+    if not text:
+        raise _empty(column)
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise RowError(f"“{_short(text)}” in {column} is not a count like 45 or 45.5.")
+    value = Decimal(text.replace(",", "."))
+    if value > units.MAX_COUNT or value.normalize().as_tuple().exponent < -3:
+        raise RowError(
+            f"{text} in {column} is not a platelet count in ×10⁹/L "
+            f"(0 to {units.MAX_COUNT}, at most 3 decimal places)."
+        )
+    return value
+
+
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0"}
+
+
+def _yes_no(text: str, column: str) -> bool | None:
+    text = text.strip().lower()
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise RowError(f"“{_short(text)}” in {column} should be yes, no or empty.")
+
+
+def _choice(text: str, choices, column: str, required: bool = False) -> str:
+    text = text.strip().lower()
+    if not text:
+        if required:
+            raise _empty(column)
+        return ""
+    for value, label in choices.choices:
+        if text in (value, label.lower()):
+            return value
+    allowed = ", ".join(choices.values)
+    raise RowError(f"“{_short(text)}” in {column} is not one of: {allowed}.")
+
+
+def _entered_unit(text: str) -> units.Unit:
+    text = text.strip()
+    if not text:
+        return units.Unit.E9_PER_L
+    for unit in units.Unit:
+        if text.lower() in (unit.value.lower(), unit.label.lower()):
+            return unit
+    raise RowError(f"“{_short(text)}” in entered_unit should be e9/L or /uL.")
+
+
+def _text(text: str, model, field_name: str, column: str) -> str:
+    limit = model._meta.get_field(field_name).max_length
+    if len(text) > limit:
+        raise RowError(f"The {column} column is longer than {limit} characters.")
+    return text
+
+
+# --- Duplicates -------------------------------------------------------------------------------
+
+ALREADY_THERE = "Already in the history."
+WAS_DELETED = (
+    "Matches an entry that was deleted. Import never brings deleted entries back: restore it "
+    "from the history page instead."
+)
+
+
+def content_key(slug: str, values: dict) -> tuple:
+    """Everything that round-trips except the id. Decimals and aware datetimes compare by value."""
+    return tuple(values[name] for name in (*MODEL_FIELDS[slug], "note"))
+
+
+def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
+    readable = [row for row in rows if not row.error]
+    for slug, kind in entries.KINDS.items():
+        of_kind = [row for row in readable if row.slug == slug]
+        if not of_kind:
+            continue
+        owners = _owners_of(kind.model, [row.values["id"] for row in of_kind])
+        existing = _existing(kind.model, patient, (*MODEL_FIELDS[slug], "note"))
+        seen: dict[uuid.UUID, tuple[int, tuple]] = {}
+        for row in of_kind:
+            entry_id, key = row.values["id"], content_key(slug, row.values)
+            owner = owners.get(entry_id)
+            first = seen.setdefault(entry_id, (row.number, key))
+            if owner is not None and owner[0] == patient.pk:
+                row.duplicate = WAS_DELETED if owner[1] else ALREADY_THERE
+            elif first[0] != row.number and first[1] != key:
+                row.error = (
+                    f"This row has the same id as row {first[0]} but different details. "
+                    "Keep one of the two."
+                )
+            elif first[0] != row.number:
+                row.duplicate = f"The same entry as row {first[0]}."
+            elif key in existing:
+                row.duplicate = ALREADY_THERE if existing[key] else WAS_DELETED
+            elif owner is not None:
+                # The id belongs to someone else's record: never touch it, use a new one.
+                row.values["id"] = uuid.uuid4()
+
+
+def _owners_of(model, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:
+    """{id: (patient id, deleted?)} for the ids that already exist in any record."""
+    owners = {}
+    for start in range(0, len(ids), ID_BATCH):
+        batch = ids[start : start + ID_BATCH]
+        for pk, patient_id, deleted_at in model.objects.filter(pk__in=batch).values_list(
+            "pk", "patient_id", "deleted_at"
+        ):
+            owners[pk] = (patient_id, deleted_at is not None)
+    return owners
+
+
+def _existing(model, patient: Patient, fields: tuple[str, ...]) -> dict[tuple, bool]:
+    """{content: live?} for every entry of the record, deleted ones included."""
+    found: dict[tuple, bool] = {}
+    for *key, deleted_at in (
+        model.objects.filter(patient=patient).values_list(*fields, "deleted_at").iterator()
+    ):
+        found[tuple(key)] = found.get(tuple(key), False) or deleted_at is None
+    return found
+
+
+# --- Simple sheets ----------------------------------------------------------------------------
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA, as spreadsheets name columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def guess_date_format(table: Table, column: int) -> str | None:
+    """The one date format that reads every sampled date, or None if none or several do."""
+    sample = [cells[column].strip() for _, cells in table.rows[:50] if column < len(cells)]
+    sample = [text for text in sample if text]
+    fitting = [
+        name
+        for name, pattern in DATE_FORMATS.items()
+        if sample and all(_parses(text, pattern) for text in sample)
+    ]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def _parses(text: str, pattern: str) -> bool:
+    try:
+        datetime.datetime.strptime(text, pattern)
+    except ValueError:
+        return False
+    return True
+
+
+def _plan_sheet(table: Table, options: SheetOptions, patient: Patient) -> Plan:
+    data = table.rows
+    if not options.has_header:
+        data = [(1, table.first), *data]
+    unit = units.Unit(options.unit)
+    rows = [_read_sheet_row(number, cells, options, unit) for number, cells in data]
+    if not rows:
+        raise ImportFileError("This file has column names but no rows of history.")
+    existing = _existing(PlateletReading, patient, ("drawn_on", "count", "below_detection"))
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        if row.error:
+            continue
+        key = (row.values["drawn_on"], row.values["count"], row.values["below_detection"])
+        first = seen.setdefault(key, row.number)
+        if key in existing:
+            row.duplicate = ALREADY_THERE if existing[key] else WAS_DELETED
+        elif first != row.number:
+            row.duplicate = f"The same date and count as row {first}."
+    return Plan(ours=False, rows=rows)
+
+
+def _read_sheet_row(number: int, cells: list[str], options: SheetOptions, unit) -> Row:
+    def cell(index: int) -> str:
+        return cells[index].strip() if index < len(cells) else ""
+
+    row = Row(number, slug="counts")
+    day_text, count_text = cell(options.date_column), cell(options.count_column)
+    try:
+        drawn_on = _sheet_date(day_text, options.date_format)
+        count = _sheet_count(count_text, unit)
+    except RowError as error:
+        row.error = str(error)
+        return row
+    row.values = {
+        "id": uuid.uuid4(),
+        "drawn_on": drawn_on,
+        "drawn_at": None,
+        "count": count.value,
+        "below_detection": count.below_detection,
+        "entered_text": count_text,
+        "entered_unit": count.unit.value,
+        "lab": "",
+        "note": "",
+    }
+    return row
+
+
+def _sheet_date(text: str, date_format: str) -> datetime.date:
+    if not text:
+        raise RowError("The date is empty.")
+    try:
+        day = datetime.datetime.strptime(text, DATE_FORMATS[date_format]).date()
+    except ValueError:
+        raise RowError(
+            f"“{_short(text)}” is not a date written as {date_format} "
+            f"(like {DATE_EXAMPLES[date_format]})."
+        ) from None
+    _not_future(day)
+    return day
+
+
+def _sheet_count(text: str, unit: units.Unit) -> units.Count:
+    if not text:
+        raise RowError("The count is empty.")
+    try:
+        return units.parse_count(text, unit)
+    except units.NeedsConfirmation as question:
+        raise RowError(
+            f"“{_short(text)}” does not look like a count in {unit.label}. {question.message} "
+            "Choose the unit that your file uses, or correct this row."
+        ) from None
+    except units.CountError as error:
+        raise RowError(f"“{_short(text)}”: {error.message}") from None
+
+
+def describe_kinds(counts: dict[str, int]) -> str:
+    """{"counts": 3, "bleeds": 1} -> "3 counts and 1 bleed"."""
+    parts = [
+        f"{number:,} {entries.KINDS[slug].noun}{'' if number == 1 else 's'}"
+        for slug, number in counts.items()
+    ]
+    if len(parts) > 1:
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return parts[0] if parts else "nothing"
