@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import caches
 
 # Sync Playwright runs an event loop in the main thread; Django's async-safety check would
 # otherwise refuse database access in live_server tests.
@@ -40,3 +41,12 @@ def browser_type_launch_args(browser_type_launch_args):
 def fast_password_hasher(settings):
     # Argon2 is deliberately slow; tests that are about hashing ask for it themselves.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(request, django_db_blocker):
+    """Login counters and other cached state never leak from one test into the next."""
+    uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if uses_db or request.node.get_closest_marker("django_db"):
+        with django_db_blocker.unblock():
+            caches["default"].clear()

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils import timezone
 
-from accounts.models import Patient, User
+from accounts import invitations, mfa
+from accounts.models import CareMembership, Patient, Role, User
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
@@ -28,6 +29,7 @@ class LoginForm(AuthenticationForm):
 class SignupForm(UserCreationForm):
     MYSELF = "myself"
     CHILD = "child"
+    NOBODY = "nobody"  # only offered to someone arriving from an invitation
 
     tracks = forms.ChoiceField(
         label="Whose platelet counts will you track?",
@@ -57,8 +59,19 @@ class SignupForm(UserCreationForm):
             "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, invited_email: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if invited_email:
+            # Invited to someone else's record: a record of their own is optional.
+            self.fields["email"].initial = invited_email
+            tracks = self.fields["tracks"]
+            tracks.choices = [
+                (self.NOBODY, "Only the record I was invited to"),
+                (self.MYSELF, "My own as well"),
+                (self.CHILD, "My child’s as well"),
+            ]
+            tracks.initial = self.NOBODY
+            tracks.help_text = "You can add a record of your own later, too."
         # time-zone.js preselects the browser's zone, but never over the user's own choice.
         attrs = self.fields["time_zone"].widget.attrs
         attrs["data-detect-time-zone"] = ""
@@ -80,7 +93,10 @@ class SignupForm(UserCreationForm):
             self.add_error("child_name", "Enter your child’s first name.")
         return cleaned
 
-    def patient_name(self) -> str:
+    def patient_name(self) -> str | None:
+        """The name of the user's own first record, or None when they only follow others'."""
+        if self.cleaned_data["tracks"] == self.NOBODY:
+            return None
         if self.cleaned_data["tracks"] == self.CHILD:
             return self.cleaned_data["child_name"].strip()
         return self.cleaned_data["display_name"]
@@ -155,3 +171,112 @@ class PatientForm(forms.ModelForm):
         if value is not None and not 1 <= value <= 2000:
             raise forms.ValidationError("Enter a number between 1 and 2,000 ×10⁹/L.")
         return value
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Their e-mail address",
+        help_text="We send them a link that works once, for 7 days.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label="What can they do?",
+        choices=[
+            (Role.VIEWER, "Can view: the dashboard, chart, history and advice, and download it"),
+            (Role.EDITOR, "Can log: all of that, and add, change or delete entries"),
+        ],
+        initial=Role.VIEWER,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean_email(self):
+        email = invitations.normalise_email(self.cleaned_data["email"])
+        members = CareMembership.objects.filter(patient=self.patient, user__email__iexact=email)
+        if members.exists():
+            raise forms.ValidationError(
+                f"{email} already has access to {self.patient.name}’s record."
+            )
+        others = invitations.open_invitations(self.patient).exclude(email__iexact=email)
+        if others.count() >= invitations.MAX_OPEN_INVITATIONS:
+            raise forms.ValidationError(
+                "There are already many invitations waiting. Cancel some before sending more."
+            )
+        return email
+
+    def cleaned_role(self) -> Role:
+        return Role(self.cleaned_data["role"])
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def cleaned_role(self) -> Role:
+        return Role(self.cleaned_data["role"])
+
+
+class AlertsForm(forms.ModelForm):
+    class Meta:
+        model = CareMembership
+        fields = ("notify_emergency", "notify_low_count")
+        labels = {
+            "notify_emergency": "Someone logs a bleed that first aid did not stop, "
+            "that is still going on, or that is marked life-threatening",
+            "notify_low_count": "Someone logs a count below the threshold the clinician set",
+        }
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="6 digits from your authenticator app, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class PasswordCheckForm(forms.Form):
+    """Asks for the user's password again before something that cannot be undone."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+
+class DeleteAccountForm(PasswordCheckForm):
+    """The password, and a code too when two-factor sign-in is on."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        if not mfa.has_two_factor(user):
+            del self.fields["code"]
+
+    def clean_code(self):
+        code = self.cleaned_data.get("code", "")
+        if mfa.verify(self.user, code) is None:
+            raise forms.ValidationError("That code is not right.")
+        return code

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from readings.units import Unit
 
@@ -36,6 +38,8 @@ class User(AbstractUser):
     email = models.EmailField("e-mail address", unique=True)
     display_name = models.CharField("your name", max_length=100)
     time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    # Part of every session's signature: a new value ends all of the user's sessions at once.
+    sessions_generation = models.PositiveIntegerField(default=0)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -48,6 +52,16 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django signs each session with the password hash; adding the generation lets "log
+        # out everywhere" end every session without a password change.
+        return salted_hmac(
+            "accounts.User.session",
+            f"{self.password}:{self.sessions_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self):
         return self.display_name
@@ -118,6 +132,11 @@ class CareMembership(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=8, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # E-mails this member asked for (accounts/notifications.py). Off until they opt in.
+    notify_emergency = models.BooleanField("an emergency bleed is logged", default=False)
+    notify_low_count = models.BooleanField(
+        "a count below the threshold the clinician set is logged", default=False
+    )
 
     class Meta:
         constraints = [
@@ -126,3 +145,147 @@ class CareMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.patient} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An offer of access to one patient's record, sent to one e-mail address.
+
+    The link carries a random token; only its SHA-256 is stored, so the table cannot be used
+    to open invitations. A link works once, for INVITATION_DAYS, until it is cancelled or
+    replaced by a resend. Logic lives in accounts/invitations.py.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address")
+    role = models.CharField(
+        max_length=8, choices=[(Role.VIEWER, Role.VIEWER.label), (Role.EDITOR, Role.EDITOR.label)]
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            # One open invitation per address and record: inviting again replaces it.
+            models.UniqueConstraint(
+                "patient",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_address",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["viewer", "editor"]), name="invitation_role_not_owner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.patient} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class AccessAction(models.TextChoices):
+    """What the access log records. accounts/audit.py names them for callers."""
+
+    VIEWED_DASHBOARD = "viewed_dashboard", "Viewed the dashboard"
+    VIEWED_HISTORY = "viewed_history", "Viewed the history"
+    EXPORTED = "exported", "Downloaded the record"
+    IMPORTED = "imported", "Imported entries"
+    ADDED_ENTRY = "added_entry", "Added an entry"
+    EDITED_ENTRY = "edited_entry", "Changed an entry"
+    DELETED_ENTRY = "deleted_entry", "Deleted an entry"
+    RESTORED_ENTRY = "restored_entry", "Restored an entry"
+    CHANGED_DETAILS = "changed_details", "Changed the record’s details"
+    INVITED = "invited", "Invited someone"
+    RESENT_INVITATION = "resent_invitation", "Sent an invitation again"
+    CANCELLED_INVITATION = "cancelled_invitation", "Cancelled an invitation"
+    JOINED = "joined", "Accepted an invitation"
+    CHANGED_ROLE = "changed_role", "Changed someone’s access"
+    REMOVED_MEMBER = "removed_member", "Removed someone"
+    LEFT = "left", "Left the record"
+
+
+class AccessEvent(models.Model):
+    """One line of a patient's access log: who did what, and when.
+
+    The actor's name is copied, so the line still reads right after they change their name or
+    delete their account.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="access_events")
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=100)
+    action = models.CharField(max_length=24, choices=AccessAction.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-created_at"], name="access_event_patient_time")
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name}: {self.action}"
+
+
+class NotificationKind(models.TextChoices):
+    EMERGENCY = "emergency", "An emergency bleed was logged"
+    LOW_COUNT = "low_count", "A count below the clinician-set threshold was logged"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Gave up after several attempts"
+    SKIPPED = "skipped", "Not sent: the person no longer asks for it"
+
+
+class Notification(models.Model):
+    """An e-mail to send to one member (an outbox row).
+
+    Written in the same transaction as the entry that caused it, sent later by
+    `manage.py send_notifications` (accounts/notifications.py): a mail server that is down
+    delays the e-mail, never the entry.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
+    actor_name = models.CharField(max_length=100)
+    # Where the e-mail's links point: the address the entry was saved through.
+    site_url = models.URLField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.recipient} ({self.status})"

@@ -1,20 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
-from accounts.forms import LoginForm
+from accounts import sharing, two_factor, views
+
+patient = "p/<uuid:patient_id>/"
+invitation = f"{patient}sharing/invitations/<uuid:invitation_id>/"
+member = f"{patient}sharing/members/<int:membership_id>/"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", two_factor.login, name="login"),
+    path("login/code/", two_factor.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", views.account, name="account"),
+    path("account/log-out-everywhere/", views.log_out_everywhere, name="log_out_everywhere"),
+    path("account/my-data.zip", views.download_my_data, name="download_my_data"),
+    path("account/delete/", views.delete_account, name="delete_account"),
+    path("account/two-factor/", two_factor.two_factor, name="two_factor"),
+    path("account/two-factor/recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),
+    path("account/two-factor/off/", two_factor.two_factor_off, name="two_factor_off"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/password/done/",
@@ -39,4 +43,17 @@ urlpatterns = [
     ),
     path("patients/new/", views.add_patient, name="add_patient"),
     path("p/<uuid:patient_id>/settings/", views.patient_settings, name="patient_settings"),
+    # Sharing: members, invitations, alerts and the access log (accounts/sharing.py).
+    path(f"{patient}sharing/", sharing.sharing, name="sharing"),
+    path(f"{patient}sharing/invite/", sharing.invite, name="sharing_invite"),
+    path(f"{invitation}resend/", sharing.invitation_resend, name="invitation_resend"),
+    path(f"{invitation}cancel/", sharing.invitation_cancel, name="invitation_cancel"),
+    path(f"{member}role/", sharing.member_role, name="member_role"),
+    path(f"{member}remove/", sharing.member_remove, name="member_remove"),
+    path(f"{patient}sharing/leave/", sharing.leave, name="sharing_leave"),
+    path(f"{patient}sharing/alerts/", sharing.alerts, name="sharing_alerts"),
+    path(f"{patient}access-log/", sharing.access_log, name="access_log"),
+    # The link in the invitation e-mail, and where it continues without the token.
+    path("invitations/accept/", sharing.invitation_accept, name="invitation_accept"),
+    path("invitations/<str:token>/", sharing.invitation, name="invitation"),
 ]

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import audit, notifications
 from accounts.access import get_patient_for, memberships_of
 from readings import charts, entries, guidance
 from readings import dashboard as dashboard_data
@@ -48,6 +50,7 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     if request.htmx and part:
         return render(request, f"readings/dashboard.html#{part}", ctx)
     request.session["patient_id"] = str(patient.pk)
+    audit.record(request, patient, audit.VIEWED_DASHBOARD)
     ctx["recent"] = recent_entries(patient)
     ctx["advice"] = current_advice(request, patient)
     if role.can_write:
@@ -136,8 +139,14 @@ def entry_add(request: HttpRequest, patient_id, kind: str) -> HttpResponse:
     form = kind.form(request.POST or None, patient=patient)
     quick = request.htmx and request.POST.get("quick")
     if request.method == "POST" and form.is_valid():
-        entry, created = entries.create_entry(form, patient, request.user)
+        with transaction.atomic():  # the entry and its alert e-mails (outbox rows) together
+            entry, created = entries.create_entry(form, patient, request.user)
+            if created:
+                site = request.build_absolute_uri("/")
+                notifications.enqueue_for_entry(entry, patient, request.user, site)
         what = entries.describe(entry, Unit(patient.preferred_unit))
+        if created:
+            audit.record(request, patient, audit.ADDED_ENTRY, what)
         saved = f"Saved {what}." if created else f"Already saved: {what}."
         advice = guidance.advice_for_entry(entry, patient)
         if quick and not guidance.is_emergency(advice):
@@ -167,6 +176,7 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
             ctx.update(conflict_context(request, patient, kind, conflict.current, form))
             return render(request, "readings/entry_form.html", ctx, status=409)
         what = entries.describe(saved, Unit(patient.preferred_unit))
+        audit.record(request, patient, audit.EDITED_ENTRY, what)
         advice = guidance.advice_for_entry(saved, patient)
         return saved_redirect(request, patient, f"Saved your changes to {what}.", advice)
     return render(request, "readings/entry_form.html", {**ctx, "form": form})
@@ -195,7 +205,8 @@ def entry_delete(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpR
     entry = get_object_or_404(kind.model.objects.live(), pk=entry_id, patient=patient)
     what = entries.describe(entry, Unit(patient.preferred_unit))
     if request.method == "POST":
-        entries.soft_delete(entry)
+        if entries.soft_delete(entry):
+            audit.record(request, patient, audit.DELETED_ENTRY, what)
         request.session["undo"] = {
             "text": f"Deleted {what}.",
             "url": reverse("entry_restore", args=[patient.pk, kind.slug, entry.pk]),
@@ -213,9 +224,11 @@ def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> Http
     patient, _ = get_patient_for(request, patient_id, write=True)
     kind = entry_kind(kind)
     entry = get_object_or_404(entries.restorable(kind.model), pk=entry_id, patient=patient)
-    entries.restore(entry)
+    restored = entries.restore(entry)
     request.session.pop("undo", None)
     what = entries.describe(entry, Unit(patient.preferred_unit))
+    if restored:
+        audit.record(request, patient, audit.RESTORED_ENTRY, what)
     messages.success(request, f"Restored {what}.")
     return redirect(return_url(request, patient))
 
@@ -234,6 +247,7 @@ def history(request: HttpRequest, patient_id) -> HttpResponse:
     ctx["return_to"] = f"{request.path}?{filters.query_without_page()}"
     if request.htmx and request.GET.get("page"):
         return render(request, "readings/history.html#history-page", ctx)
+    audit.record(request, patient, audit.VIEWED_HISTORY, kind.slug)
     if role.can_write:
         deleted = entries.restorable(kind.model).filter(patient=patient)
         ctx["deleted"] = deleted.order_by("-deleted_at")[:10]

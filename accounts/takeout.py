@@ -1,0 +1,152 @@
+"""A person's data out (one ZIP), and a person's data gone (their account, and what only they own).
+
+Plain functions: the views in accounts/views.py only confirm and call them.
+"""
+
+import csv
+import io
+import zipfile
+import zoneinfo
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import mfa
+from accounts.models import AccessEvent, CareMembership, Invitation, Patient, Role
+from readings.entries import KINDS
+from readings.exports import Selection, csv_lines, escape_cell
+
+DELETED_ACTOR = "A deleted account"
+
+README = """Your ITP Tracker data
+=====================
+
+Made on {made} for {email}.
+
+account.csv         Your account: e-mail address, name, time zone, when you joined and
+                    whether two-factor sign-in is on.
+Then one folder for each record you own:
+  record.csv        The record's details: name, year of birth, diagnosis date, unit,
+                    the alert threshold your clinician set, the care team's phone number.
+  history.csv       Every count, bleed and treatment, one per row (the "kind" column says
+                    which), with the same columns as the app's "Download my history".
+                    Dates and times are ISO 8601 with the time zone; counts are in x10^9/L
+                    and as typed. It can be brought back in with "Bring in history".
+  members.csv       Who can see or change the record, and their role.
+  invitations.csv   Invitations sent, and what became of them.
+  access_log.csv    Who looked at, exported or changed the record, and when.
+
+The files are UTF-8 CSV. Cells that start with = + - @ are prefixed with ' so that
+spreadsheets do not run them as formulas.
+"""
+
+
+def owned_patients(user) -> list[Patient]:
+    return list(
+        Patient.objects.filter(memberships__user=user, memberships__role=Role.OWNER).order_by(
+            "name", "created_at"
+        )
+    )
+
+
+def _csv(header: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([escape_cell("" if value is None else str(value)) for value in row])
+    return "\ufeff" + out.getvalue()
+
+
+def _folder(patient: Patient) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in patient.name).strip("-") or "record"
+    return f"{safe}-{str(patient.pk)[:8]}"
+
+
+def _record_files(patient: Patient, tz) -> dict[str, str]:
+    record = _csv(
+        ["id", "name", "birth_year", "diagnosis_date", "preferred_unit", "alert_threshold",
+         "care_team_phone", "pregnant", "created_at"],
+        [[patient.pk, patient.name, patient.birth_year, patient.diagnosis_date,
+          patient.preferred_unit, patient.alert_threshold, patient.care_team_phone,
+          "yes" if patient.pregnant else "no", patient.created_at.astimezone(tz).isoformat()]],
+    )  # fmt: skip
+    members = _csv(
+        ["name", "email", "role", "since"],
+        CareMembership.objects.filter(patient=patient)
+        .order_by("created_at")
+        .values_list("user__display_name", "user__email", "role", "created_at"),
+    )
+    invitations = _csv(
+        ["email", "role", "sent_at", "expires_at", "accepted_at", "cancelled_at"],
+        Invitation.objects.filter(patient=patient)
+        .order_by("sent_at")
+        .values_list("email", "role", "sent_at", "expires_at", "accepted_at", "revoked_at"),
+    )
+    log = _csv(
+        ["when", "who", "what", "detail"],
+        AccessEvent.objects.filter(patient=patient)
+        .order_by("created_at")
+        .values_list("created_at", "actor_name", "action", "detail"),
+    )
+    history = "".join(csv_lines(patient, Selection(tuple(KINDS)), tz))
+    return {
+        "record.csv": record,
+        "history.csv": history,
+        "members.csv": members,
+        "invitations.csv": invitations,
+        "access_log.csv": log,
+    }
+
+
+def build_zip(user) -> bytes:
+    """Every record the user owns, and their account, as one ZIP with a README."""
+    tz = zoneinfo.ZoneInfo(user.time_zone)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", README.format(made=timezone.now().date(), email=user.email))
+        archive.writestr(
+            "account.csv",
+            _csv(
+                ["email", "name", "time_zone", "joined", "two_factor"],
+                [
+                    [
+                        user.email,
+                        user.display_name,
+                        user.time_zone,
+                        user.date_joined.isoformat(),
+                        "on" if mfa.has_two_factor(user) else "off",
+                    ]
+                ],
+            ),  # fmt: skip
+        )
+        for patient in owned_patients(user):
+            for name, content in _record_files(patient, tz).items():
+                archive.writestr(f"{_folder(patient)}/{name}", content)
+    return out.getvalue()
+
+
+@transaction.atomic
+def delete_account(user) -> list[str]:
+    """Delete the user. Records they alone own go with all their entries; records with other
+    owners stay with them. Returns the names of the records deleted."""
+    owned = CareMembership.objects.filter(user=user, role=Role.OWNER).values("patient_id")
+    # Locked, so that two co-owners deleting their accounts at once cannot both leave the
+    # record to the other and so orphan it.
+    patients = list(Patient.objects.select_for_update().filter(pk__in=owned).order_by("pk"))
+    sole = [
+        patient
+        for patient in patients
+        if CareMembership.objects.filter(patient=patient, role=Role.OWNER).count() == 1
+    ]
+    # Entries, memberships, invitations, the access log and queued e-mails go with each record.
+    Patient.objects.filter(pk__in=[patient.pk for patient in sole]).delete()
+    # Invitations to this person, and the open ones they sent, name them: they go too.
+    Invitation.objects.filter(
+        Q(email__iexact=user.email) | Q(created_by=user, accepted_at__isnull=True)
+    ).delete()
+    # In records that stay, the log keeps what happened but no longer who it was.
+    AccessEvent.objects.filter(actor=user).update(actor=None, actor_name=DELETED_ACTOR)
+    user.delete()
+    return [patient.name for patient in sole]
