@@ -1,6 +1,8 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.factories import PASSWORD
+
 PHONE = {"width": 360, "height": 800}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -48,3 +50,11 @@ def short_timeouts(page):
     # Fail in seconds, not half a minute, when something the test waits for never appears.
     page.set_default_timeout(10_000)
     page.set_default_navigation_timeout(15_000)
+
+
+def log_in(page, live_server, email, password=PASSWORD, path="/login/"):
+    """Log in through the login page, as a person would."""
+    page.goto(f"{live_server.url}{path}")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

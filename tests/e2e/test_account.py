@@ -6,7 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, log_in
 from tests.factories import PASSWORD, make_patient, make_reading, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -24,18 +24,11 @@ def current_code(user, steps_ahead=0) -> str:
     return f"{totp.token():06d}"
 
 
-def log_in(page, email):
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
 def test_two_factor_sign_in_data_download_and_account_deletion(live_server, page, audit):
     user = make_user("jo@example.com", "Jo")
     patient = make_patient(user, name="Mia")
     make_reading(patient, "45", user=user, note="After the virus")
-    page.goto(f"{live_server.url}/login/")
-    log_in(page, "jo@example.com")
+    log_in(page, live_server, "jo@example.com")
 
     # Turn on two-factor sign-in with a code computed from the secret, as an app would.
     page.get_by_role("link", name="Your account").click()
@@ -54,7 +47,7 @@ def test_two_factor_sign_in_data_download_and_account_deletion(live_server, page
 
     # Log out, and back in: the password alone is not enough.
     page.get_by_role("button", name="Log out").click()
-    log_in(page, "jo@example.com")
+    log_in(page, live_server, "jo@example.com")
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
     audit()
     page.get_by_label("Code").fill(current_code(user, steps_ahead=1))

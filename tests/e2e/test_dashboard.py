@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import log_in
 from tests.factories import (
-    PASSWORD,
     make_episode,
     make_patient,
     make_reading,
@@ -33,10 +33,7 @@ def dashboard(live_server, page):
         severity="moderate",
     )
     make_treatment(patient, "eltrombopag", started_on=today - datetime.timedelta(days=120))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("E-mail address").fill("alex@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "alex@example.com")
     expect(page.get_by_role("heading", level=1)).to_have_text("Alex’s dashboard")
     return page
 

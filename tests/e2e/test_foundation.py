@@ -6,16 +6,11 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from readings.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.e2e.conftest import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a long enough passphrase 42"
-
-
-def log_in(page, email, password):
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_new_user_signs_up_logs_out_and_logs_back_in(live_server, page, audit):
@@ -42,7 +37,7 @@ def test_a_new_user_signs_up_logs_out_and_logs_back_in(live_server, page, audit)
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     audit()
 
-    log_in(page, "new.parent@example.com", PASSWORD)
+    log_in(page, live_server, "new.parent@example.com", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
     expect(page).to_have_url(re.compile(r"/p/[0-9a-f-]{36}/$"))
 
@@ -51,7 +46,7 @@ def test_the_demo_account_logs_in(live_server, page, audit):
     call_command("seed_demo", stdout=io.StringIO())
     page.goto(f"{live_server.url}/login/")
     audit()
-    log_in(page, DEMO_EMAIL, DEMO_PASSWORD)
+    log_in(page, live_server, DEMO_EMAIL, DEMO_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Alex’s dashboard")
     audit()
     page.get_by_role("link", name="When to get help").first.click()
@@ -64,6 +59,6 @@ def test_the_demo_account_logs_in(live_server, page, audit):
 
 def test_the_wrong_password_is_explained_and_the_form_is_accessible(live_server, page, audit):
     page.goto(f"{live_server.url}/login/")
-    log_in(page, "nobody@example.com", "not the password")
+    log_in(page, live_server, "nobody@example.com", "not the password")
     expect(page.get_by_text("do not match an account")).to_be_visible()
     audit()

@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE
-from tests.factories import PASSWORD, make_patient, make_user
+from tests.e2e.conftest import PHONE, log_in
+from tests.factories import make_patient, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,10 +17,7 @@ def test_a_nosebleed_pressure_did_not_stop_shows_the_emergency_alert_first(
 ):
     owner = make_user("parent@example.com", "Jo")
     make_patient(owner, name="Mia", care_team_phone="0161 496 0000")
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("E-mail address").fill("parent@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "parent@example.com")
 
     quick_bleed = page.locator("#quick-bleed")
     quick_bleed.get_by_label("Nosebleed").check()

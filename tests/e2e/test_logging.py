@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE
-from tests.factories import PASSWORD, make_patient, make_user
+from tests.e2e.conftest import PHONE, log_in
+from tests.factories import make_patient, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -16,10 +16,7 @@ def viewport():
 def signed_in(live_server, page):
     owner = make_user("parent@example.com", "Jo")
     make_patient(owner, name="Mia")
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("E-mail address").fill("parent@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "parent@example.com")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
     return page
 

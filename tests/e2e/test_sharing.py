@@ -12,6 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_patient, make_reading, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -151,13 +152,6 @@ def test_invite_accept_promote_and_remove(live_server, browser, browser_context_
     audit(owner)
     owner.context.close()
     gran.context.close()
-
-
-def log_in(page, live_server, email, path="/login/"):
-    page.goto(f"{live_server.url}{path}")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_sharing_works_without_javascript(live_server, browser, browser_context_args):

@@ -6,9 +6,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from readings.models import BleedingEpisode, PlateletReading, Treatment
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, log_in
 from tests.factories import (
-    PASSWORD,
     make_episode,
     make_patient,
     make_reading,
@@ -37,10 +36,7 @@ def records(live_server, page):
     make_reading(mia, count="0", drawn_on=today - datetime.timedelta(days=2), user=jo)
     make_episode(mia, user=jo, severity="mild")
     make_treatment(mia, medicine="ivig", started_on=today - datetime.timedelta(days=5), user=jo)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("E-mail address").fill("parent@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "parent@example.com")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("’s dashboard$"))
     return mia, leo
 
