@@ -11,7 +11,12 @@ from readings.models import BleedingEpisode, PlateletReading, Treatment
 # The accessible table under the chart is for reading, not for thousands of rows: beyond this,
 # the page points to the history.
 TABLE_ROWS = 200
+RECENT_ENTRIES = 5
 LOWS_WINDOW = datetime.timedelta(days=90)
+
+
+def moment(entry) -> datetime.datetime:
+    return entry.taken_at if isinstance(entry, PlateletReading) else entry.started_at
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,17 @@ def overview(
     on the page and loaded when opened, which keeps the page itself quick)."""
     start = chart_range.start(today)
     readings = PlateletReading.objects.live().filter(patient=patient)
-    # One query serves both the chart's range and the 30/90-day lows.
+    # One query serves both the chart's range and the 30/90-day lows; the chart needs none of
+    # the bookkeeping columns.
     since = min(start, today - LOWS_WINDOW) if start else None
-    rows = list(readings.filter(drawn_on__gte=since) if since else readings)
-    # The latest two counts give the change, even when both are older than the window.
-    latest = {reading.pk: reading for reading in [*rows, *readings[:2]]}.values()
+    rows = readings.defer("updated_at", "version", "form_token", "entered_text")
+    rows = list(rows.filter(drawn_on__gte=since) if since else rows)
     episodes = BleedingEpisode.objects.live().filter(patient=patient)
+    # The newest entries: the change since the previous count (even when both are older than
+    # the window), the days since the last bleed, and the "Recent entries" list.
+    newest = list(readings.select_related("created_by")[:RECENT_ENTRIES])
+    newest_bleeds = list(episodes.select_related("created_by")[:RECENT_ENTRIES])
+    latest = {reading.pk: reading for reading in [*rows, *newest]}.values()
     in_range = [reading for reading in rows if start is None or reading.drawn_on >= start]
     range_episodes = list(episodes.filter(started_at__gte=start_of(start)) if start else episodes)
     treatments = list(Treatment.objects.live().filter(patient=patient))
@@ -63,7 +73,9 @@ def overview(
     table = stats.chronological(in_range)[::-1]
     unit = units.Unit(patient.preferred_unit)
     return {
-        "summary": stats.summary(latest, episodes[:1], treatments, today),
+        "summary": stats.summary(latest, newest_bleeds[:1], treatments, today),
+        "latest_reading": newest[0] if newest else None,
+        "recent": sorted([*newest, *newest_bleeds], key=moment, reverse=True)[:RECENT_ENTRIES],
         "phase": stats.phase(patient.diagnosis_date, today),
         "chart_range": chart_range,
         "ranges": charts.RANGES,

@@ -14,11 +14,10 @@ from accounts.access import get_patient_for, memberships_of
 from readings import charts, entries, guidance
 from readings import dashboard as dashboard_data
 from readings.history import HistoryFilter
-from readings.models import BleedingEpisode, PlateletReading
+from readings.models import BleedingEpisode
 from readings.units import Unit
 
 HISTORY_PAGE_SIZE = 25
-RECENT_ENTRIES = 5
 
 
 @require_GET
@@ -49,44 +48,27 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     )
     if request.htmx and part:
         return render(request, f"readings/dashboard.html#{part}", ctx)
-    request.session["patient_id"] = str(patient.pk)
+    if request.session.get("patient_id") != str(patient.pk):
+        request.session["patient_id"] = str(patient.pk)  # written only when it changes
     audit.record(request, patient, audit.VIEWED_DASHBOARD)
-    ctx["recent"] = recent_entries(patient)
-    ctx["advice"] = current_advice(request, patient)
+    ctx["advice"] = current_advice(request, patient, ctx["latest_reading"])
     if role.can_write:
         ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
         ctx["bleed_form"] = entries.KINDS["bleeds"].form(patient=patient)
     return render(request, "readings/dashboard.html", ctx)
 
 
-def recent_entries(patient) -> list:
-    """The latest counts and bleeds together, newest first (two small queries)."""
-    rows = [
-        *PlateletReading.objects.live()
-        .filter(patient=patient)
-        .select_related("created_by")[:RECENT_ENTRIES],
-        *BleedingEpisode.objects.live()
-        .filter(patient=patient)
-        .select_related("created_by")[:RECENT_ENTRIES],
-    ]
-    return sorted(rows, key=entry_moment, reverse=True)[:RECENT_ENTRIES]
-
-
-def current_advice(request, patient) -> list:
+def current_advice(request, patient, latest_reading) -> list:
     """The advice that still applies: from the latest count and the last fortnight's bleeds.
 
     Advice that the page already shows at the top (just after a save) is not repeated.
     """
     since = timezone.now() - guidance.PREGNANCY_WINDOW
     episodes = BleedingEpisode.objects.live().filter(patient=patient, started_at__gte=since)
-    latest = PlateletReading.objects.live().filter(patient=patient)[:1]
-    advice = guidance.advice_for_patient(patient, list(latest), list(episodes), timezone.now())
+    readings = [latest_reading] if latest_reading else []
+    advice = guidance.advice_for_patient(patient, readings, list(episodes), timezone.now())
     shown = {item["title"] for item in request.session.get("advice", [])}
     return [item for item in advice if item.title not in shown]
-
-
-def entry_moment(entry):
-    return entry.taken_at if isinstance(entry, PlateletReading) else entry.started_at
 
 
 def entry_kind(slug: str) -> entries.EntryKind:
