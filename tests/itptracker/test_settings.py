@@ -70,3 +70,32 @@ def test_deploy_check_passes_with_production_variables():
 def test_deploy_check_fails_on_development_settings():
     result = django_check("--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
+
+
+def test_production_cookies_are_secure_http_only_lax_and_host_prefixed():
+    ignored = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
+    env.update(DEBUG="false", SECRET_KEY="s" * 60, ALLOWED_HOSTS="itp.example.org")
+    script = (
+        "from django.conf import settings as s; print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME,"
+        " s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
+        " s.CSRF_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SAMESITE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split()[-8:] == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "True",
+        "True",
+        "True",
+        "True",
+        "Lax",
+        "Lax",
+    ], result.stderr
