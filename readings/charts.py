@@ -47,6 +47,8 @@ NORMAL_FILL = "#1B7837"
 ITP_FILL = "#CC6677"
 TREATMENT_FILL = "#332288"
 SHADE_OPACITY = 0.12  # faint enough for points and lines to stay readable on top
+# Fainter still for treatment spans, which cross the reference bands: the bands stay legible.
+TREATMENT_OPACITY = 0.06
 
 # The ITP band is 0–100, but a log axis cannot show 0 and Plotly would stretch the axis down
 # to fit a shape that starts there. 1 ×10⁹/L looks the same as 0 on the linear axis.
@@ -257,6 +259,7 @@ def _treatment_span(
 ) -> tuple[dict, dict]:
     x0, x1 = start.isoformat(), _day_after(last_day)
     shape = _shaded(TREATMENT_FILL, xref="x", x0=x0, x1=x1, yref="paper", y0=0, y1=1)
+    shape["opacity"] = TREATMENT_OPACITY
     # "Steroids (prednisone, dexamethasone)" would cover its neighbours on a phone: show the
     # name before the explanation, the whole name on hover, and alternate two rows.
     short_name = treatment.name.partition(" (")[0]
