@@ -56,7 +56,6 @@ def database_from_url(url: str, conn_max_age: int) -> dict:
         # Several gunicorn workers share one SQLite file: WAL lets readers run beside the
         # writer, IMMEDIATE takes the write lock at BEGIN (so a transaction never fails
         # half-way on upgrade), and the timeout makes a busy writer wait instead of failing.
-        config["CONN_MAX_AGE"] = 0
         # Tests use a file too (an in-memory database cannot show how workers contend), one
         # per test run so that two runs on one machine never share it.
         database = Path(config["NAME"])
