@@ -144,8 +144,8 @@ TEMPLATES = [
     },
 ]
 
-# Form templates can be overridden from templates/django/forms/.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Form fields render through Jinja2 (see itptracker/forms.py); templates/jinja2/ overrides.
+FORM_RENDERER = "itptracker.forms.FormRenderer"
 
 DATABASES = {
     "default": database_from_url(
