@@ -49,4 +49,5 @@ def empty_cache(request, django_db_blocker):
     uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     if uses_db or request.node.get_closest_marker("django_db"):
         with django_db_blocker.unblock():
-            caches["default"].clear()
+            for cache in caches.all():
+                cache.clear()

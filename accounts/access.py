@@ -12,11 +12,8 @@ from accounts.models import CareMembership, Patient, Role
 
 
 def get_patient_for(request, patient_id, *, write: bool = False) -> tuple[Patient, Role]:
-    membership = (
-        CareMembership.objects.select_related("patient")
-        .filter(user_id=request.user.pk, patient_id=patient_id)
-        .first()
-    )
+    wanted = str(patient_id)
+    membership = next((m for m in memberships_for(request) if str(m.patient_id) == wanted), None)
     if membership is None:
         raise Http404("No such patient.")
     role = Role(membership.role)
@@ -32,9 +29,15 @@ def get_owned_patient_for(request, patient_id) -> Patient:
     return patient
 
 
-def memberships_of(user):
-    return (
-        CareMembership.objects.filter(user=user)
-        .select_related("patient")
-        .order_by("patient__name", "patient__created_at")
-    )
+def memberships_for(request) -> list[CareMembership]:
+    """The caller's memberships, read once per request: for the access check, and for the
+    record switcher in the page's header (so sorted by the record's name)."""
+    if not hasattr(request, "_memberships"):
+        # Sorted here, not by the database: a user has a handful, and SQL's sort across the
+        # join cost more than the rest of the query.
+        memberships = CareMembership.objects.filter(user_id=request.user.pk)
+        request._memberships = sorted(
+            memberships.select_related("patient"),
+            key=lambda m: (m.patient.name, m.patient.created_at),
+        )
+    return request._memberships

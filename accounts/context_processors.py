@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from accounts.access import memberships_of
+from accounts.access import memberships_for
 
 
 def patients(request):
@@ -11,4 +11,4 @@ def patients(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"my_memberships": SimpleLazyObject(lambda: list(memberships_of(user)))}
+    return {"my_memberships": SimpleLazyObject(lambda: memberships_for(request))}

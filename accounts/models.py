@@ -70,6 +70,12 @@ class User(AbstractUser):
         return self.display_name
 
 
+class PatientManager(models.Manager):
+    def mark_changed(self, *patient_ids) -> None:
+        """Raise the records' version (see readings.page_cache), inside the change's transaction."""
+        self.filter(pk__in=patient_ids).update(records_version=models.F("records_version") + 1)
+
+
 class Patient(models.Model):
     """The person whose health is tracked: the user themself, or a child with no account."""
 
@@ -97,6 +103,11 @@ class Patient(models.Model):
         default=Unit.E9_PER_L.value,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Raised with every change to the record's entries or details, in the same transaction:
+    # it keys the pages kept in readings.page_cache, so a kept page is never out of date.
+    records_version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = PatientManager()
 
     class Meta:
         constraints = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts import mfa
 from accounts.models import AccessEvent, CareMembership, Invitation, Patient, Role
+from readings import page_cache
 from readings.entries import KINDS
 from readings.exports import Selection, csv_lines, escape_cell
 
@@ -148,5 +149,9 @@ def delete_account(user) -> list[str]:
     ).delete()
     # In records that stay, the log keeps what happened but no longer who it was.
     AccessEvent.objects.filter(actor=user).update(actor=None, actor_name=DELETED_ACTOR)
+    # Their entries in the records that stay now say "a former member".
+    page_cache.changed_author(user)
     user.delete()
+    deleted_ids = [patient.pk for patient in sole]
+    transaction.on_commit(lambda: page_cache.forget(*deleted_ids))
     return [patient.name for patient in sole]

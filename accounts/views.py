@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,7 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import audit, invitations, mfa, takeout
 from accounts.access import get_owned_patient_for
 from accounts.forms import AccountForm, DeleteAccountForm, PatientForm, SignupForm
+from accounts.models import Patient
 from accounts.patients import start_record
+from readings import page_cache
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,7 +41,10 @@ def signup(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     form = AccountForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            if "display_name" in form.changed_data:
+                page_cache.changed_author(request.user)
         messages.success(request, "Your details are saved.")
         return redirect("account")
     ctx = {"form": form, "two_factor": mfa.has_two_factor(request.user)}
@@ -62,7 +68,9 @@ def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
     patient = get_owned_patient_for(request, patient_id)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            Patient.objects.mark_changed(patient.pk)
         audit.record(request, patient, audit.CHANGED_DETAILS)
         messages.success(request, f"Saved the details of {patient}.")
         return redirect("dashboard", patient_id=patient.pk)

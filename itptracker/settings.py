@@ -170,7 +170,22 @@ CACHES = {
             # default of 300 entries.
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
-    )
+    ),
+    # Rendered dashboard and history pieces (readings.page_cache): a cache of their own, so
+    # that culling them when it is full never drops a login counter or a pending import.
+    "pages": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "pages",
+        }
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "page_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    ),
 }
 
 AUTH_USER_MODEL = "accounts.User"

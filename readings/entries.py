@@ -15,6 +15,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 
+from accounts.models import Patient
 from readings import units
 from readings.forms import EpisodeForm, ReadingForm, TreatmentForm
 from readings.models import BleedingEpisode, PlateletReading, Treatment
@@ -108,31 +109,41 @@ def update_entry(form):
             .filter(pk=entry.pk, version=expected)
             .update(**values, version=models.F("version") + 1)
         )
+        if updated:
+            Patient.objects.mark_changed(entry.patient_id)
     if not updated:
         raise EditConflict(type(entry).objects.get(pk=entry.pk))
     entry.version = expected + 1
     return entry
 
 
+@transaction.atomic
 def soft_delete(entry) -> bool:
-    return bool(
+    deleted = (
         type(entry)
         .objects.live()
         .filter(pk=entry.pk)
         .update(deleted_at=timezone.now(), version=models.F("version") + 1)
     )
+    if deleted:
+        Patient.objects.mark_changed(entry.patient_id)
+    return bool(deleted)
 
 
 def restorable(model):
     return model.objects.filter(deleted_at__gte=timezone.now() - UNDO_WINDOW)
 
 
+@transaction.atomic
 def restore(entry) -> bool:
-    return bool(
+    restored = (
         restorable(type(entry))
         .filter(pk=entry.pk)
         .update(deleted_at=None, version=models.F("version") + 1)
     )
+    if restored:
+        Patient.objects.mark_changed(entry.patient_id)
+    return bool(restored)
 
 
 def changes_between(theirs, yours) -> list[Change]:

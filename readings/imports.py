@@ -312,6 +312,8 @@ def import_file(text: str, patient: Patient, user, options: SheetOptions | None 
                     if row.slug == slug
                 ]
                 kind.model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+            if new:
+                Patient.objects.mark_changed(patient.pk)
     except IntegrityError:
         raise ImportFileError(
             "Nothing was brought in: the history changed while we were saving. Please check "

@@ -10,7 +10,7 @@ import datetime
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,6 +48,13 @@ class Entry(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        # Every saved entry changes its patient's pages (readings.page_cache). Queryset
+        # updates and bulk inserts, which skip save(), mark the patient themselves.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            Patient.objects.mark_changed(self.patient_id)
 
 
 class PlateletReading(Entry):

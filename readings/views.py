@@ -4,17 +4,18 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit, notifications
-from accounts.access import get_patient_for, memberships_of
-from readings import charts, entries, guidance
+from accounts.access import get_patient_for, memberships_for
+from readings import charts, entries, guidance, page_cache
 from readings import dashboard as dashboard_data
 from readings.history import HistoryFilter
-from readings.models import BleedingEpisode
+from readings.models import BleedingEpisode, PlateletReading
 from readings.units import Unit
 
 HISTORY_PAGE_SIZE = 25
@@ -24,7 +25,7 @@ HISTORY_PAGE_SIZE = 25
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "readings/welcome.html")
-    memberships = list(memberships_of(request.user))
+    memberships = memberships_for(request)
     if not memberships:
         return redirect("add_patient")
     last_seen = request.session.get("patient_id")
@@ -33,40 +34,67 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard", patient_id=patient_id)
 
 
+# The dashboard's pieces by name, each a partial of readings/dashboard.html; htmx asks for
+# one of them with ?part=.
+DASHBOARD_PIECES = {"stats": "stats", "chart": "chart-panel", "table": "counts-table"}
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
     chart_range = charts.chart_range(request.GET.get("range"))
-    part = {"stats": "stats", "chart": "chart-panel", "table": "counts-table"}.get(
-        request.GET.get("part", "")
-    )
-    with_table = part == "counts-table" or request.GET.get("table") == "1"
-    ctx = {"patient": patient, "role": role, "return_to": request.path}
-    ctx.update(
-        dashboard_data.overview(patient, chart_range, timezone.localdate(), with_table=with_table)
-    )
-    if request.htmx and part:
-        return render(request, f"readings/dashboard.html#{part}", ctx)
+    part = request.GET.get("part", "") if request.htmx else ""
+    with_table = part == "table" or request.GET.get("table") == "1"
+    pieces = dashboard_pieces(patient, role, chart_range, with_table)
+    if part in DASHBOARD_PIECES:
+        return HttpResponse(pieces[part])
     if request.session.get("patient_id") != str(patient.pk):
         request.session["patient_id"] = str(patient.pk)  # written only when it changes
     audit.record(request, patient, audit.VIEWED_DASHBOARD)
-    ctx["advice"] = current_advice(request, patient, ctx["latest_reading"])
+    ctx = {"patient": patient, "role": role, "pieces": pieces, "return_to": request.path}
+    ctx["advice"] = current_advice(request, patient, **pieces["advice_from"])
     if role.can_write:
         ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
         ctx["bleed_form"] = entries.KINDS["bleeds"].form(patient=patient)
     return render(request, "readings/dashboard.html", ctx)
 
 
-def current_advice(request, patient, latest_reading) -> list:
+def dashboard_pieces(patient, role, chart_range, with_table: bool) -> dict:
+    """The dashboard's numbers, chart and recent entries, rendered (and kept: page_cache)."""
+    today = timezone.localdate()
+    zone = timezone.get_current_timezone_name()
+    variant = ("dashboard", role, zone, today, chart_range.slug, with_table)
+
+    def build():
+        ctx = {"patient": patient, "role": role}
+        ctx["return_to"] = reverse("dashboard", args=[patient.pk])
+        ctx.update(dashboard_data.overview(patient, chart_range, today, with_table=with_table))
+        pieces = {
+            name: render_to_string(f"readings/dashboard.html#{partial}", ctx)
+            for name, partial in {**DASHBOARD_PIECES, "recent": "recent"}.items()
+        }
+        # What the advice is worked out from. The bleeds are those of the fortnight before
+        # now, which holds those of the fortnight before any later view on the same day.
+        since = timezone.now() - guidance.PREGNANCY_WINDOW
+        episodes = BleedingEpisode.objects.live().filter(patient=patient, started_at__gte=since)
+        advice_from = {
+            "readings": list(PlateletReading.objects.live().filter(patient=patient)[:1]),
+            "episodes": list(episodes),
+        }
+        return {**pieces, "empty": not ctx["recent"], "advice_from": advice_from}
+
+    return page_cache.get_or_build(patient, variant, build)
+
+
+def current_advice(request, patient, readings, episodes) -> list:
     """The advice that still applies: from the latest count and the last fortnight's bleeds.
 
     Advice that the page already shows at the top (just after a save) is not repeated.
     """
-    since = timezone.now() - guidance.PREGNANCY_WINDOW
-    episodes = BleedingEpisode.objects.live().filter(patient=patient, started_at__gte=since)
-    readings = [latest_reading] if latest_reading else []
-    advice = guidance.advice_for_patient(patient, readings, list(episodes), timezone.now())
+    now = timezone.now()
+    episodes = [e for e in episodes if e.started_at >= now - guidance.PREGNANCY_WINDOW]
+    advice = guidance.advice_for_patient(patient, readings, episodes, now)
     shown = {item["title"] for item in request.session.get("advice", [])}
     return [item for item in advice if item.title not in shown]
 
@@ -221,19 +249,33 @@ def history(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
     filters = HistoryFilter(request.GET)
     kind = entries.KINDS[filters.kind_slug()]
-    rows = filters.apply(kind.model.objects.live().filter(patient=patient), kind)
-    page = Paginator(rows.select_related("created_by"), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, "page": page}
-    ctx["return_to"] = f"{request.path}?{filters.query_without_page()}"
+    return_to = f"{request.path}?{filters.query_without_page()}"
+    pieces = history_pieces(patient, role, kind, filters, request.GET.get("page"), return_to)
     if request.htmx and request.GET.get("page"):
-        return render(request, "readings/history.html#history-page", ctx)
+        return HttpResponse(pieces["rows"])
     audit.record(request, patient, audit.VIEWED_HISTORY, kind.slug)
+    ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, **pieces}
+    ctx["return_to"] = return_to
     if role.can_write:
         deleted = entries.restorable(kind.model).filter(patient=patient)
         ctx["deleted"] = deleted.order_by("-deleted_at")[:10]
     return render(request, "readings/history.html", ctx)
+
+
+def history_pieces(patient, role, kind, filters, page_number, return_to) -> dict:
+    """One page of history entries, rendered (and kept: page_cache), with the total."""
+    zone = timezone.get_current_timezone_name()
+
+    def build():
+        rows = filters.apply(kind.model.objects.live().filter(patient=patient), kind)
+        paginator = Paginator(rows.select_related("created_by"), HISTORY_PAGE_SIZE)
+        page = paginator.get_page(page_number)
+        ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, "page": page}
+        ctx["return_to"] = return_to
+        rendered = render_to_string("readings/history.html#history-page", ctx)
+        return {"rows": rendered, "page_number": page.number, "total": paginator.count}
+
+    return page_cache.get_or_build(patient, ("history", role, zone, return_to, page_number), build)
 
 
 @require_GET

@@ -1,0 +1,203 @@
+"""Kept pages are never out of date, never shown to the wrong person, and go with the record.
+
+Each test first opens the pages, so that they are kept, then changes the record the way a
+user would and opens them again.
+"""
+
+import datetime
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import takeout
+from accounts.models import Patient
+from readings import imports, page_cache
+from readings.models import PlateletReading
+from tests.factories import make_episode, make_patient, make_reading, make_user
+from tests.readings.test_imports import export_text
+from tests.readings.test_views import count_data, entry_url
+
+
+def dashboard(client, patient, **params) -> str:
+    return client.get(reverse("dashboard", args=[patient.pk]), params).content.decode()
+
+
+def history(client, patient, **params) -> str:
+    return client.get(reverse("history", args=[patient.pk]), params).content.decode()
+
+
+def test_a_second_view_reads_no_entries(client, cast):
+    make_reading(cast.patient, "45")
+    client.force_login(cast.owner)
+    dashboard(client, cast.patient)
+    with CaptureQueriesContext(connection) as queries:
+        page = dashboard(client, cast.patient)
+    assert '<section id="stats"' in page and "45 ×10⁹/L" in page  # HTML, not escaped text
+    assert not [q["sql"] for q in queries if "readings_" in q["sql"]]
+
+
+def test_advice_on_a_kept_page_follows_the_clock(client, cast, monkeypatch):
+    make_reading(cast.patient, "45")
+    make_episode(
+        cast.patient, first_aid="no", started_at=timezone.now() - datetime.timedelta(hours=47)
+    )
+    client.force_login(cast.owner)
+    assert "Bleeding that does not stop is an emergency" in dashboard(client, cast.patient)
+    later = timezone.now() + datetime.timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert "Bleeding that does not stop is an emergency" not in dashboard(client, cast.patient)
+
+
+def test_an_added_count_shows_on_pages_kept_before(client, cast):
+    make_reading(cast.patient, "45", drawn_on=timezone.localdate() - datetime.timedelta(days=3))
+    client.force_login(cast.owner)
+    assert "45 ×10⁹/L" in dashboard(client, cast.patient)
+    assert "1 count," in history(client, cast.patient)
+    client.post(reverse("entry_add", args=[cast.patient.pk, "counts"]), count_data(count_text="88"))
+    page = dashboard(client, cast.patient)
+    assert '<strong class="big">88 ×10⁹/L</strong>' in page
+    assert "Up 43 ×10⁹/L" in page
+    assert "2 counts," in history(client, cast.patient)
+
+
+def test_an_edit_a_deletion_and_a_restore_show_on_pages_kept_before(client, cast):
+    reading = make_reading(cast.patient, "45", user=cast.owner)
+    client.force_login(cast.owner)
+    assert "45 ×10⁹/L" in history(client, cast.patient)
+    data = count_data(count_text="61", version=reading.version)
+    client.post(entry_url("entry_edit", cast, "counts", reading), data)
+    assert "61 ×10⁹/L" in history(client, cast.patient)
+    assert "61 ×10⁹/L" in dashboard(client, cast.patient)
+    client.post(entry_url("entry_delete", cast, "counts", reading))
+    assert "0 counts," in history(client, cast.patient)
+    assert "61 ×10⁹/L" not in dashboard(client, cast.patient)
+    client.post(entry_url("entry_restore", cast, "counts", reading))
+    assert "1 count," in history(client, cast.patient)
+
+
+def test_an_import_shows_on_pages_kept_before(client, cast):
+    source = make_patient(cast.owner, name="Old record")
+    make_reading(source, "77")
+    client.force_login(cast.owner)
+    assert "0 counts," in history(client, cast.patient)
+    imports.import_file(export_text(source), cast.patient, cast.owner)
+    assert "1 count," in history(client, cast.patient)
+    assert "77 ×10⁹/L" in dashboard(client, cast.patient)
+
+
+def test_new_record_details_show_on_pages_kept_before(client, cast):
+    make_reading(cast.patient, "45")
+    client.force_login(cast.owner)
+    assert "45 ×10⁹/L" in dashboard(client, cast.patient)
+    client.post(
+        reverse("patient_settings", args=[cast.patient.pk]),
+        {"name": "Sam", "preferred_unit": "/uL"},
+    )
+    page = dashboard(client, cast.patient)
+    assert "45,000 per µL" in page and "45 ×10⁹/L" not in page
+
+
+def test_a_new_name_shows_on_the_entries_of_records_kept_before(client, cast):
+    make_reading(cast.patient, "45", user=cast.editor)
+    client.force_login(cast.owner)
+    assert "Entered by Eddie Editor" in history(client, cast.patient)
+    client.force_login(cast.editor)
+    client.post(reverse("account"), {"display_name": "Ed", "time_zone": "Europe/London"})
+    client.force_login(cast.owner)
+    assert "Entered by Ed<" in history(client, cast.patient)
+    assert "Entered by Ed<" in dashboard(client, cast.patient)
+
+
+@pytest.mark.parametrize("first, then", [("owner", "viewer"), ("viewer", "owner")])
+def test_kept_pages_are_per_role(client, cast, first, then):
+    make_reading(cast.patient, "45")
+    client.force_login(getattr(cast, first))
+    dashboard(client, cast.patient)
+    history(client, cast.patient)
+    client.force_login(getattr(cast, then))
+    pages = [dashboard(client, cast.patient), history(client, cast.patient)]
+    assert [">Edit<" in page for page in pages] == [then == "owner"] * 2
+
+
+def test_kept_pages_are_per_time_zone(client, cast):
+    moment = datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC)
+    make_episode(cast.patient, started_at=moment)
+    cast.viewer.time_zone = "Asia/Tokyo"
+    cast.viewer.save()
+    client.force_login(cast.owner)  # Europe/London, UTC in March
+    assert "Started 1 Mar 2026 at 23:30" in history(client, cast.patient, show="bleeds")
+    client.force_login(cast.viewer)
+    assert "Started 2 Mar 2026 at 08:30" in history(client, cast.patient, show="bleeds")
+
+
+def test_kept_dashboards_are_per_day(client, cast, monkeypatch):
+    today = timezone.localdate()
+    make_reading(cast.patient, "45")
+    make_episode(cast.patient, started_at=timezone.now() - datetime.timedelta(days=1))
+    client.force_login(cast.owner)
+    assert "1 day<" in dashboard(client, cast.patient)
+    local_date = timezone.localdate
+    tomorrow = today + datetime.timedelta(days=1)
+    monkeypatch.setattr(
+        timezone,
+        "localdate",
+        lambda value=None, tz=None: local_date(value, tz) if value else tomorrow,
+    )
+    assert "2 days<" in dashboard(client, cast.patient)
+
+
+def test_deleting_the_record_deletes_its_kept_pages(client, db, django_capture_on_commit_callbacks):
+    leaver = make_user("leaver@example.com")
+    solo = make_patient(leaver, name="Solo")
+    make_reading(solo, "45")
+    client.force_login(leaver)
+    dashboard(client, solo)
+    history(client, solo)
+    index = caches["pages"].get(f"pages:{solo.pk}")
+    assert len(index["keys"]) == 2 and all(caches["pages"].get(key) for key in index["keys"])
+    with django_capture_on_commit_callbacks(execute=True):
+        takeout.delete_account(leaver)
+    assert not Patient.objects.filter(pk=solo.pk).exists()
+    assert caches["pages"].get(f"pages:{solo.pk}") is None
+    assert not any(caches["pages"].get(key) for key in index["keys"])
+
+
+def test_a_new_version_drops_the_pieces_of_the_old_one(cast):
+    built = []
+
+    def build():
+        built.append(1)
+        return {"html": "x"}
+
+    page_cache.get_or_build(cast.patient, ["a"], build)
+    page_cache.get_or_build(cast.patient, ["a"], build)
+    assert len(built) == 1
+    old_keys = caches["pages"].get(f"pages:{cast.patient.pk}")["keys"]
+    make_reading(cast.patient, "45")
+    cast.patient.refresh_from_db()
+    page_cache.get_or_build(cast.patient, ["a"], build)
+    assert len(built) == 2
+    assert caches["pages"].get(old_keys[0]) is None
+
+
+def test_saving_an_entry_marks_its_record_changed(cast):
+    version = cast.patient.records_version
+    reading = make_reading(cast.patient, "45")
+    reading.note = "after IVIG"
+    reading.save()
+    assert Patient.objects.get(pk=cast.patient.pk).records_version == version + 2
+    assert PlateletReading.objects.count() == 1
+
+
+def test_a_new_release_has_new_keys(tmp_path):
+    (tmp_path / "templates").mkdir()
+    template = tmp_path / "templates" / "page.html"
+    template.write_text("<h1>Before</h1>")
+    before = page_cache.code_fingerprint(tmp_path, ["templates"])
+    assert page_cache.code_fingerprint(tmp_path, ["templates"]) == before
+    template.write_text("<h1>After</h1>")
+    assert page_cache.code_fingerprint(tmp_path, ["templates"]) != before
