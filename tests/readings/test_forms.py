@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from readings.forms import EpisodeForm, ReadingForm, TreatmentForm
+from readings.forms import EpisodeForm, NewEntryField, ReadingForm, TreatmentForm
 from tests.factories import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +175,41 @@ def test_other_treatment_needs_a_name(patient):
 def test_a_treatment_cannot_start_in_the_future(patient):
     form = treatment_form(patient, started_on=TOMORROW().isoformat())
     assert "started_on" in form.errors
+
+
+# --- Blank forms' field groups are kept ---------------------------------------------------------
+
+
+def groups(form) -> list[str]:
+    return [str(form[name].as_field_group()) for name in form.quick_fields]
+
+
+def test_a_blank_forms_groups_are_kept_and_match_a_fresh_drawing(patient, monkeypatch):
+    monkeypatch.setattr(NewEntryField, "kept", {})
+    first = groups(EpisodeForm(patient=patient))
+    assert len(NewEntryField.kept) == len(EpisodeForm.quick_fields)
+    assert groups(EpisodeForm(patient=patient)) == first
+    monkeypatch.setattr(NewEntryField, "kept", {})
+    assert groups(EpisodeForm(patient=patient)) == first
+
+
+def test_kept_groups_follow_the_initial_value(patient, monkeypatch):
+    monkeypatch.setattr(NewEntryField, "kept", {})
+    per_litre = groups(ReadingForm(patient=patient))
+    patient.preferred_unit = "/uL"
+    per_microlitre = groups(ReadingForm(patient=patient))
+    assert 'value="e9/L" required id="id_unit_0" checked' in per_litre[1]
+    assert 'value="/uL" required id="id_unit_1" checked' in per_microlitre[1]
+
+
+def test_forms_with_what_a_user_typed_or_saved_are_never_kept(patient, monkeypatch):
+    monkeypatch.setattr(NewEntryField, "kept", {})
+    bound = reading_form(patient, count_text="45", note="private note")
+    bound.is_valid()
+    saved = bound.save(commit=False)
+    saved.patient = patient
+    saved.save()
+    groups(bound)
+    editing = ReadingForm(instance=saved, patient=patient)
+    assert "private note" in str(editing["note"].as_field_group())
+    assert NewEntryField.kept == {}
