@@ -5,8 +5,9 @@ against 0.02 ms for the dict, and the page only needs the JSON. Tests check the 
 Plotly's schema instead.
 
 Counts sit on the main y axis; bleeding episodes on a thin strip below it sharing the time
-axis; reference bands, the clinician's threshold and treatment courses are layout shapes,
-each with an annotation saying what it is.
+axis; reference bands, the clinician's threshold and treatment courses are layout shapes.
+The bands and the threshold are named in the legend (a label on the plot sat under the very
+counts an ITP patient has); each treatment course carries its medicine's name at the top.
 
 Plotly reads hover and annotation text as a little HTML, so everything shown there goes
 through _plain(). Per Plotly, annotation positions on a log axis are logs; Plotly.relayout
@@ -141,11 +142,8 @@ def _shaded(fill: str, **where) -> dict:
     }
 
 
-def _label_at_count(text: str, y: float | int, *, yanchor: str, right: bool = False) -> dict:
-    side = "right" if right else "left"
-    return _annotation(
-        text, xref="paper", x=int(right), xanchor=side, yref="y", y=y, yanchor=yanchor
-    )
+def _in_legend(shape: dict, name: str) -> dict:
+    return {**shape, "showlegend": True, "name": _plain(name)}
 
 
 # --- Traces -------------------------------------------------------------------------------------
@@ -219,39 +217,33 @@ def _episode_traces(episodes: list[BleedingEpisode]) -> list[dict]:
     return traces
 
 
-# --- Shapes, each with its label ----------------------------------------------------------------
+# --- Shapes, each named in the legend or labelled ----------------------------------------------
 
 
 def _band(low: Decimal, high: Decimal, fill: str, unit: Unit) -> dict:
     return _shaded(fill, **_across(_in_unit(low, unit), _in_unit(high, unit)))
 
 
-def _reference_bands(unit: Unit) -> list[tuple[dict, dict]]:
+def _reference_bands(unit: Unit) -> list[dict]:
     low, high = NORMAL_RANGE
-    normal = f"Normal range {format_number(low, unit)}–{format_count(high, unit)} (NHLBI)"
+    # No unit in the legend's names (the axis title gives it): short enough for two entries
+    # to a row on a phone.
+    normal = f"Normal range {format_number(low, unit)}–{format_number(high, unit)} (NHLBI)"
     # Part of the definition of ITP, not a treatment threshold: guidance.ITP_DEFINITION calls
     # it "the ITP band", and "threshold" stays the word for the clinician's own line.
-    itp = f"ITP band <{format_count(ITP_DEFINITION_BELOW, unit)} (NHLBI)"
+    itp = f"ITP band <{format_number(ITP_DEFINITION_BELOW, unit)} (NHLBI)"
     return [
-        # Mid-band: treatment names take the top of the plot.
-        (
-            _band(low, high, NORMAL_FILL, unit),
-            _label_at_count(normal, _in_unit((low + high) / 2, unit), yanchor="middle"),
-        ),
-        # Along the top edge: low counts crowd the bottom.
-        (
-            _band(ITP_BAND_FLOOR, ITP_DEFINITION_BELOW, ITP_FILL, unit),
-            _label_at_count(itp, _in_unit(ITP_DEFINITION_BELOW, unit), yanchor="top"),
-        ),
+        _in_legend(_band(low, high, NORMAL_FILL, unit), normal),
+        _in_legend(_band(ITP_BAND_FLOOR, ITP_DEFINITION_BELOW, ITP_FILL, unit), itp),
     ]
 
 
-def _threshold_line(threshold: int, unit: Unit) -> tuple[dict, dict]:
+def _threshold_line(threshold: int, unit: Unit) -> dict:
     y = _in_unit(threshold, unit)
     style = {"color": THRESHOLD_COLOUR, "width": 2, "dash": "dash"}
     line = {"type": "line", **_across(y, y), "line": style}
-    label = f"Your clinician's threshold: {format_count(Decimal(threshold), unit)}"
-    return line, _label_at_count(label, y, yanchor="bottom", right=True)
+    label = f"Your clinician's threshold: {format_number(Decimal(threshold), unit)}"
+    return _in_legend(line, label)
 
 
 def _treatment_span(
@@ -334,7 +326,7 @@ def _scale_toggle() -> dict:
     }
 
 
-def _layout(unit: Unit, decorations: list[tuple[dict, dict]], x_range: list[str] | None) -> dict:
+def _layout(unit: Unit, shapes: list[dict], labels: list[dict], x_range: list[str] | None) -> dict:
     xaxis = {"type": "date", "anchor": "y2"}
     if x_range:
         xaxis["range"] = x_range
@@ -357,8 +349,8 @@ def _layout(unit: Unit, decorations: list[tuple[dict, dict]], x_range: list[str]
             "showgrid": False,
             "zeroline": False,
         },
-        "shapes": [shape for shape, _ in decorations],
-        "annotations": [annotation for _, annotation in decorations],
+        "shapes": shapes,
+        "annotations": labels,
         "updatemenus": [_scale_toggle()],
     }
 
@@ -388,16 +380,18 @@ def build_figure(
         for e in stats.live(episodes)
         if _between(timezone.localdate(e.started_at), range_start, range_end)
     ]
-    decorations = _reference_bands(unit)
+    shapes = _reference_bands(unit)
     if threshold is not None:
-        decorations.append(_threshold_line(threshold, unit))
-    decorations += _treatment_spans(treatments, range_start, range_end, today)
+        shapes.append(_threshold_line(threshold, unit))
+    spans = _treatment_spans(treatments, range_start, range_end, today)
     x_range = (
         [range_start.isoformat(), _day_after(range_end)] if range_start and range_end else None
     )
     return {
         "data": [_count_trace(counts, unit), *_episode_traces(bleeds)],
-        "layout": _layout(unit, decorations, x_range),
+        "layout": _layout(
+            unit, [*shapes, *(span for span, _ in spans)], [label for _, label in spans], x_range
+        ),
     }
 
 
