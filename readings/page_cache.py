@@ -27,7 +27,9 @@ from accounts.models import Patient
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 
 TIMEOUT = 24 * 60 * 60
-CODE_FOLDERS = ("accounts", "readings", "itptracker", "templates")
+# What shapes the pieces: the code, the templates, and the Plotly.js whose hashed file name
+# the chart piece links to.
+CODE = ("accounts", "readings", "itptracker", "templates", "package-lock.json")
 # Pieces kept per record and version (for forget() to find); past this, the oldest go.
 MAX_KEPT = 100
 
@@ -40,11 +42,13 @@ def changed_author(user) -> None:
     Patient.objects.mark_changed(*Patient.objects.filter(wrote_in).values_list("pk", flat=True))
 
 
-def code_fingerprint(root: Path, folders=CODE_FOLDERS) -> str:
-    """A digest of the code and templates that shape the pieces: a new release, new keys."""
+def code_fingerprint(root: Path, code=CODE) -> str:
+    """A digest of what shapes the pieces: a new release gets new keys."""
     digest = hashlib.sha256()
-    for path in sorted(p for folder in folders for p in (root / folder).rglob("*.*")):
-        if path.suffix in (".py", ".html"):
+    for name in code:
+        top = root / name
+        files = [top] if top.is_file() else sorted(top.rglob("*.py")) + sorted(top.rglob("*.html"))
+        for path in files:
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -197,7 +197,13 @@ def test_a_new_release_has_new_keys(tmp_path):
     (tmp_path / "templates").mkdir()
     template = tmp_path / "templates" / "page.html"
     template.write_text("<h1>Before</h1>")
-    before = page_cache.code_fingerprint(tmp_path, ["templates"])
-    assert page_cache.code_fingerprint(tmp_path, ["templates"]) == before
+    lock = tmp_path / "package-lock.json"
+    lock.write_text('{"version": "4.1.1"}')
+    code = ["templates", "package-lock.json"]
+    before = page_cache.code_fingerprint(tmp_path, code)
+    assert page_cache.code_fingerprint(tmp_path, code) == before
     template.write_text("<h1>After</h1>")
-    assert page_cache.code_fingerprint(tmp_path, ["templates"]) != before
+    after = page_cache.code_fingerprint(tmp_path, code)
+    assert after != before
+    lock.write_text('{"version": "4.2.0"}')
+    assert page_cache.code_fingerprint(tmp_path, code) not in (before, after)
