@@ -4,6 +4,8 @@ import shutil
 import pytest
 from django.core.cache import caches
 
+from tests.cache import clear_own_keys, own_cache_keys  # noqa: F401 (a session fixture)
+
 # Sync Playwright runs an event loop in the main thread; Django's async-safety check would
 # otherwise refuse database access in live_server tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -50,4 +52,4 @@ def empty_cache(request, django_db_blocker):
     if uses_db or request.node.get_closest_marker("django_db"):
         with django_db_blocker.unblock():
             for cache in caches.all():
-                cache.clear()
+                clear_own_keys(cache)

@@ -19,11 +19,12 @@ from accounts import audit, sharing
 from accounts.invitations import invite
 from accounts.models import AccessEvent, CareMembership, Invitation, Role, User
 from readings import entries
+from tests.clock import pinned
 from tests.conftest import CANARY
 from tests.factories import add_member, make_reading, make_user
 from tests.urlconf import parameters, walk
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 ACTORS = ("owner", "editor", "viewer", "removed", "stranger", "anonymous")
 METHODS = ("GET", "POST")

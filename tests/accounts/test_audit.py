@@ -11,10 +11,11 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import AccessAction, AccessEvent
 from readings.models import PlateletReading
+from tests.clock import pinned
 from tests.conftest import CANARY
 from tests.factories import make_reading, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -14,9 +14,10 @@ from django.utils import timezone
 from accounts import invitations
 from accounts.invitations import InvitationError, Problem
 from accounts.models import AccessAction, AccessEvent, CareMembership, Invitation, Patient, Role
+from tests.clock import pinned
 from tests.factories import PASSWORD, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 LINK = re.compile(r"https?://testserver(/invitations/[A-Za-z0-9_-]+/)")
 

@@ -3,9 +3,10 @@ from django.db import IntegrityError
 
 from accounts.models import User
 from itptracker import settings as project_settings
+from tests.clock import pinned
 from tests.factories import PASSWORD, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 
 def test_passwords_are_hashed_with_argon2(settings):

@@ -15,9 +15,10 @@ from django.utils import timezone
 from accounts import notifications
 from accounts.models import CareMembership, Notification, NotificationKind, NotificationStatus
 from readings.models import BleedingEpisode, PlateletReading
+from tests.clock import pinned
 from tests.factories import make_reading
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 FAILING = "tests.accounts.test_notifications.FailingBackend"
 UNREACHABLE = "tests.accounts.test_notifications.UnreachableBackend"

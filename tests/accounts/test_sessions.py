@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 
 from accounts import sessions
+from tests.clock import pinned
 from tests.factories import make_patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 
 @pytest.fixture

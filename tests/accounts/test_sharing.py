@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from accounts import sharing
 from accounts.models import AccessAction, AccessEvent, CareMembership, Role
+from tests.clock import pinned
 from tests.factories import add_member, make_patient, make_reading, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 
 def membership(cast, actor) -> CareMembership:

@@ -12,6 +12,7 @@ from accounts import audit, takeout
 from accounts.invitations import invite
 from accounts.models import AccessEvent, Invitation, Patient, Role, User
 from readings.models import BleedingEpisode, PlateletReading
+from tests.clock import pinned
 from tests.conftest import CANARY
 from tests.factories import (
     PASSWORD,
@@ -21,7 +22,7 @@ from tests.factories import (
     make_treatment,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 
 @pytest.fixture

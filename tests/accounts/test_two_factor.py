@@ -8,9 +8,10 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa
+from tests.clock import pinned
 from tests.factories import PASSWORD, make_patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned, pytest.mark.cache]
 
 
 def code_for(device: TOTPDevice, steps_ahead: int = 0) -> str:

@@ -5,9 +5,10 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import CareMembership, Patient, Role, User
+from tests.clock import pinned
 from tests.factories import PASSWORD, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 NEW_PASSWORD = "a brand new long passphrase"
 

@@ -27,6 +27,9 @@ from readings.models import (
     Treatment,
 )
 from readings.units import Unit
+from tests.clock import pinned
+
+pytestmark = pinned
 
 E9 = Unit.E9_PER_L
 UL = Unit.PER_UL

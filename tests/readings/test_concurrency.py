@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from readings.models import PlateletReading
+from tests.clock import pinned
 from tests.factories import make_reading
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pinned]
 
 
 def at_the_same_time(*posts):

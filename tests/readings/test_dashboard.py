@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 
 from readings import charts, dashboard
+from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading, make_treatment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 TODAY = datetime.date(2026, 11, 24)
 

@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 from readings import exports
 from readings.entries import soft_delete
 from readings.models import PlateletReading
+from tests.clock import pinned
 from tests.factories import make_episode, make_reading, make_treatment
+
+pytestmark = pinned
 
 UTC = datetime.UTC
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

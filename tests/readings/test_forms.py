@@ -5,9 +5,10 @@ import pytest
 from django.utils import timezone
 
 from readings.forms import EpisodeForm, NewEntryField, ReadingForm, TreatmentForm
+from tests.clock import pinned
 from tests.factories import make_patient
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 TODAY = timezone.localdate
 TOMORROW = lambda: timezone.localdate() + datetime.timedelta(days=1)  # noqa: E731
@@ -91,9 +92,8 @@ def test_a_blood_test_date_in_the_future_is_refused(patient):
     assert form.errors["drawn_on"] == ["That date is in the future. Enter the date it happened."]
 
 
-def test_a_time_later_today_is_refused(patient, monkeypatch):
-    morning = datetime.datetime(2026, 6, 10, 10, 0, tzinfo=datetime.UTC)
-    monkeypatch.setattr(timezone, "now", lambda: morning)
+def test_a_time_later_today_is_refused(patient, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 6, 10, 10, 0, tzinfo=datetime.UTC))
     form = reading_form(patient, drawn_on="2026-06-10", drawn_time="12:00")
     assert "drawn_time" in form.errors
     assert reading_form(patient, drawn_on="2026-06-10", drawn_time="09:00").is_valid()

@@ -25,6 +25,9 @@ from readings.guidance import (
 )
 from readings.models import BleedingEpisode, BleedingKind, FirstAid, PlateletReading, Severity
 from readings.units import Unit
+from tests.clock import pinned
+
+pytestmark = pinned
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -23,7 +23,10 @@ from readings.models import (
     Severity,
     Treatment,
 )
+from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading, make_treatment, make_user
+
+pytestmark = pinned
 
 UTC = datetime.UTC
 ALL = exports.Selection(tuple(KINDS))

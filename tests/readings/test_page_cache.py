@@ -17,9 +17,12 @@ from accounts import takeout
 from accounts.models import Patient
 from readings import imports, page_cache
 from readings.models import PlateletReading
+from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading, make_user
 from tests.readings.test_imports import export_text
 from tests.readings.test_views import count_data, entry_url
+
+pytestmark = [pinned, pytest.mark.cache]
 
 
 def dashboard(client, patient, **params) -> str:
@@ -40,15 +43,14 @@ def test_a_second_view_reads_no_entries(client, cast):
     assert not [q["sql"] for q in queries if "readings_" in q["sql"]]
 
 
-def test_advice_on_a_kept_page_follows_the_clock(client, cast, monkeypatch):
+def test_advice_on_a_kept_page_follows_the_clock(client, cast, time_machine):
     make_reading(cast.patient, "45")
     make_episode(
         cast.patient, first_aid="no", started_at=timezone.now() - datetime.timedelta(hours=47)
     )
     client.force_login(cast.owner)
     assert "Bleeding that does not stop is an emergency" in dashboard(client, cast.patient)
-    later = timezone.now() + datetime.timedelta(hours=2)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    time_machine.shift(datetime.timedelta(hours=2))
     assert "Bleeding that does not stop is an emergency" not in dashboard(client, cast.patient)
 
 
@@ -134,19 +136,12 @@ def test_kept_pages_are_per_time_zone(client, cast):
     assert "Started 2 Mar 2026 at 08:30" in history(client, cast.patient, show="bleeds")
 
 
-def test_kept_dashboards_are_per_day(client, cast, monkeypatch):
-    today = timezone.localdate()
+def test_kept_dashboards_are_per_day(client, cast, time_machine):
     make_reading(cast.patient, "45")
     make_episode(cast.patient, started_at=timezone.now() - datetime.timedelta(days=1))
     client.force_login(cast.owner)
     assert "1 day<" in dashboard(client, cast.patient)
-    local_date = timezone.localdate
-    tomorrow = today + datetime.timedelta(days=1)
-    monkeypatch.setattr(
-        timezone,
-        "localdate",
-        lambda value=None, tz=None: local_date(value, tz) if value else tomorrow,
-    )
+    time_machine.shift(datetime.timedelta(hours=2))  # past midnight: the next day
     assert "2 days<" in dashboard(client, cast.patient)
 
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 from accounts.models import CareMembership, User
 from readings.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from readings.models import BleedingEpisode, PlateletReading, Treatment
+from tests.clock import pinned
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 
 def seed() -> str:

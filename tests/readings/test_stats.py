@@ -7,6 +7,9 @@ from django.utils import timezone
 
 from readings.models import BleedingEpisode, BleedingKind, Medicine, PlateletReading, Treatment
 from readings.stats import Direction, Phase, phase, summary
+from tests.clock import pinned
+
+pytestmark = pinned
 
 TODAY = date(2026, 11, 20)
 DELETED = datetime(2026, 11, 1, tzinfo=UTC)

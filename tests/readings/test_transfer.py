@@ -14,17 +14,11 @@ from accounts.models import AccessEvent, CareMembership, Role
 from readings import exports, imports, transfer
 from readings.entries import KINDS
 from readings.models import BleedingEpisode, PlateletReading, Treatment
+from tests.clock import pinned
 from tests.conftest import CANARY
 from tests.factories import add_member, make_episode, make_patient, make_reading, make_treatment
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pinned, pytest.mark.cache]
 
 
 def export_url(patient, **query):

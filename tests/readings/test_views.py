@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from readings.models import BleedingEpisode, PlateletReading, Treatment
+from tests.clock import pinned
 from tests.factories import make_episode, make_reading, make_treatment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pinned]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
