@@ -19,7 +19,6 @@ import logging
 import zoneinfo
 from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core import mail
@@ -69,13 +68,8 @@ def kind_for(entry, patient: Patient) -> NotificationKind | None:
         return NotificationKind.EMERGENCY if guidance.is_emergency(advice) else None
     threshold = patient.alert_threshold
     if isinstance(entry, PlateletReading) and threshold is not None:
-        return NotificationKind.LOW_COUNT if below(entry, Decimal(threshold)) else None
+        return NotificationKind.LOW_COUNT if entry.is_known_below(threshold) else None
     return None
-
-
-def below(reading, limit: Decimal) -> bool:
-    """Strictly below, as the advice reads it: "<10" is below 10, but 10 is not."""
-    return reading.count <= limit if reading.below_detection else reading.count < limit
 
 
 def enqueue_for_entry(entry, patient: Patient, actor, site_url: str) -> list[Notification]:

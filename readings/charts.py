@@ -27,12 +27,18 @@ from django.utils import timezone
 from readings import stats
 from readings.guidance import ITP_DEFINITION_BELOW, NORMAL_RANGE
 from readings.models import BleedingEpisode, PlateletReading, Severity, Treatment
-from readings.units import Unit, format_count, format_number
+from readings.units import Comparator, Unit, format_number
 
 # Marker and line colours have at least 3:1 contrast against the white background (WCAG
 # non-text contrast); each severity also has its own symbol, so colour is never the only cue.
 COUNT_COLOUR = "#0B5394"
-BELOW_DETECTION_SYMBOL = "triangle-down"
+# A result that is a limit ("<10", ">1000") points the way the true count lies.
+LIMIT_SYMBOLS = {
+    Comparator.BELOW: "triangle-down",
+    Comparator.AT_MOST: "triangle-down",
+    Comparator.ABOVE: "triangle-up",
+    Comparator.AT_LEAST: "triangle-up",
+}
 NOT_RECORDED = "Not recorded"
 SEVERITY_STYLES = {  # severity -> (colour, symbol), mildest first; "" is not recorded
     Severity.NONE: ("#009E73", "circle-open"),
@@ -151,13 +157,13 @@ def _in_legend(shape: dict, name: str) -> dict:
 
 def _count_point(reading: PlateletReading, unit: Unit) -> _Point:
     x, when = _when(reading.drawn_at, reading.drawn_on)
-    shown = format_count(reading.count, unit, reading.below_detection)
+    shown = reading.shown_in(unit)
     details = _details(("Lab", reading.lab), ("Note", reading.note))
     return _Point(x, _in_unit(reading.count, unit), [when, _plain(shown), details])
 
 
 def _count_trace(readings: list[PlateletReading], unit: Unit) -> dict:
-    symbols = [BELOW_DETECTION_SYMBOL if r.below_detection else "circle" for r in readings]
+    symbols = [LIMIT_SYMBOLS.get(r.comparator, "circle") for r in readings]
     return _scatter(
         "Platelet count",
         [_count_point(reading, unit) for reading in readings],
@@ -409,6 +415,7 @@ _TREND_WORDS = {
     stats.Direction.UP: "up from",
     stats.Direction.DOWN: "down from",
     stats.Direction.SAME: "unchanged from",
+    stats.Direction.UNCLEAR: "compared with",
 }
 
 
@@ -420,7 +427,7 @@ def text_summary(readings_in_range: Iterable[PlateletReading], unit: Unit) -> st
         return "No counts in this period."
 
     def count(reading: PlateletReading) -> str:
-        return format_count(reading.count, unit, reading.below_detection)
+        return reading.shown_in(unit)
 
     first, last = readings[0], readings[-1]
     if len(readings) == 1:

@@ -30,7 +30,7 @@ class TableRow:
 def table_row(reading, unit: units.Unit) -> TableRow:
     """One row of the table under the chart, as text: formatted here, not in the template,
     because the template engine is slow at hundreds of rows of filters."""
-    count = units.format_count(reading.count, unit, reading.below_detection)
+    count = reading.shown_in(unit)
     return TableRow(charts.day_label(reading.drawn_on), count, reading.lab, reading.note)
 
 

@@ -33,7 +33,7 @@ _SERVER_FIELDS = {
     "form_token",
 }
 # Shown through the count itself when two edits collide.
-_PART_OF_COUNT = {"entered_text", "entered_unit", "below_detection"}
+_PART_OF_COUNT = {"entered_text", "entered_unit", "comparator"}
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def changes_between(theirs, yours) -> list[Change]:
 def display(entry, field) -> str:
     value = field.value_from_object(entry)
     if field.name == "count":
-        return units.format_count(value, units.Unit.E9_PER_L, entry.below_detection)
+        return units.format_count(value, units.Unit.E9_PER_L, entry.comparator)
     if value in (None, ""):
         return "—"
     if field.choices:
@@ -178,7 +178,7 @@ def display(entry, field) -> str:
 def describe(entry, unit: units.Unit) -> str:
     """A short phrase for messages: "the count of 45 ×10⁹/L from 3 Nov 2026"."""
     if isinstance(entry, PlateletReading):
-        count = units.format_count(entry.count, unit, entry.below_detection)
+        count = entry.shown_in(unit)
         return f"the count of {count} from {formats.date_format(entry.drawn_on, 'j M Y')}"
     if isinstance(entry, BleedingEpisode):
         started = formats.date_format(timezone.localtime(entry.started_at), "j M Y, H:i")

@@ -114,7 +114,8 @@ class ReadingForm(EntryForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.suggestion: units.Count | None = None
+        # The readings to choose from when the count can be read more than one way.
+        self.count_choices: tuple[units.Count, ...] = ()
         reading = self.instance
         if reading._state.adding:
             self.fields["drawn_on"].initial = timezone.localdate()
@@ -146,32 +147,26 @@ class ReadingForm(EntryForm):
         try:
             self.count = units.parse_count(text, unit)
         except units.NeedsConfirmation as question:
-            if self.data.get("confirm_suggestion") == self.suggestion_key(question.suggestion):
-                self.count = question.suggestion
+            chosen = self.data.get("confirm_suggestion")
+            picked = [choice for choice in question.choices if choice.key == chosen]
+            if picked:
+                self.count = picked[0]
             else:
-                self.suggestion = question.suggestion
+                self.count_choices = question.choices
                 self.add_error("count_text", question.message)
         except units.CountError as error:
             self.add_error("count_text", error.message)
 
-    @staticmethod
-    def suggestion_key(count: units.Count) -> str:
-        return f"{count.value}|{count.unit.value}"
-
-    def confirm_value(self) -> str:
-        return self.suggestion_key(self.suggestion)
-
-    def suggestion_label(self) -> str:
-        value = self.suggestion.value
-        return (
-            f"Yes, I meant {units.format_count(value, units.Unit.E9_PER_L)} "
-            f"({units.format_count(value, units.Unit.PER_UL)})"
-        )
+    def choice_labels(self) -> list[tuple[str, str]]:
+        """(value, label) for each reading to choose from: "Yes, I meant 45 ×10⁹/L (…)"."""
+        if len(self.count_choices) == 1:
+            return [(self.count_choices[0].key, f"Yes, I meant {self.count_choices[0]}")]
+        return [(choice.key, f"I meant {choice}") for choice in self.count_choices]
 
     def save(self, commit=True):
         reading = super().save(commit=False)
         reading.count = self.count.value
-        reading.below_detection = self.count.below_detection
+        reading.comparator = self.count.comparator
         reading.entered_text = self.cleaned_data["count_text"].strip()
         reading.entered_unit = self.count.unit.value
         time = self.cleaned_data.get("drawn_time")

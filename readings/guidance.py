@@ -215,13 +215,6 @@ def _unit(patient) -> Unit:
     return Unit(patient.preferred_unit)
 
 
-def _is_below(reading, limit: Decimal | int) -> bool:
-    """Strictly below `limit`. "<10" is below 10 and below 20, but not known to be below 5."""
-    if reading.below_detection:
-        return reading.count <= limit
-    return reading.count < limit
-
-
 def _low_for_pregnancy(patient) -> tuple[Decimal, str]:
     """The count under which a pregnant patient's count is called low here, and its name.
 
@@ -275,14 +268,14 @@ def _reading_advice(reading, patient, subject: str) -> list[Advice]:
     """Advice for `reading`; `subject` names it in the reason ("This count", "Your latest …")."""
     found = []
     unit = _unit(patient)
-    shown = f"{subject}, {format_count(reading.count, unit, reading.below_detection)},"
+    shown = f"{subject}, {reading.shown_in(unit)},"
     threshold = patient.alert_threshold
-    if threshold is not None and _is_below(reading, threshold):
+    if threshold is not None and reading.is_known_below(threshold):
         reason = f"{shown} is below the threshold your clinician set."
         found.append(threshold_advice(threshold, unit, reason))
     if patient.pregnant:
         limit, limit_text = _low_for_pregnancy(patient)
-        if _is_below(reading, limit):
+        if reading.is_known_below(limit):
             reason = f"You are marked as pregnant. {shown} is {limit_text}."
             found.append(_with_reason(PREGNANCY, reason))
     return _by_level(found)

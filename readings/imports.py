@@ -77,6 +77,8 @@ DATE_EXAMPLES = {
     "DD.MM.YYYY": "31.01.2026",
     "DD-MM-YYYY": "31-01-2026",
 }
+# Columns that files from earlier versions have instead of a current one.
+LEGACY_COLUMNS = {"comparator": "below_detection"}
 SAVE_AS_CSV = "In your spreadsheet, choose Save as (or Download) and pick “CSV UTF-8”."
 
 
@@ -213,7 +215,11 @@ def _check_columns(table: Table) -> None:
         for column in (*KIND_COLUMNS[slug], *TAIL_COLUMNS)
         if column not in DERIVED_COLUMNS
     ]
-    missing = [column for column in dict.fromkeys(needed) if column not in header]
+    missing = [
+        column
+        for column in dict.fromkeys(needed)
+        if column not in header and LEGACY_COLUMNS.get(column) not in header
+    ]
     if missing:
         raise ImportFileError(
             f"This file is missing {'a column' if len(missing) == 1 else 'columns'} that its "
@@ -370,20 +376,20 @@ def _entry_id(text: str) -> uuid.UUID:
 
 def _read_count_row(cell) -> dict:
     count = _plain_count(cell("count_e9_per_l"), "count_e9_per_l")
-    below = _yes_no(cell("below_detection"), "below_detection") or False
-    if below and not count:
-        raise RowError(units.BELOW_ZERO)
+    comparator = _comparator(cell)
+    if comparator and not count:
+        raise RowError(units.BELOW_ZERO if comparator.is_upper_limit else units.ABOVE_ZERO)
     unit = _entered_unit(cell("entered_unit"))
     entered_text = cell("entered_text")
     if not entered_text.strip():
-        entered_text = ("<" if below else "") + units.format_number(count, unit)
+        entered_text = comparator.symbol + units.format_number(count, unit)
     drawn_on = _date(cell("drawn_on"), "drawn_on", required=True)
     _not_future(drawn_on)
     return {
         "drawn_on": drawn_on,
         "drawn_at": _moment(cell("drawn_at"), "drawn_at"),
         "count": count,
-        "below_detection": below,
+        "comparator": comparator.value,
         "entered_text": _text(entered_text, PlateletReading, "entered_text", "entered_text"),
         "entered_unit": unit.value,
         "lab": _text(cell("lab"), PlateletReading, "lab", "lab"),
@@ -501,6 +507,25 @@ def _plain_count(text: str, column: str) -> Decimal:
             f"(0 to {units.MAX_COUNT}, at most 3 decimal places)."
         )
     return value
+
+
+_COMPARATOR_CELLS = {
+    **{c.value: c for c in units.Comparator},
+    **{c.symbol: c for c in units.Comparator},
+    "=<": units.Comparator.AT_MOST,
+    "=>": units.Comparator.AT_LEAST,
+}
+
+
+def _comparator(cell) -> units.Comparator:
+    """The comparator column; files from before it had a yes/no below_detection instead."""
+    text = cell("comparator").strip()
+    if not text:
+        below = _yes_no(cell("below_detection"), "below_detection")
+        return units.Comparator.BELOW if below else units.Comparator.EXACT
+    if text not in _COMPARATOR_CELLS:
+        raise RowError(f"“{_short(text)}” in comparator should be <, <=, >=, > or empty.")
+    return _COMPARATOR_CELLS[text]
 
 
 _YES = {"yes", "y", "true", "1"}
@@ -654,12 +679,12 @@ def _plan_sheet(table: Table, options: SheetOptions, patient: Patient) -> Plan:
     rows = [_read_sheet_row(number, cells, options, unit) for number, cells in data]
     if not rows:
         raise ImportFileError("This file has column names but no rows of history.")
-    existing = _existing(PlateletReading, patient, ("drawn_on", "count", "below_detection"))
+    existing = _existing(PlateletReading, patient, ("drawn_on", "count", "comparator"))
     seen: dict[tuple, int] = {}
     for row in rows:
         if row.error:
             continue
-        key = (row.values["drawn_on"], row.values["count"], row.values["below_detection"])
+        key = (row.values["drawn_on"], row.values["count"], row.values["comparator"])
         first = seen.setdefault(key, row.number)
         if key in existing:
             row.duplicate = ALREADY_THERE if existing[key] else WAS_DELETED
@@ -685,7 +710,7 @@ def _read_sheet_row(number: int, cells: list[str], options: SheetOptions, unit) 
         "drawn_on": drawn_on,
         "drawn_at": None,
         "count": count.value,
-        "below_detection": count.below_detection,
+        "comparator": count.comparator.value,
         "entered_text": count_text,
         "entered_unit": count.unit.value,
         "lab": "",
@@ -714,6 +739,12 @@ def _sheet_count(text: str, unit: units.Unit) -> units.Count:
     try:
         return units.parse_count(text, unit)
     except units.NeedsConfirmation as question:
+        if len(question.choices) > 1:
+            ways = " or ".join(f"“{units.unambiguous(choice)}”" for choice in question.choices)
+            raise RowError(
+                f"“{_short(text)}” can be read two ways. {question.message} "
+                f"Write the one you mean in the cell, as {ways}, or correct this row."
+            ) from None
         raise RowError(
             f"“{_short(text)}” does not look like a count in {unit.label}. {question.message} "
             "Choose the unit that your file uses, or correct this row."

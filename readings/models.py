@@ -8,6 +8,7 @@ form token (a double-tapped submit never creates two rows) and a soft-delete tim
 
 import datetime
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
@@ -15,7 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Patient
-from readings.units import MAX_COUNT, Unit
+from readings import units
+from readings.units import MAX_COUNT, Comparator, Unit
 
 
 class EntryQuerySet(models.QuerySet):
@@ -61,7 +63,10 @@ class PlateletReading(Entry):
     drawn_on = models.DateField("date of the blood test")
     drawn_at = models.DateTimeField("time of the blood test", null=True, blank=True)
     count = models.DecimalField("platelet count (×10⁹/L)", max_digits=7, decimal_places=3)
-    below_detection = models.BooleanField(default=False)
+    # "<10" is stored as 10 with "<": the number is the lab's limit, never the count itself.
+    comparator = models.CharField(
+        max_length=2, choices=[(c.value, c.symbol or "=") for c in Comparator], blank=True
+    )
     entered_text = models.CharField(max_length=50)
     entered_unit = models.CharField(max_length=8, choices=[(u.value, u.label) for u in Unit])
     lab = models.CharField("lab", max_length=100, blank=True)
@@ -83,13 +88,29 @@ class PlateletReading(Entry):
                 condition=Q(count__gte=0, count__lte=MAX_COUNT), name="reading_count_range"
             ),
             models.CheckConstraint(
-                condition=Q(below_detection=False) | Q(count__gt=0),
-                name="reading_below_detection_has_limit",
+                condition=Q(comparator__in=[c.value for c in Comparator]),
+                name="reading_comparator_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(comparator="") | Q(count__gt=0), name="reading_limit_above_zero"
             ),
         ]
 
     def __str__(self):
-        return f"{self.count} ×10⁹/L on {self.drawn_on}"
+        return f"{self.shown_in(Unit.E9_PER_L)} on {self.drawn_on}"
+
+    def shown_in(self, unit: Unit | str) -> str:
+        """The count with its comparator in `unit`: "45 ×10⁹/L", "<10,000 per µL"."""
+        return units.format_count(self.count, Unit(unit), self.comparator)
+
+    def is_known_below(self, limit: Decimal | int) -> bool:
+        """Strictly below `limit` (×10⁹/L): "<10" is below 10, "10" is not (units.known_below)."""
+        return units.known_below(self.count, self.comparator, limit)
+
+    @property
+    def count_order(self) -> tuple:
+        """Sort key by count: "<10" just below 10 (units.order_key)."""
+        return units.order_key(self.count, self.comparator)
 
     @property
     def taken_at(self) -> datetime.datetime:

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from readings.models import BleedingEpisode, PlateletReading, Treatment
+from readings.units import Comparator, Unit, describe_limit, format_count
 
 # A stand-in for the creation time of unsaved rows, so that they still sort.
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -31,13 +32,15 @@ class Direction(enum.StrEnum):
     UP = "up"
     DOWN = "down"
     SAME = "same"
+    UNCLEAR = "unclear"  # a "<" or ">" result leaves it open: "<10" after "<20"
 
 
 @dataclass(frozen=True)
 class DashboardSummary:
     latest: PlateletReading | None
     previous: PlateletReading | None
-    change: Decimal | None  # latest minus previous, ×10⁹/L
+    # Latest minus previous, ×10⁹/L; None unless both are exact counts (a "<10" has no size).
+    change: Decimal | None
     direction: Direction | None
     lowest_30_days: PlateletReading | None
     lowest_90_days: PlateletReading | None
@@ -86,17 +89,61 @@ def chronological(readings: Iterable[PlateletReading]) -> list[PlateletReading]:
     return sorted(live(readings), key=_reading_order)
 
 
-def by_count(reading: PlateletReading) -> tuple[Decimal, bool]:
+def by_count(reading: PlateletReading) -> tuple:
     """Sort key by count; "<10" ranks just below a measured 10, which it may well be."""
-    return (reading.count, not reading.below_detection)
+    return reading.count_order
+
+
+def _possible(reading: PlateletReading) -> tuple[Decimal, Decimal | None, bool, bool]:
+    """The counts a result allows: (lowest, highest or None, lowest excluded, highest excluded)."""
+    value, comparator = reading.count, Comparator(reading.comparator)
+    return {
+        Comparator.EXACT: (value, value, False, False),
+        Comparator.BELOW: (Decimal(0), value, False, True),
+        Comparator.AT_MOST: (Decimal(0), value, False, False),
+        Comparator.AT_LEAST: (value, None, False, False),
+        Comparator.ABOVE: (value, None, True, False),
+    }[comparator]
+
+
+def _surely_above(later: PlateletReading, earlier: PlateletReading) -> bool:
+    low, _, low_excluded, _ = _possible(later)
+    _, high, _, high_excluded = _possible(earlier)
+    return high is not None and (low > high or (low == high and (low_excluded or high_excluded)))
 
 
 def trend(earlier: PlateletReading, later: PlateletReading) -> Direction:
-    # By sort key rather than by the change, so that 10 then "<10" reads as down.
-    before, after = by_count(earlier), by_count(later)
-    if after > before:
+    """Up or down only when every count the two results allow says so: 10 then "<10" is down,
+    "<10" then 8 is unclear."""
+    if not earlier.comparator and not later.comparator and later.count == earlier.count:
+        return Direction.SAME
+    if _surely_above(later, earlier):
         return Direction.UP
-    return Direction.DOWN if after < before else Direction.SAME
+    if _surely_above(earlier, later):
+        return Direction.DOWN
+    return Direction.UNCLEAR
+
+
+def change_words(previous: PlateletReading, latest: PlateletReading, unit: Unit) -> str:
+    """The change between two results, never more precise than they are.
+
+    "Up 12 ×10⁹/L", "No change", "Down: now below 10 ×10⁹/L", "Now below 10 ×10⁹/L" (after
+    "<20": no telling), "Up" (after "<10", to 15).
+    """
+    direction = trend(previous, latest)
+    if direction is Direction.SAME:
+        return "No change"
+    word = {Direction.UP: "Up", Direction.DOWN: "Down"}.get(direction)
+    if not previous.comparator and not latest.comparator:
+        return f"{word} {format_count(abs(latest.count - previous.count), unit)}"
+    now = f"now {describe_limit(latest.count, unit, latest.comparator)}"
+    if word:
+        return f"{word}: {now}" if latest.comparator else word
+    if latest.comparator:
+        return now[0].upper() + now[1:]
+    return "No telling: the previous result was " + describe_limit(
+        previous.count, unit, previous.comparator
+    )
 
 
 def _lowest_since(readings: list[PlateletReading], days: int, today: date):
@@ -128,10 +175,11 @@ def summary(
     ordered = chronological(readings)
     latest = ordered[-1] if ordered else None
     previous = ordered[-2] if len(ordered) > 1 else None
+    exact = previous and not previous.comparator and not latest.comparator
     return DashboardSummary(
         latest=latest,
         previous=previous,
-        change=latest.count - previous.count if previous else None,
+        change=latest.count - previous.count if exact else None,
         direction=trend(previous, latest) if previous else None,
         lowest_30_days=_lowest_since(ordered, 30, today),
         lowest_90_days=_lowest_since(ordered, 90, today),

@@ -1,9 +1,35 @@
 """Read a platelet count as a patient types it and normalise it to ×10⁹/L.
 
-×10⁹/L, ×10³/µL, K/µL and G/L are the same unit ("45"); per µL (= per mm³) is
-1,000 times larger ("45,000"). Mixing the two up is the dangerous mistake, so a
-number that only makes sense in the other unit is never silently converted:
-the patient is asked to confirm instead (NeedsConfirmation).
+×10⁹/L, ×10³/µL, K/µL and G/L are the same unit ("45"); per µL (= per mm³, per cumm) is
+1,000 times larger ("45,000"). Labs also write ×10⁴/µL (Japan: "4.5"), lakh per µL (India:
+"0.45 lakh" = 45,000 per µL) and spreadsheets write 4.5E+04. Mixing units up is the dangerous
+mistake: a count of 1.5 ×10⁹/L (a bleeding risk) read as 1,500 ×10⁹/L (a very high count)
+raises no advice and no alert. So this module never guesses.
+
+The rule (`parse_count`):
+1. Every way of reading the text is listed: each reading of its separators ("1,500" is one
+   thousand five hundred, or one and a half with a decimal comma) in the unit the text names,
+   or, when it names none, in the unit chosen on the form *and* in the other one.
+2. A reading is plausible when it is a count that exists: 0 to 2,000 ×10⁹/L, whole cells per
+   µL, and, per µL, at least 1,000 (a lab never reports 45 platelets per µL; 45 is the count
+   in ×10⁹/L). The range 0–2,000 follows the design's plausible range; platelet counts above
+   1,000 ×10⁹/L are rare but real (essential thrombocythaemia), and below 1 ×10⁹/L a lab
+   reports "<1" or 0.
+3. The text is read without a question only when its first reading (the separators as the
+   unit usually means them, in the named or chosen unit) is plausible and every other
+   plausible reading gives the same count. Otherwise the person is asked to choose between
+   the plausible readings (`NeedsConfirmation`), or told the number is not a count.
+
+So "1500", "1,500", "1 500" and "1.500" with ×10⁹/L chosen are asked about (1,500 ×10⁹/L or
+1.5 ×10⁹/L?), as is every number from 1,000 to 2,000 in either unit; "45,000" with ×10⁹/L
+chosen asks "45 ×10⁹/L (45,000 per µL)?"; "150" with ×10⁹/L is read at once.
+
+Units: the ×10⁹/L equivalences are those of the reference intervals in lab reports (for
+example MedlinePlus, "Platelet count": normal 150,000 to 450,000 per microlitre, which is
+150–450 ×10⁹/L); UCUM writes ×10⁹/L as `10*9/L` and per µL as `/uL`.
+
+Results with a comparator ("<10", "≤5", ">1000") keep it, like FHIR's Quantity.comparator
+(`<`, `<=`, `>=`, `>`): the number is the limit, never the count itself.
 
 Pure Python on purpose: forms, imports and tests share it without Django.
 """
@@ -28,8 +54,41 @@ class Unit(enum.StrEnum):
         return Unit.PER_UL if self is Unit.E9_PER_L else Unit.E9_PER_L
 
 
+class Comparator(enum.StrEnum):
+    """How the true count relates to the number, as FHIR's Quantity.comparator codes."""
+
+    EXACT = ""
+    BELOW = "<"
+    AT_MOST = "<="
+    AT_LEAST = ">="
+    ABOVE = ">"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+    @property
+    def is_upper_limit(self) -> bool:
+        """The number is a ceiling: the count is below it (or at most it)."""
+        return self in (Comparator.BELOW, Comparator.AT_MOST)
+
+    @property
+    def is_lower_limit(self) -> bool:
+        return self in (Comparator.ABOVE, Comparator.AT_LEAST)
+
+
+_SYMBOLS = {
+    Comparator.EXACT: "",
+    Comparator.BELOW: "<",
+    Comparator.AT_MOST: "≤",
+    Comparator.AT_LEAST: "≥",
+    Comparator.ABOVE: ">",
+}
+
 MAX_COUNT = Decimal(2000)  # ×10⁹/L
 MAX_DECIMAL_PLACES = 3  # in ×10⁹/L, i.e. whole cells per µL
+# Per µL, a lab's smallest non-zero report: 1,000 per µL is 1 ×10⁹/L.
+MIN_PER_UL = Decimal(1000)
 # Checked before any regex work so that pasted essays cost nothing.
 MAX_INPUT_LENGTH = 50
 
@@ -37,10 +96,20 @@ MAX_INPUT_LENGTH = 50
 @dataclass(frozen=True)
 class Count:
     value: Decimal  # ×10⁹/L
-    below_detection: bool = False
+    comparator: Comparator = Comparator.EXACT
     # Keyword-only so that it can follow the defaulted field without a default of its own:
     # guessing a unit is exactly what this module must never do.
     unit: Unit = field(kw_only=True)
+
+    @property
+    def key(self) -> str:
+        """What identifies this reading among others, e.g. in a form's "which did you mean"."""
+        return f"{self.value}|{self.unit.value}|{self.comparator.value}"
+
+    def __str__(self) -> str:
+        """Both units, so that the person sees the number as their lab wrote it."""
+        in_e9 = format_count(self.value, Unit.E9_PER_L, self.comparator)
+        return f"{in_e9} ({format_count(self.value, Unit.PER_UL, self.comparator)})"
 
 
 class CountError(ValueError):
@@ -50,13 +119,22 @@ class CountError(ValueError):
 
 
 class NeedsConfirmation(CountError):
-    def __init__(self, suggestion: Count):
-        self.suggestion = suggestion
-        value, below = suggestion.value, suggestion.below_detection
-        super().__init__(
-            f"Did you mean {format_count(value, Unit.E9_PER_L, below)} "
-            f"({format_count(value, Unit.PER_UL, below)})?"
-        )
+    """The text can be read as more than one count, or only in the other unit: ask.
+
+    `choices` are the plausible readings, each a different count; `suggestion` is the one
+    that differs from what the form would have stored (the first choice, when what it would
+    have stored is not a count at all).
+    """
+
+    def __init__(self, choices: list[Count], default: Count):
+        self.choices = tuple(choices)
+        others = [choice for choice in choices if choice.value != default.value]
+        self.suggestion = others[0] if others else choices[0]
+        readings = " or ".join(str(choice) for choice in choices)
+        message = f"Did you mean {readings}?"
+        if len(choices) > 1:
+            message += " Both are possible platelet counts."
+        super().__init__(message)
 
 
 ENTER_A_NUMBER = "Enter a number, like 45 or 45,000."
@@ -64,7 +142,9 @@ EMPTY = "Enter your platelet count, like 45 or 45,000."
 TOO_LONG = "That is too long for a platelet count. " + ENTER_A_NUMBER
 SEVERAL_NUMBERS = "Enter one platelet count at a time, like 45 or 45,000."
 UNKNOWN_UNIT = "We didn't recognise the unit. Enter just the number, like 45 or 45,000."
+TOO_SMALL = "A lab writes a count under 1,000 per µL as 0 or <1 ×10⁹/L. Please check the number."
 BELOW_ZERO = "A “less than” count needs a number above 0, like <10."
+ABOVE_ZERO = "A “more than” count needs a number above 0, like >450."
 TOO_PRECISE = {
     Unit.E9_PER_L: "Please round the number to at most 3 decimal places.",
     Unit.PER_UL: "Please round the number to a whole number per µL.",
@@ -84,30 +164,54 @@ def _out_of_range_message() -> str:
 _SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
+_COMPARATORS = (
+    (Comparator.AT_MOST, r"<=|=<|≤|⩽|at\s*most|up\s*to"),
+    (Comparator.AT_LEAST, r">=|=>|≥|⩾|at\s*least"),
+    (Comparator.BELOW, r"<|below|less\s*than|under"),
+    (Comparator.ABOVE, r">|above|more\s*than|greater\s*than|over"),
+)
 _COUNT = re.compile(
-    r"(?P<below><|below|less\s*than)?\s*"
+    rf"(?P<comparator>{'|'.join(pattern for _, pattern in _COMPARATORS)})?\s*"
     r"(?P<minus>[-−])?\s*"
     # A space only groups when exactly three digits follow, so "45 10^9/L" stays "45" + unit.
     r"(?P<number>\d+(?:[.,'’]\d+|\s\d{3}(?!\d))*)"
+    # Scientific notation as spreadsheets write it: 1.5E+05, 1,5E+05, 1.5E05 (a sign or two
+    # digits, so that "45e9/L" stays 45 in ×10⁹/L).
+    r"(?:e(?P<exponent>[+-]\d{1,2}|\d{2})(?!\d))?"
     r"\s*(?P<rest>.*)",
     re.ASCII,
 )
 _SEPARATOR = re.compile(r"[.,'’ ]")
 # Thousands grouping, one separator throughout. A leading 0 ("0,045") is never grouping.
 _GROUPED = re.compile(r"[1-9]\d{0,2}(?P<sep>[.,'’ ])\d{3}(?:(?P=sep)\d{3})*", re.ASCII)
+# Indian grouping: lakhs and crores in pairs of digits, 1,50,000.
+_INDIAN = re.compile(r"[1-9]\d?(?:,\d\d)+,\d{3}", re.ASCII)
 
 _PER = r"(?:/|per)"
-_MICROLITRE = r"(?:(?:μ|u|mc)l|mm\^?3|cu?mm)"
-_TEN_TO_THE = r"(?:[x×*]?10(?:\^|\*\*?|e)?)"
-# Matched against the unit text with all whitespace removed.
-_UNIT_PATTERNS = (
-    (Unit.PER_UL, re.compile(rf"{_PER}{_MICROLITRE}")),
-    (
-        Unit.E9_PER_L,
-        re.compile(rf"k|(?:k|thou|{_TEN_TO_THE}3){_PER}{_MICROLITRE}|(?:{_TEN_TO_THE}9|g){_PER}l"),
-    ),
+_MICROLITRE = r"(?:(?:μ|u|mc)l|mm\^?3|cu\.?mm|c\.?mm)"
+_TEN_TO_THE = r"(?:[x×*]?10(?:\^|\*\*?|e)?|e)"
+# Matched against the unit text with all whitespace removed. Each gives the power of ten of
+# the unit in ×10⁹/L (per µL is 10⁻³ of it) and the unit it counts as on the form.
+_UNIT_PATTERN = re.compile(
+    rf"(?P<k>k)"
+    rf"|(?P<lakh>lakhs?|lacs?)(?:{_PER}{_MICROLITRE})?"
+    rf"|(?:(?P<thousand>k|thou)|{_TEN_TO_THE}(?P<ul_power>\d{{1,2}}))?{_PER}{_MICROLITRE}"
+    rf"|(?:(?P<g>g)|{_TEN_TO_THE}(?P<l_power>\d{{1,2}})){_PER}l"
 )
 _SECOND_NUMBER = re.compile(r"(?:(?:[-–—/,;&~]|to|and|or)\s*)?\d", re.ASCII)
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """A unit as the text names it: 1 of it is 10**power ×10⁹/L."""
+
+    power: int
+    unit: Unit
+
+
+_E9 = _Scale(0, Unit.E9_PER_L)
+_PER_UL = _Scale(-3, Unit.PER_UL)
+_SCALE_OF_UNIT = {Unit.E9_PER_L: _E9, Unit.PER_UL: _PER_UL}
 
 
 def _normalise_text(text: str) -> str:
@@ -118,41 +222,67 @@ def _normalise_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
-def _read_unit(rest: str) -> Unit | None:
+def _read_scale(rest: str) -> _Scale | None:
+    """The unit the text names after the number, if any."""
     compact = "".join(rest.split())
     if not compact:
         return None
-    for unit, pattern in _UNIT_PATTERNS:
-        if pattern.fullmatch(compact):
-            return unit
-    raise CountError(SEVERAL_NUMBERS if _SECOND_NUMBER.match(rest) else UNKNOWN_UNIT)
+    match = _UNIT_PATTERN.fullmatch(compact)
+    if match is None:
+        raise CountError(SEVERAL_NUMBERS if _SECOND_NUMBER.match(rest) else UNKNOWN_UNIT)
+    if match["k"] or match["thousand"] or match["g"]:
+        return _E9
+    if match["lakh"]:
+        return _Scale(2, Unit.PER_UL)  # 1 lakh = 100,000 per µL = 100 ×10⁹/L
+    if match["l_power"]:
+        power = int(match["l_power"]) - 9
+        return _Scale(power, Unit.E9_PER_L) if -3 <= power <= 3 else _unknown_unit()
+    power = int(match["ul_power"] or 0) - 3
+    if not -3 <= power <= 3:
+        return _unknown_unit()
+    return _Scale(power, Unit.E9_PER_L if power == 0 else Unit.PER_UL)
 
 
-def _decimal_mark(number: str, unit: Unit) -> str | None:
-    """The decimal mark in `number`, if any: always its last separator."""
+def _unknown_unit():
+    raise CountError(UNKNOWN_UNIT)
+
+
+def _number_readings(number: str, unit: Unit) -> list[Decimal]:
+    """Every sensible reading of the digits and separators, the usual one for `unit` first."""
     separators = _SEPARATOR.findall(number)
+    if not separators:
+        return [Decimal(number)]
+    if _INDIAN.fullmatch(number):
+        return [Decimal(number.replace(",", ""))]
     last = separators[-1]
-    if last not in ".,":
-        return None
-    if len(separators) > 1:
-        # "45.000,5" or "1 234,5": a lone last mark is decimal; "1.234.567" is grouping.
-        return last if separators.count(last) == 1 else None
-    if not _GROUPED.fullmatch(number):
-        return last
-    # "45,000" and "45.000" are ambiguous. Commas group (the usual English reading); a dot
-    # groups only where a decimal would make no sense: 45.000 per µL is not a count.
-    return last if last == "." and unit is Unit.E9_PER_L else None
-
-
-def _read_number(number: str, unit: Unit) -> Decimal:
-    """The number as written, in `unit`, resolving which separators group digits."""
-    if not _SEPARATOR.search(number):
-        return Decimal(number)
-    mark = _decimal_mark(number, unit)
-    whole, _, fraction = number.rpartition(mark) if mark else (number, "", "")
-    if _SEPARATOR.search(whole) and not _GROUPED.fullmatch(whole):
+    if len(separators) > 1 and separators.count(last) == 1 and last in ".,":
+        # "45.000,5" or "1 234,5": a lone last mark is decimal, the others group.
+        whole, _, fraction = number.rpartition(last)
+        if not _GROUPED.fullmatch(whole):
+            raise CountError(ENTER_A_NUMBER)
+        return [Decimal(_SEPARATOR.sub("", whole) + "." + fraction)]
+    grouping = _GROUPED.fullmatch(number)
+    decimal = len(separators) == 1 and last in ".,"
+    readings = []
+    if grouping:
+        readings.append(Decimal(_SEPARATOR.sub("", number)))
+    if decimal:
+        readings.append(Decimal(number.replace(last, ".")))
+    if not readings:
         raise CountError(ENTER_A_NUMBER)
-    return Decimal(_SEPARATOR.sub("", whole) + ("." + fraction if mark else ""))
+    # Commas group (the usual English reading); a dot groups only per µL, where a decimal
+    # would make no sense: "45.000" is 45 ×10⁹/L but 45,000 per µL.
+    if grouping and decimal and last == "." and unit is Unit.E9_PER_L:
+        readings.reverse()
+    return readings
+
+
+def _scientific(number: str, exponent: str) -> list[Decimal]:
+    """1.5E+05 -> 150000; the mantissa's one separator is a decimal mark (1,5E+05 too)."""
+    separators = _SEPARATOR.findall(number)
+    if len(separators) > 1 or (separators and separators[0] not in ".,"):
+        raise CountError(ENTER_A_NUMBER)
+    return [_shift(Decimal(number.replace(",", ".")), int(exponent))]
 
 
 # --- Exact decimal arithmetic ------------------------------------------------------------------
@@ -173,6 +303,8 @@ def _normalise(value: Decimal) -> Decimal:
     sign, digits, exponent = value.as_tuple()
     while exponent < 0 and digits[-1] == 0:
         digits, exponent = digits[:-1], exponent + 1
+    if exponent > 0:
+        digits, exponent = digits + (0,) * exponent, 0
     return Decimal((sign, digits, exponent))
 
 
@@ -187,37 +319,58 @@ def _is_storable(value: Decimal) -> bool:
 # --- Deciding what the number means ------------------------------------------------------------
 
 
-def _reading_in_other_unit(literal: Decimal, unit: Unit, below: bool) -> Count | None:
-    """The other unit's reading, when only that one is a plausible count."""
-    if unit is Unit.E9_PER_L and literal > MAX_COUNT:
-        other_value = _shift(literal, -3)  # "45,000 ×10⁹/L" was meant per µL
-    elif unit is Unit.PER_UL and 1 <= literal < 1000:
-        other_value = literal  # "45 per µL" (0.045 ×10⁹/L) was meant as ×10⁹/L
-    else:
-        return None
-    if not _is_storable(other_value):
-        return None
-    return Count(_normalise(other_value), below, unit=unit.other)
+@dataclass(frozen=True)
+class _Reading:
+    literal: Decimal
+    scale: _Scale
+
+    @property
+    def value(self) -> Decimal:
+        return _normalise(_shift(self.literal, self.scale.power))
+
+    @property
+    def plausible(self) -> bool:
+        return _is_storable(self.value) and not self.too_small
+
+    @property
+    def too_small(self) -> bool:
+        """Below 1,000 per µL in a per-µL unit: a lab writes that as 0 or "<1" ×10⁹/L."""
+        return self.scale.unit is Unit.PER_UL and 0 < self.value < MIN_PER_UL / 1000
 
 
-def _to_count(literal: Decimal, unit: Unit, below: bool) -> Count:
-    if below and not literal:
-        raise CountError(BELOW_ZERO)
-    suggestion = _reading_in_other_unit(literal, unit, below)
-    if suggestion is not None:
-        raise NeedsConfirmation(suggestion)
-    value = _normalise(literal if unit is Unit.E9_PER_L else _shift(literal, -3))
-    if value > MAX_COUNT:
-        raise CountError(_out_of_range_message())
-    if _decimal_places(value) > MAX_DECIMAL_PLACES:
-        raise CountError(TOO_PRECISE[unit])
-    return Count(value, below, unit=unit)
+def _refusal(default: _Reading) -> CountError:
+    """Why the first reading is not a count, in the words of the unit it was read in."""
+    if default.value > MAX_COUNT:
+        return CountError(_out_of_range_message())
+    if _decimal_places(default.value) > MAX_DECIMAL_PLACES:
+        return CountError(TOO_PRECISE[default.scale.unit])
+    if default.too_small:
+        return CountError(TOO_SMALL)
+    return CountError(_out_of_range_message())
+
+
+def _decide(readings: list[_Reading], comparator: Comparator) -> Count:
+    default = readings[0]
+
+    def count(reading: _Reading) -> Count:
+        return Count(reading.value, comparator, unit=reading.scale.unit)
+
+    plausible: dict[Decimal, _Reading] = {}
+    for reading in readings:
+        if reading.plausible:
+            plausible.setdefault(reading.value, reading)
+    if default.plausible and list(plausible) == [default.value]:
+        return count(default)
+    if not plausible:
+        raise _refusal(default)
+    raise NeedsConfirmation([count(r) for r in plausible.values()], count(default))
 
 
 def parse_count(text: str, unit: Unit) -> Count:
     """Read `text` as a platelet count; `unit` applies unless the text names one.
 
-    Raises CountError (or its NeedsConfirmation) with a message for the patient.
+    Returns a Count in ×10⁹/L. Raises NeedsConfirmation when the person must choose between
+    readings (see the module's rule), CountError with a message for the patient otherwise.
     """
     unit = Unit(unit)  # accept the raw form value ("e9/L") as well as the member
     normalised = _normalise_text(text)
@@ -226,11 +379,67 @@ def parse_count(text: str, unit: Unit) -> Count:
     match = _COUNT.fullmatch(normalised)
     if not match:
         raise CountError(ENTER_A_NUMBER)
-    written_in = _read_unit(match["rest"]) or unit
-    literal = _read_number(match["number"], written_in)
-    if match["minus"] and literal:
+    comparator = _comparator(match["comparator"])
+    named = _read_scale(match["rest"])
+    first = named.unit if named else unit
+    if match["exponent"] is not None:
+        literals = _scientific(match["number"], match["exponent"])
+    else:
+        literals = _number_readings(match["number"], first)
+    if match["minus"] and any(literals):
         raise CountError(_out_of_range_message())
-    return _to_count(literal, written_in, below=bool(match["below"]))
+    if comparator and not any(literals):
+        raise CountError(BELOW_ZERO if comparator.is_upper_limit else ABOVE_ZERO)
+    scales = [named] if named else [_SCALE_OF_UNIT[unit], _SCALE_OF_UNIT[unit.other]]
+    readings = [_Reading(literal, scale) for scale in scales for literal in literals]
+    readings.sort(key=lambda r: (r.literal != literals[0], scales.index(r.scale)))
+    if named in (_E9, _PER_UL) and not any(r.plausible for r in readings):
+        # "45/µL" or "45,000 K/µL": the number only makes sense in the other unit.
+        readings += [
+            _Reading(literal, scale)
+            for scale in (_E9, _PER_UL)
+            if scale.unit is not named.unit
+            for literal in literals
+        ]
+    return _decide(readings, comparator)
+
+
+def _comparator(text: str | None) -> Comparator:
+    if not text:
+        return Comparator.EXACT
+    return next(c for c, pattern in _COMPARATORS if re.fullmatch(pattern, text))
+
+
+# --- Limits ------------------------------------------------------------------------------------
+
+
+def known_below(value: Decimal, comparator: str, limit: Decimal | int) -> bool:
+    """Whether a count is known to be strictly below `limit` (both ×10⁹/L).
+
+    "<10" is below 10 and below 20; "≤10" is below 20 but not known to be below 10; "10" is not
+    below 10; ">5" is never known to be below anything. The one rule for advice and alerts.
+    """
+    comparator = Comparator(comparator)
+    limit = Decimal(limit)
+    if comparator is Comparator.BELOW:
+        return value <= limit
+    if comparator.is_lower_limit:
+        return False
+    return value < limit
+
+
+def order_key(value: Decimal, comparator: str) -> tuple[Decimal, int]:
+    """Sort key by count: "<10" just below "≤10", below 10, below "≥10", below ">10"."""
+    return (value, _ORDER[Comparator(comparator)])
+
+
+_ORDER = {
+    Comparator.BELOW: 0,
+    Comparator.AT_MOST: 1,
+    Comparator.EXACT: 2,
+    Comparator.AT_LEAST: 3,
+    Comparator.ABOVE: 4,
+}
 
 
 # --- Writing counts ----------------------------------------------------------------------------
@@ -242,7 +451,23 @@ def format_number(value: Decimal, unit: Unit) -> str:
     return f"{_normalise(shown):,f}"
 
 
-def format_count(value: Decimal, unit: Unit, below_detection: bool = False) -> str:
+def format_count(value: Decimal, unit: Unit, comparator: str = "") -> str:
     """`value` (×10⁹/L) written in `unit` with its label: "45 ×10⁹/L", "<10,000 per µL"."""
-    prefix = "<" if below_detection else ""
-    return f"{prefix}{format_number(value, unit)} {unit.label}"
+    return f"{Comparator(comparator).symbol}{format_number(value, unit)} {unit.label}"
+
+
+def unambiguous(count: Count) -> str:
+    """The count written so that it reads one way only: "1.5 K/µL", "<1500 K/µL"."""
+    return f"{count.comparator.symbol}{_normalise(count.value):f} K/µL"
+
+
+def describe_limit(value: Decimal, unit: Unit, comparator: str) -> str:
+    """A result with a comparator in words: "below 10 ×10⁹/L", "1,000 ×10⁹/L or more"."""
+    shown = format_count(value, unit)
+    return {
+        Comparator.EXACT: shown,
+        Comparator.BELOW: f"below {shown}",
+        Comparator.AT_MOST: f"{shown} or less",
+        Comparator.AT_LEAST: f"{shown} or more",
+        Comparator.ABOVE: f"above {shown}",
+    }[Comparator(comparator)]

@@ -3,7 +3,7 @@ import datetime
 from django import template
 from django.utils import formats, timezone
 
-from readings import units
+from readings import stats, units
 from readings.entries import KIND_OF_MODEL
 
 register = template.Library()
@@ -12,9 +12,7 @@ register = template.Library()
 @register.filter
 def count_in(reading, patient) -> str:
     """A reading's count in the patient's preferred unit: "45 ×10⁹/L" or "45,000 per µL"."""
-    return units.format_count(
-        reading.count, units.Unit(patient.preferred_unit), reading.below_detection
-    )
+    return reading.shown_in(patient.preferred_unit)
 
 
 @register.filter
@@ -33,6 +31,7 @@ def entry_title(entry) -> str:
 
 
 @register.filter
-def count_change(change, patient) -> str:
-    """The size of a change in the patient's unit, without sign: "12 ×10⁹/L"."""
-    return units.format_count(abs(change), units.Unit(patient.preferred_unit))
+def change_in(summary, patient) -> str:
+    """The change since the previous count in the patient's unit: "Down 7 ×10⁹/L"."""
+    unit = units.Unit(patient.preferred_unit)
+    return stats.change_words(summary.previous, summary.latest, unit)

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from readings import charts
 from readings.charts import (
-    BELOW_DETECTION_SYMBOL,
     COUNT_COLOUR,
+    LIMIT_SYMBOLS,
     SEVERITY_STYLES,
     THRESHOLD_COLOUR,
     build_figure,
@@ -130,13 +130,20 @@ def test_draw_times_are_shown_in_the_patients_time_zone():
     assert trace["customdata"][0][0] == "4 Jan 2026, 12:30"
 
 
-def test_below_detection_has_its_own_marker_and_a_less_than_label():
-    rows = [reading(date(2026, 1, 3), 30), reading(date(2026, 1, 10), 10, below_detection=True)]
-    for unit, shown in ((E9, "&lt;10 ×10⁹/L"), (UL, "&lt;10,000 per µL")):
+def test_a_limit_has_its_own_marker_and_its_comparator_in_the_label():
+    rows = [
+        reading(date(2026, 1, 3), 30),
+        reading(date(2026, 1, 10), 10, comparator="<"),
+        reading(date(2026, 1, 11), 1000, comparator=">"),
+    ]
+    for unit, below, above in (
+        (E9, "&lt;10 ×10⁹/L", "&gt;1,000 ×10⁹/L"),
+        (UL, "&lt;10,000 per µL", "&gt;1,000,000 per µL"),
+    ):
         trace = count_trace(figure(rows, unit=unit))
-        assert trace["marker"]["symbol"] == ["circle", BELOW_DETECTION_SYMBOL]
-        assert BELOW_DETECTION_SYMBOL != "circle"
-        assert trace["customdata"][1][1] == shown
+        assert trace["marker"]["symbol"] == ["circle", "triangle-down", "triangle-up"]
+        assert LIMIT_SYMBOLS["<"] == LIMIT_SYMBOLS["<="] == "triangle-down"
+        assert [point[1] for point in trace["customdata"][1:]] == [below, above]
 
 
 def test_lab_and_note_are_in_the_hover_text_escaped():
@@ -450,7 +457,7 @@ def test_text_summary_direction(first, last, words):
 
 
 def test_text_summary_with_below_detection_counts():
-    rows = [reading(date(2026, 1, 3), 10), reading(date(2026, 2, 3), 10, below_detection=True)]
+    rows = [reading(date(2026, 1, 3), 10), reading(date(2026, 2, 3), 10, comparator="<")]
     assert text_summary(rows, UL) == (
         "2 counts from 3 Jan 2026 to 3 Feb 2026. "
         "Latest <10,000 per µL on 3 Feb 2026, down from 10,000 per µL. "

@@ -164,16 +164,16 @@ def test_zeros_are_zeros_never_blank(cast):
     make_episode(cast.patient, duration_minutes=0, care_sought=False)
     count, bleed = exported_rows(cast.patient)
     assert (count["count_e9_per_l"], count["count_as_entered"]) == ("0", "0")
-    assert count["below_detection"] == "no"
+    assert count["comparator"] == ""
     assert (bleed["duration_minutes"], bleed["care_sought"]) == ("0", "no")
 
 
-def typed_reading(patient, count, text, unit="e9/L", below=False):
+def typed_reading(patient, count, text, unit="e9/L", comparator=""):
     return PlateletReading.objects.create(
         patient=patient,
         drawn_on=datetime.date(2026, 1, 1),
         count=Decimal(count),
-        below_detection=below,
+        comparator=comparator,
         entered_text=text,
         entered_unit=unit,
     )
@@ -181,16 +181,18 @@ def typed_reading(patient, count, text, unit="e9/L", below=False):
 
 def test_counts_in_both_units_as_typed(cast):
     typed_reading(cast.patient, "45.5", "45,500/µL", unit="/uL")
-    typed_reading(cast.patient, "10", "<10", below=True)
-    per_ul, below = exported_rows(cast.patient)
+    typed_reading(cast.patient, "10", "<10", comparator="<")
+    typed_reading(cast.patient, "1000", ">1000 K/uL", comparator=">")
+    per_ul, below, above = exported_rows(cast.patient)
     assert per_ul["count_e9_per_l"] == "45.5"
     assert per_ul["count_as_entered"] == "45500"
     assert (per_ul["entered_text"], per_ul["entered_unit"]) == ("45,500/µL", "/uL")
-    assert (below["count_e9_per_l"], below["below_detection"], below["entered_text"]) == (
+    assert (below["count_e9_per_l"], below["comparator"], below["entered_text"]) == (
         "10",
-        "yes",
+        "<",
         "<10",
     )
+    assert (above["count_e9_per_l"], above["comparator"]) == ("1000", ">")
 
 
 def test_moments_carry_the_offset_of_the_users_time_zone(cast):

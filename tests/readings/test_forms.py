@@ -28,7 +28,7 @@ def test_a_plain_count_is_stored_in_e9_per_litre_with_what_was_typed(patient):
     form = reading_form(patient, count_text="45 K/uL")
     assert form.is_valid(), form.errors
     reading = form.save(commit=False)
-    assert (reading.count, reading.below_detection) == (Decimal(45), False)
+    assert (reading.count, reading.comparator) == (Decimal(45), "")
     assert (reading.entered_text, reading.entered_unit) == ("45 K/uL", "e9/L")
 
 
@@ -42,21 +42,21 @@ def test_below_detection_is_never_stored_as_zero(patient):
     form = reading_form(patient, count_text="<10")
     assert form.is_valid(), form.errors
     reading = form.save(commit=False)
-    assert (reading.count, reading.below_detection) == (Decimal(10), True)
+    assert (reading.count, reading.comparator) == (Decimal(10), "<")
 
 
 def test_a_number_that_only_fits_the_other_unit_is_asked_about_not_guessed(patient):
     form = reading_form(patient, count_text="45,000")
     assert not form.is_valid()
     assert form.errors["count_text"] == ["Did you mean 45 ×10⁹/L (45,000 per µL)?"]
-    assert form.suggestion.value == Decimal(45)
-    assert form.suggestion_label() == "Yes, I meant 45 ×10⁹/L (45,000 per µL)"
+    assert form.choice_labels() == [("45|/uL|", "Yes, I meant 45 ×10⁹/L (45,000 per µL)")]
 
 
 def test_confirming_the_suggestion_saves_it(patient):
     asked = reading_form(patient, count_text="45,000")
     asked.is_valid()
-    form = reading_form(patient, count_text="45,000", confirm_suggestion=asked.confirm_value())
+    [(value, _)] = asked.choice_labels()
+    form = reading_form(patient, count_text="45,000", confirm_suggestion=value)
     assert form.is_valid(), form.errors
     reading = form.save(commit=False)
     assert (reading.count, reading.entered_text, reading.entered_unit) == (
@@ -66,8 +66,33 @@ def test_confirming_the_suggestion_saves_it(patient):
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "unit", "choices"),
+    [
+        ("1500", "e9/L", ["1500", "1.5"]),
+        ("1,500", "e9/L", ["1500", "1.5"]),
+        ("1 500", "e9/L", ["1500", "1.5"]),
+        ("1.500", "e9/L", ["1.5", "1500"]),
+        ("1500", "/uL", ["1.5", "1500"]),
+        ("<1,000", "e9/L", ["1000", "1"]),
+    ],
+)
+def test_a_count_that_reads_both_ways_offers_both_and_saves_the_one_chosen(
+    patient, text, unit, choices
+):
+    asked = reading_form(patient, count_text=text, unit=unit)
+    assert not asked.is_valid()
+    offered = asked.choice_labels()
+    assert [value.split("|")[0] for value, _ in offered] == choices
+    for value, label in offered:
+        assert label.startswith("I meant ")
+        form = reading_form(patient, count_text=text, unit=unit, confirm_suggestion=value)
+        assert form.is_valid(), form.errors
+        assert str(form.save(commit=False).count) == value.split("|")[0]
+
+
 def test_a_confirmation_for_another_number_does_not_count(patient):
-    form = reading_form(patient, count_text="45,000", confirm_suggestion="30|/uL")
+    form = reading_form(patient, count_text="45,000", confirm_suggestion="30|/uL|")
     assert not form.is_valid()
     assert "Did you mean" in form.errors["count_text"][0]
 

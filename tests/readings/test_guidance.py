@@ -55,7 +55,7 @@ def reading(count, below=False, drawn_on=TODAY, drawn_at=None) -> PlateletReadin
         drawn_on=drawn_on,
         drawn_at=drawn_at,
         count=Decimal(str(count)),
-        below_detection=below,
+        comparator="<" if below else "",
         entered_text=text,
         entered_unit=Unit.E9_PER_L.value,
     )

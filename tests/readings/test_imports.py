@@ -23,6 +23,7 @@ from readings.models import (
     Severity,
     Treatment,
 )
+from readings.units import Comparator
 from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading, make_treatment, make_user
 
@@ -120,7 +121,7 @@ def readings(draw):
         "drawn_on": draw(days_before_today()),
         "drawn_at": draw(st.none() | moments()),
         "count": count,
-        "below_detection": bool(count) and draw(st.booleans()),
+        "comparator": draw(st.sampled_from(Comparator)).value if count else "",
         "entered_text": draw(free_text(50).filter(str.strip)),
         "entered_unit": draw(st.sampled_from(["e9/L", "/uL"])),
         "lab": draw(free_text(100)),
@@ -410,10 +411,14 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         ({"count_e9_per_l": "2001"}, f"2001 {OUT_OF_RANGE}"),
         ({"count_e9_per_l": "1.0005"}, f"1.0005 {OUT_OF_RANGE}"),
         (
-            {"count_e9_per_l": "0", "below_detection": "yes"},
+            {"count_e9_per_l": "0", "comparator": "<"},
             "A “less than” count needs a number above 0, like <10.",
         ),
-        ({"below_detection": "maybe"}, "“maybe” in below_detection should be yes, no or empty."),
+        (
+            {"count_e9_per_l": "0", "comparator": ">="},
+            "A “more than” count needs a number above 0, like >450.",
+        ),
+        ({"comparator": "about"}, "“about” in comparator should be <, <=, >=, > or empty."),
         ({"entered_unit": "mmol"}, "“mmol” in entered_unit should be e9/L or /uL."),
         ({"lab": "x" * 101}, "The lab column is longer than 100 characters."),
         ({**BLEED, "started_at": ""}, "The started_at column is empty."),
@@ -456,15 +461,15 @@ def test_row_errors_in_plain_words(cast, cells, message):
 
 def test_lenient_spellings_that_cannot_be_misread(cast):
     (row,) = imports.make_plan(
-        one_row(count_e9_per_l="45,5", below_detection="TRUE", entered_unit="per µL"), cast.patient
+        one_row(count_e9_per_l="45,5", comparator="≤", entered_unit="per µL"), cast.patient
     ).rows
     values = row.values
-    assert (values["count"], values["below_detection"], values["entered_unit"]) == (
+    assert (values["count"], values["comparator"], values["entered_unit"]) == (
         Decimal("45.5"),
-        True,
+        "<=",
         "/uL",
     )
-    assert values["entered_text"] == "<45,500"  # filled in from the count when left empty
+    assert values["entered_text"] == "≤45,500"  # filled in from the count when left empty
     (bleed,) = imports.make_plan(
         one_row(kind="bleed", started_at="2025-01-01T10:00", bleed_kind="Nosebleed"), cast.patient
     ).rows
@@ -517,7 +522,7 @@ def test_files_larger_than_the_cap_are_refused_before_reading():
         ("Just a letter to my doctor.\nNothing else here.\n", "We found only one column"),
         (
             "kind,id,drawn_on,count_e9_per_l\r\ncount,,2025-01-01,45\r\n",
-            "This file is missing columns that its rows need: drawn_at, below_detection, "
+            "This file is missing columns that its rows need: drawn_at, comparator, "
             "entered_text, entered_unit, lab, note.",
         ),
     ],
@@ -574,22 +579,27 @@ def test_sheet_date_formats(cast, written, date_format):
 
 
 @pytest.mark.parametrize(
-    ("typed", "unit", "count", "below"),
+    ("typed", "unit", "count", "comparator"),
     [
-        ("45", "e9/L", "45", False),
-        ("45,5", "e9/L", "45.5", False),
-        ("<10", "e9/L", "10", True),
-        ("45000", "/uL", "45", False),
-        ("45 000", "/uL", "45", False),
-        ("45 K/uL", "/uL", "45", False),
-        ("0", "e9/L", "0", False),
+        ("45", "e9/L", "45", ""),
+        ("45,5", "e9/L", "45.5", ""),
+        ("<10", "e9/L", "10", "<"),
+        ("≤5", "e9/L", "5", "<="),
+        (">450", "e9/L", "450", ">"),
+        ("45000", "/uL", "45", ""),
+        ("45 000", "/uL", "45", ""),
+        ("45 K/uL", "/uL", "45", ""),
+        ("1.5 lakh", "/uL", "150", ""),
+        ("1,50,000", "/uL", "150", ""),
+        ("1.5E+05", "/uL", "150", ""),
+        ("0", "e9/L", "0", ""),
     ],
 )
-def test_sheet_counts_are_read_as_typed(cast, typed, unit, count, below):
+def test_sheet_counts_are_read_as_typed(cast, typed, unit, count, comparator):
     text = f'Date,Count\n2025-01-31,"{typed}"\n'
     (row,) = imports.make_plan(text, cast.patient, sheet("", unit=unit)).rows
     assert row.error == ""
-    assert (row.values["count"], row.values["below_detection"]) == (Decimal(count), below)
+    assert (row.values["count"], row.values["comparator"]) == (Decimal(count), comparator)
     assert row.values["entered_text"] == typed
 
 
@@ -704,3 +714,24 @@ def test_describe_kinds():
     assert imports.describe_kinds({"counts": 1200, "bleeds": 2, "treatments": 1}) == (
         "1,200 counts, 2 bleeds and 1 treatment"
     )
+
+
+def test_a_file_from_before_the_comparator_column_still_imports(cast):
+    legacy = (
+        "kind,id,drawn_on,drawn_at,count_e9_per_l,below_detection,count_as_entered,entered_text,"
+        "entered_unit,lab,note\r\n"
+        "count,,2025-01-01,,10,yes,10,<10,e9/L,,\r\n"
+        "count,,2025-01-02,,45,no,45,45,e9/L,,\r\n"
+    )
+    plan = imports.make_plan(legacy, cast.patient)
+    assert [(row.error, row.values["comparator"]) for row in plan.rows] == [("", "<"), ("", "")]
+
+
+@pytest.mark.parametrize("typed", ["1500", "1,500", "1 500", "1.500", "2000", "1,000"])
+@pytest.mark.parametrize("unit", ["e9/L", "/uL"])
+def test_a_sheet_count_that_reads_two_ways_is_a_row_question(cast, typed, unit):
+    text = f'Date,Count\n2025-01-31,"{typed}"\n2025-02-01,45\n'
+    (question, fine) = imports.make_plan(text, cast.patient, sheet("", unit=unit)).rows
+    assert question.error.startswith(f"“{typed}” can be read two ways. Did you mean ")
+    assert "K/µL”" in question.error
+    assert fine.error == "" or unit == "/uL"

@@ -5,8 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from readings import stats
 from readings.models import BleedingEpisode, BleedingKind, Medicine, PlateletReading, Treatment
 from readings.stats import Direction, Phase, phase, summary
+from readings.units import Unit, parse_count
 from tests.clock import pinned
 
 pytestmark = pinned
@@ -17,6 +19,12 @@ DELETED = datetime(2026, 11, 1, tzinfo=UTC)
 
 def reading(day: date, count, **fields) -> PlateletReading:
     return PlateletReading(drawn_on=day, count=Decimal(count), **fields)
+
+
+def parsed(day: date, text: str) -> PlateletReading:
+    """A reading of `text` in ×10⁹/L as the form reads it: "<10", "≥1000"."""
+    count = parse_count(f"{text} K/µL", Unit.E9_PER_L)
+    return reading(day, count.value, comparator=count.comparator.value)
 
 
 def episode(started_at: datetime, **fields) -> BleedingEpisode:
@@ -102,11 +110,46 @@ def test_a_single_reading_has_no_change():
     assert result.direction is None
 
 
-def test_below_detection_after_the_same_measured_count_is_down():
-    result = summarise([reading(days_ago(7), 10), reading(TODAY, 10, below_detection=True)])
-    assert result.latest.below_detection
-    assert result.change == 0
+def test_below_detection_after_the_same_measured_count_is_down_by_no_known_amount():
+    result = summarise([reading(days_ago(7), 10), reading(TODAY, 10, comparator="<")])
+    assert result.latest.comparator == "<"
+    assert result.change is None  # not "Down 0"
     assert result.direction == Direction.DOWN
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "direction", "words"),
+    [
+        ("45", "30", Direction.DOWN, "Down 15 ×10⁹/L"),
+        ("30", "45.5", Direction.UP, "Up 15.5 ×10⁹/L"),
+        ("45", "45", Direction.SAME, "No change"),
+        ("10", "<10", Direction.DOWN, "Down: now below 10 ×10⁹/L"),
+        ("12", "≤10", Direction.DOWN, "Down: now 10 ×10⁹/L or less"),
+        ("10", "≤10", Direction.UNCLEAR, "Now 10 ×10⁹/L or less"),
+        ("5", "<10", Direction.UNCLEAR, "Now below 10 ×10⁹/L"),
+        ("<20", "<10", Direction.UNCLEAR, "Now below 10 ×10⁹/L"),
+        ("<10", "<10", Direction.UNCLEAR, "Now below 10 ×10⁹/L"),
+        ("<10", "10", Direction.UP, "Up"),
+        ("<10", "15", Direction.UP, "Up"),
+        ("<10", "8", Direction.UNCLEAR, "No telling: the previous result was below 10 ×10⁹/L"),
+        ("900", ">1000", Direction.UP, "Up: now above 1,000 ×10⁹/L"),
+        (">1000", "1000", Direction.DOWN, "Down"),
+        (
+            "≥1000",
+            "1000",
+            Direction.UNCLEAR,
+            "No telling: the previous result was 1,000 ×10⁹/L or more",
+        ),
+        (">1000", ">1000", Direction.UNCLEAR, "Now above 1,000 ×10⁹/L"),
+    ],
+)
+def test_the_change_is_never_more_precise_than_the_results(before, after, direction, words):
+    previous, latest = (parsed(days_ago(7), before), parsed(TODAY, after))
+    result = summarise([previous, latest])
+    assert result.direction == direction
+    assert stats.change_words(previous, latest, Unit.E9_PER_L) == words
+    exact = not previous.comparator and not latest.comparator
+    assert (result.change is not None) == exact
 
 
 # --- Lows ---------------------------------------------------------------------------------------
@@ -136,7 +179,7 @@ def test_lows_are_none_without_readings_in_the_window():
 
 
 def test_below_detection_is_lower_than_the_same_measured_count():
-    below = reading(days_ago(10), 10, below_detection=True)
+    below = reading(days_ago(10), 10, comparator="<")
     result = summarise([reading(days_ago(2), 10), below])
     assert result.lowest_30_days is below
 

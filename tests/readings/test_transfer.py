@@ -365,7 +365,7 @@ def test_a_simple_sheet_asks_for_the_columns_then_previews(client, cast):
     assert 'value="/uL" required id="id_unit_1" checked' in page  # the choice is remembered
     client.post(reverse("import_confirm", args=[cast.patient.pk, pending_token(response)]))
     readings = PlateletReading.objects.filter(patient=cast.patient).order_by("drawn_on")
-    assert [(str(r.drawn_on), r.count, r.below_detection, r.entered_text) for r in readings] == [
+    assert [(str(r.drawn_on), r.count, r.comparator == "<", r.entered_text) for r in readings] == [
         ("2025-01-31", 45, False, "45,000"),
         ("2025-02-01", 52, False, "52 000"),
         ("2025-02-25", 10, True, "<10,000"),
@@ -459,7 +459,7 @@ def test_ten_thousand_rows_through_the_pages(client, cast):
     start = datetime.date(1990, 1, 1)
     text = ",".join(["kind", "id", *exports.KIND_COLUMNS["counts"], "note"]) + "\n"
     text += "".join(
-        f"count,,{start + datetime.timedelta(days=i)},,{i % 300},no,,{i % 300},e9/L,City,row {i}\n"
+        f"count,,{start + datetime.timedelta(days=i)},,{i % 300},,,{i % 300},e9/L,City,row {i}\n"
         for i in range(10_000)
     )
     client.force_login(cast.owner)

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -456,3 +457,24 @@ def test_a_quick_add_tells_the_page_to_refresh_its_numbers(client, cast):
     client.force_login(cast.owner)
     response = client.post(add_url(cast, "counts"), count_data(quick="1"), **HTMX)
     assert response["HX-Trigger"] == "entrySaved"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "shown", "not_shown"),
+    [
+        ("10", "<10", "Down: now below 10 ×10⁹/L", "Down 0"),
+        ("<20", "<10", "Now below 10 ×10⁹/L", "Down 10"),
+        ("<10", "45", "↑</span>\n          Up\n", "Up 35"),
+        ("30", "45", "Up 15 ×10⁹/L", "Now"),
+    ],
+)
+def test_the_dashboard_change_is_never_falsely_precise(client, cast, first, then, shown, not_shown):
+    client.force_login(cast.owner)
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    url = reverse("entry_add", args=[cast.patient.pk, "counts"])
+    client.post(url, count_data(count_text=first, drawn_on=yesterday))
+    client.post(url, count_data(count_text=then))
+    page = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    change = page[page.index("Change since the previous count") :][:600]
+    assert shown in change
+    assert not_shown not in change
