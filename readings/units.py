@@ -10,11 +10,12 @@ The rule (`parse_count`):
 1. Every way of reading the text is listed: each reading of its separators ("1,500" is one
    thousand five hundred, or one and a half with a decimal comma) in the unit the text names,
    or, when it names none, in the unit chosen on the form *and* in the other one.
-2. A reading is plausible when it is a count that exists: 0 to 2,000 ×10⁹/L, whole cells per
-   µL, and, per µL, at least 1,000 (a lab never reports 45 platelets per µL; 45 is the count
-   in ×10⁹/L). The range 0–2,000 follows the design's plausible range; platelet counts above
-   1,000 ×10⁹/L are rare but real (essential thrombocythaemia), and below 1 ×10⁹/L a lab
-   reports "<1" or 0.
+2. A reading is plausible when it is a count that can be stored and exists: 0 to 2,000
+   ×10⁹/L in whole cells per µL, and, in a per-µL unit, at least 1,000 per µL (a number of
+   platelets per µL under 1,000 is far more likely ×10⁹/L typed in the wrong unit, so it is
+   asked about). Counts of over 1,000 ×10⁹/L (a million per µL) are rare but real: NHLBI
+   gives them in primary thrombocythemia (docs/sources/nhlbi-thrombocythemia.md), and very
+   low counts are what people with ITP log. So from 1,000 to 2,000 both readings are counts.
 3. The text is read without a question only when its first reading (the separators as the
    unit usually means them, in the named or chosen unit) is plausible and every other
    plausible reading gives the same count. Otherwise the person is asked to choose between
@@ -24,9 +25,8 @@ So "1500", "1,500", "1 500" and "1.500" with ×10⁹/L chosen are asked about (1
 1.5 ×10⁹/L?), as is every number from 1,000 to 2,000 in either unit; "45,000" with ×10⁹/L
 chosen asks "45 ×10⁹/L (45,000 per µL)?"; "150" with ×10⁹/L is read at once.
 
-Units: the ×10⁹/L equivalences are those of the reference intervals in lab reports (for
-example MedlinePlus, "Platelet count": normal 150,000 to 450,000 per microlitre, which is
-150–450 ×10⁹/L); UCUM writes ×10⁹/L as `10*9/L` and per µL as `/uL`.
+Units: 150,000–450,000 per µL, NHLBI's normal range, is 150–450 ×10⁹/L (per µL = per mm³;
+×10⁹/L = ×10³/µL = K/µL = G/L). UCUM writes ×10⁹/L as `10*9/L` and per µL as `/uL`.
 
 Results with a comparator ("<10", "≤5", ">1000") keep it, like FHIR's Quantity.comparator
 (`<`, `<=`, `>=`, `>`): the number is the limit, never the count itself.
