@@ -3,10 +3,15 @@
 Every patient-scoped view starts with `get_patient_for`. A patient the caller is not a
 member of does not exist for them (404, so ids reveal nothing); a member who may only view
 gets 403 when they try to write.
+
+From there on the request reads and shows dates and times in the record's own time zone, for
+every member alike (accounts.dates); the middleware puts the zone back when the response is
+done.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import CareMembership, Patient, Role
 
@@ -19,6 +24,7 @@ def get_patient_for(request, patient_id, *, write: bool = False) -> tuple[Patien
     role = Role(membership.role)
     if write and not role.can_write:
         raise PermissionDenied("You can view this record but not change it.")
+    timezone.activate(membership.patient.zone)
     return membership.patient, role
 
 

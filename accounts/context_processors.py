@@ -11,4 +11,8 @@ def patients(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"my_memberships": SimpleLazyObject(lambda: memberships_for(request))}
+    return {
+        "my_memberships": SimpleLazyObject(lambda: memberships_for(request)),
+        # A record's pages show its own time zone's times; the viewer's own go beside them.
+        "viewer_zone": user.time_zone,
+    }

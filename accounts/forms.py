@@ -4,7 +4,6 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
-from django.utils import timezone
 
 from accounts import invitations, mfa
 from accounts.models import CareMembership, Patient, Role, User
@@ -112,12 +111,20 @@ class AccountForm(forms.ModelForm):
 
 
 class PatientForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone where they live",
+        choices=TIME_ZONE_CHOICES,
+        required=False,  # left out: the record keeps its zone (a new one, its owner's)
+        help_text="Every date and time in the record is this place's, for everyone who sees it.",
+    )
+
     class Meta:
         model = Patient
         fields = (
             "name",
             "birth_year",
             "diagnosis_date",
+            "time_zone",
             "preferred_unit",
             "alert_threshold",
             "care_team_phone",
@@ -146,17 +153,8 @@ class PatientForm(forms.ModelForm):
             "care_team_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
 
-    def clean_birth_year(self):
-        year = self.cleaned_data.get("birth_year")
-        if year is not None and not 1900 <= year <= timezone.localdate().year:
-            raise forms.ValidationError("Enter a year between 1900 and this year.")
-        return year
-
-    def clean_diagnosis_date(self):
-        day = self.cleaned_data.get("diagnosis_date")
-        if day is not None and day > timezone.localdate():
-            raise forms.ValidationError("The diagnosis date cannot be in the future.")
-        return day
+    def clean_time_zone(self):
+        return self.cleaned_data.get("time_zone") or self.instance.time_zone
 
     def clean_care_team_phone(self):
         phone = self.cleaned_data.get("care_team_phone", "").strip()

@@ -1,12 +1,15 @@
+import datetime
 import uuid
+import zoneinfo
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts import dates
 from readings.units import Unit
 
 
@@ -37,7 +40,7 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField("e-mail address", unique=True)
     display_name = models.CharField("your name", max_length=100)
-    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    time_zone = models.CharField(max_length=64, default=dates.default_time_zone)
     # Part of every session's signature: a new value ends all of the user's sessions at once.
     sessions_generation = models.PositiveIntegerField(default=0)
 
@@ -102,6 +105,12 @@ class Patient(models.Model):
         choices=[(unit.value, unit.label) for unit in Unit],
         default=Unit.E9_PER_L.value,
     )
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        default=dates.default_time_zone,
+        help_text="Where the patient lives. Every date and time in the record is this place's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Raised with every change to the record's entries or details, in the same transaction:
     # it keys the pages kept in readings.page_cache, so a kept page is never out of date.
@@ -116,10 +125,65 @@ class Patient(models.Model):
                 | models.Q(alert_threshold__gte=1, alert_threshold__lte=2000),
                 name="patient_alert_threshold_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(birth_year__isnull=True)
+                | models.Q(
+                    birth_year__gte=dates.EARLIEST_DATE.year,
+                    birth_year__lt=dates.STORABLE_UNTIL.year,
+                ),
+                name="patient_birth_year_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(diagnosis_date__isnull=True)
+                | models.Q(
+                    diagnosis_date__gte=dates.STORABLE_FROM,
+                    diagnosis_date__lt=dates.STORABLE_UNTIL,
+                ),
+                name="patient_diagnosis_date_range",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def time_zone_label(self) -> str:
+        return self.time_zone.replace("_", " ")
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The record's time zone (accounts.dates)."""
+        return dates.zone_named(self.time_zone)
+
+    def today(self) -> datetime.date:
+        """Today where the patient lives."""
+        return dates.today_in(self.zone)
+
+    @property
+    def earliest_date(self) -> datetime.date:
+        """The earliest date an entry may have: 1 January of the year of birth, or 1900."""
+        if self.birth_year and self.birth_year >= dates.EARLIEST_DATE.year:
+            return datetime.date(self.birth_year, 1, 1)
+        return dates.EARLIEST_DATE
+
+    def clean(self):
+        errors = {}
+        today = self.today()
+        if (
+            self.birth_year is not None
+            and not dates.EARLIEST_DATE.year <= self.birth_year <= today.year
+        ):
+            errors["birth_year"] = f"Enter a year between {dates.EARLIEST_DATE.year} and this year."
+        if self.diagnosis_date and (problem := self.date_problem(self.diagnosis_date)):
+            errors["diagnosis_date"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    def date_problem(self, day: datetime.date, *, latest: datetime.date | None = None):
+        """Why `day` cannot be a date in this record (a message), or None; see accounts.dates."""
+        return dates.date_problem(
+            day, earliest=self.earliest_date, today=self.today(), latest=latest
+        )
 
 
 class Role(models.TextChoices):

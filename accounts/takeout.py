@@ -6,7 +6,6 @@ Plain functions: the views in accounts/views.py only confirm and call them.
 import csv
 import io
 import zipfile
-import zoneinfo
 
 from django.db import transaction
 from django.db.models import Q
@@ -28,12 +27,14 @@ Made on {made} for {email}.
 account.csv         Your account: e-mail address, name, time zone, when you joined and
                     whether two-factor sign-in is on.
 Then one folder for each record you own:
-  record.csv        The record's details: name, year of birth, diagnosis date, unit,
-                    the alert threshold your clinician set, the care team's phone number.
+  record.csv        The record's details: name, year of birth, diagnosis date, time zone,
+                    unit, the alert threshold your clinician set, the care team's phone
+                    number.
   history.csv       Every count, bleed and treatment, one per row (the "kind" column says
                     which), with the same columns as the app's "Download my history".
-                    Dates and times are ISO 8601 with the time zone; counts are in x10^9/L
-                    and as typed. It can be brought back in with "Bring in history".
+                    Dates and times are ISO 8601, in the record's time zone with its offset;
+                    counts are in x10^9/L and as typed. It can be brought back in with
+                    "Bring in history".
   members.csv       Who can see or change the record, and their role.
   invitations.csv   Invitations sent, and what became of them.
   access_log.csv    Who looked at, exported or changed the record, and when.
@@ -65,11 +66,13 @@ def _folder(patient: Patient) -> str:
     return f"{safe}-{str(patient.pk)[:8]}"
 
 
-def _record_files(patient: Patient, tz) -> dict[str, str]:
+def _record_files(patient: Patient) -> dict[str, str]:
+    """A record's files; its dates and times are in the record's own time zone."""
+    tz = patient.zone
     record = _csv(
-        ["id", "name", "birth_year", "diagnosis_date", "preferred_unit", "alert_threshold",
-         "care_team_phone", "pregnant", "created_at"],
-        [[patient.pk, patient.name, patient.birth_year, patient.diagnosis_date,
+        ["id", "name", "birth_year", "diagnosis_date", "time_zone", "preferred_unit",
+         "alert_threshold", "care_team_phone", "pregnant", "created_at"],
+        [[patient.pk, patient.name, patient.birth_year, patient.diagnosis_date, patient.time_zone,
           patient.preferred_unit, patient.alert_threshold, patient.care_team_phone,
           "yes" if patient.pregnant else "no", patient.created_at.astimezone(tz).isoformat()]],
     )  # fmt: skip
@@ -103,7 +106,6 @@ def _record_files(patient: Patient, tz) -> dict[str, str]:
 
 def build_zip(user) -> bytes:
     """Every record the user owns, and their account, as one ZIP with a README."""
-    tz = zoneinfo.ZoneInfo(user.time_zone)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", README.format(made=timezone.now().date(), email=user.email))
@@ -123,7 +125,7 @@ def build_zip(user) -> bytes:
             ),  # fmt: skip
         )
         for patient in owned_patients(user):
-            for name, content in _record_files(patient, tz).items():
+            for name, content in _record_files(patient).items():
                 archive.writestr(f"{_folder(patient)}/{name}", content)
     return out.getvalue()
 

@@ -54,7 +54,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_patient(request: HttpRequest) -> HttpResponse:
-    form = PatientForm(request.POST or None)
+    form = PatientForm(request.POST or None, instance=Patient(time_zone=request.user.time_zone))
     if request.method == "POST" and form.is_valid():
         patient = start_record(request.user, **form.cleaned_data)
         messages.success(request, f"Added a record for {patient}.")

@@ -280,7 +280,8 @@ def _treatment_spans(
     spans = []
     for treatment in sorted(stats.live(treatments), key=lambda t: t.started_on):
         first = max(treatment.started_on, start or date.min)
-        last = min(treatment.ended_on or today, end or date.max)
+        # A planned end is drawn up to today: the axis never runs into the future.
+        last = min(treatment.ended_on or today, end or today, today)
         if first <= last:  # else wholly outside the range, or not started yet
             spans.append(_treatment_span(treatment, first, last, row=len(spans)))
     return spans

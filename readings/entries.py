@@ -173,14 +173,3 @@ def display(entry, field) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     return str(value)
-
-
-def describe(entry, unit: units.Unit) -> str:
-    """A short phrase for messages: "the count of 45 ×10⁹/L from 3 Nov 2026"."""
-    if isinstance(entry, PlateletReading):
-        count = entry.shown_in(unit)
-        return f"the count of {count} from {formats.date_format(entry.drawn_on, 'j M Y')}"
-    if isinstance(entry, BleedingEpisode):
-        started = formats.date_format(timezone.localtime(entry.started_at), "j M Y, H:i")
-        return f"the {entry.get_kind_display().lower()} on {started}"
-    return f"{entry.name} from {formats.date_format(entry.started_on, 'j M Y')}"

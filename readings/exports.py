@@ -19,6 +19,7 @@ memory stays flat whatever the number of rows.
 
 import csv
 import datetime
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,7 +30,13 @@ from django.db.models import F
 from readings.entries import KINDS, EntryKind
 from readings.units import Unit
 
+logger = logging.getLogger(__name__)
+
 BOM = "\ufeff"
+INCOMPLETE = (
+    "INCOMPLETE FILE: the download broke off after {rows} rows because of an error on our "
+    "side. Download it again."
+)
 CHUNK_SIZE = 2000  # rows fetched from the database at a time
 FLUSH_AT = 64 * 1024  # characters yielded to the server at a time
 
@@ -261,17 +268,31 @@ def entries_of(kind: EntryKind, patient, selection: Selection, tz: datetime.tzin
 
 
 def csv_lines(patient, selection: Selection, tz: datetime.tzinfo) -> Iterator[str]:
-    """The file, as CSV text in chunks: a BOM and the header, then the rows kind by kind."""
+    """The file, as CSV text in chunks: a BOM and the header, then the rows kind by kind.
+
+    An error part-way (the database gone, a row that cannot be written) never leaves a file
+    that looks whole: it is logged, a last row says the file is incomplete (and, as its kind
+    is no kind, stops the file from being imported), and the error goes on up, so that the
+    server breaks off the download and the browser reports it failed.
+    """
     columns = columns_for(selection.slugs)
     buffer = _LineBuffer()
     writer = csv.writer(buffer)
     writer.writerow(columns)
     buffer.lines.insert(0, BOM)
-    for slug in selection.slugs:
-        for row in entries_of(KINDS[slug], patient, selection, tz):
-            writer.writerow(line_cells(columns, cells(slug, row, tz)))
-            if buffer.size >= FLUSH_AT:
-                yield buffer.flush()
+    written = 0
+    try:
+        for slug in selection.slugs:
+            for row in entries_of(KINDS[slug], patient, selection, tz):
+                writer.writerow(line_cells(columns, cells(slug, row, tz)))
+                written += 1
+                if buffer.size >= FLUSH_AT:
+                    yield buffer.flush()
+    except Exception:
+        logger.exception("The export of record %s broke off after %d rows.", patient.pk, written)
+        writer.writerow([INCOMPLETE.format(rows=written)])
+        yield buffer.flush()
+        raise
     yield buffer.flush()
 
 

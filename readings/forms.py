@@ -1,12 +1,19 @@
-"""Forms for logging entries. They return domain values: counts in ×10⁹/L, aware datetimes."""
+"""Forms for logging entries. They return domain values: counts in ×10⁹/L, aware datetimes.
+
+Dates and times are the record's: read and shown in the patient's time zone, whoever fills
+the form in (accounts.dates). The rules on the values are the models' (`problems()`), which
+Django's model validation runs after each form's own cleaning.
+"""
 
 import datetime
 import uuid
 
 from django import forms
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 
-from readings import units
+from accounts import dates
+from readings import duplicates, units
 from readings.models import (
     SEVERITY_DESCRIPTIONS,
     BleedingEpisode,
@@ -18,12 +25,13 @@ from readings.models import (
     Treatment,
 )
 
-FUTURE = "That date is in the future. Enter the date it happened."
 
-
-def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
-    """A date and time as the user sees them, in their own time zone, made aware."""
-    return timezone.make_aware(datetime.datetime.combine(day, time))
+def check_record_dates(form, *names: str) -> None:
+    """Each date field of `form` must be a date of `form.patient`'s record (accounts.dates)."""
+    for name in names:
+        day = form.cleaned_data.get(name)
+        if day is not None and (problem := form.patient.date_problem(day)):
+            form.add_error(name, problem)
 
 
 class NewEntryField(forms.BoundField):
@@ -60,21 +68,103 @@ class EntryForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # The few fields the dashboard's quick-add box shows; the rest keep their defaults.
     quick_fields: tuple[str, ...] = ()
+    # The model's moment field, and the form's date and time fields that make it.
+    moment_fields: tuple[str, str, str] | None = None
+    slug: str  # the kind of entry, as in readings.entries.KINDS
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        # The two moments a time can be when the clocks go back, once asked (dates.Fold).
+        self.fold_choices: tuple[dates.Fold, ...] = ()
+        # An entry already logged with the same result, once asked (readings.duplicates).
+        self.same_result = None
+        self.instance.patient = patient  # the model's rules read the record's bounds
         if self.instance._state.adding:
             self.fields["form_token"].initial = uuid.uuid4()
         else:
             self.fields["version"].initial = self.instance.version
+        if self.moment_fields:
+            moment, day, time = self.moment_fields
+            stored = getattr(self.instance, moment)
+            if stored is not None:
+                local = stored.astimezone(patient.zone)
+                if day not in self.initial:  # a count keeps its own date (drawn_on)
+                    self.fields[day].initial = local.date()
+                self.fields[time].initial = local.time().replace(second=0, microsecond=0)
 
     def bound_quick_fields(self):
         return [self[name] for name in self.quick_fields]
 
-    def check_not_future(self, field: str, day: datetime.date | None) -> None:
-        if day is not None and day > timezone.localdate():
-            self.add_error(field, FUTURE)
+    def read_moment(self) -> datetime.datetime | None:
+        """The instant the date and time fields give, in the record's zone; None without both.
+
+        An edit that changes neither keeps the stored instant to the second. A time the clocks
+        skipped is refused; one they passed twice is asked about (`fold_choices`).
+        """
+        moment, day_field, time_field = self.moment_fields
+        day, time = self.cleaned_data.get(day_field), self.cleaned_data.get(time_field)
+        if day is None or time is None:
+            return None
+        if problem := self.patient.date_problem(day):
+            # A count's date is a model field, whose own rule reports it; a bleed's is not.
+            if day_field not in self._meta.fields:
+                self.add_error(day_field, problem)
+            return None
+        unchanged = not {day_field, time_field} & set(self.changed_data)
+        if not self.instance._state.adding and unchanged:
+            return getattr(self.instance, moment)
+        fold = self.data.get("time_fold")
+        try:
+            return dates.local_moment(day, time, self.patient.zone, _fold(fold))
+        except dates.AmbiguousTime as question:
+            self.fold_choices = question.folds
+            self.add_error(time_field, question.message)
+        except dates.TimeProblem as problem:
+            self.add_error(time_field, problem.message)
+        return None
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.instance._state.adding and not self.errors:
+            self._ask_if_already_logged()
+
+    def _ask_if_already_logged(self) -> None:
+        """A new entry with the same result as one in the record asks before it is saved."""
+        token = self.cleaned_data.get("form_token")
+        model = self._meta.model
+        if token and model.objects.filter(form_token=token, patient=self.patient).exists():
+            return  # the same form sent again: saving finds the entry it made (entries.py)
+        values = {name: getattr(self.instance, name) for name in duplicates.FIELDS[self.slug]}
+        same = duplicates.first_same_result(model, self.patient, self.slug, values)
+        if same is None or self.data.get("confirm_duplicate") == str(same.pk):
+            return
+        if token and same.form_token == token:
+            return  # a double tap whose first half was saved since the check above
+        self.same_result = same
+        who = same.created_by.display_name if same.created_by else "a former member"
+        logged = formats.date_format(timezone.localtime(same.created_at), "j M")
+        what = same.describe(self.patient.preferred_unit)
+        self.add_error(None, f"Already logged by {who} on {logged}: {what}. Save another?")
+
+    def _update_errors(self, errors):
+        # The model's rules name its own fields (drawn_at, started_at); show each error on the
+        # form field the person typed it in: a date problem on the date, a time one on the time.
+        if self.moment_fields and hasattr(errors, "error_dict"):
+            moment, day_field, time_field = self.moment_fields
+            remapped = {}
+            for name, messages in errors.error_dict.items():
+                for message in messages:
+                    target = name
+                    if name == moment:
+                        target = time_field if message.code == "time" else day_field
+                    remapped.setdefault(target, []).append(message)
+            errors = ValidationError(remapped)
+        super()._update_errors(errors)
+
+
+def _fold(value: str | None) -> int | None:
+    return int(value) if value in ("0", "1") else None
 
 
 class ReadingForm(EntryForm):
@@ -109,38 +199,34 @@ class ReadingForm(EntryForm):
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 
+    slug = "counts"
     field_order = ("count_text", "unit", "drawn_on", "drawn_time", "lab", "note")
     quick_fields = ("count_text", "unit", "drawn_on")
+    moment_fields = ("drawn_at", "drawn_on", "drawn_time")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The readings to choose from when the count can be read more than one way.
         self.count_choices: tuple[units.Count, ...] = ()
+        self.count: units.Count | None = None
         reading = self.instance
         if reading._state.adding:
-            self.fields["drawn_on"].initial = timezone.localdate()
+            self.fields["drawn_on"].initial = self.patient.today()
             self.fields["unit"].initial = self.patient.preferred_unit
         else:
             self.fields["count_text"].initial = reading.entered_text
             self.fields["unit"].initial = reading.entered_unit
-            if reading.drawn_at:
-                self.fields["drawn_time"].initial = timezone.localtime(reading.drawn_at).time()
-
-    def clean_drawn_on(self):
-        day = self.cleaned_data["drawn_on"]
-        self.check_not_future("drawn_on", day)
-        return day
 
     def clean(self):
         cleaned = super().clean()
         text, unit = cleaned.get("count_text"), cleaned.get("unit")
         if text and unit:
             self._read_count(text, units.Unit(unit))
-        day, time = cleaned.get("drawn_on"), cleaned.get("drawn_time")
-        if day and time and local_datetime(day, time) > timezone.now():
-            self.add_error(
-                "drawn_time", "That time is still to come. Enter when the blood was taken."
-            )
+        if self.count is not None:
+            self.instance.count = self.count.value
+            self.instance.comparator = self.count.comparator.value
+        # The model's rules see the moment before the form saves it.
+        self.instance.drawn_at = self.read_moment()
         return cleaned
 
     def _read_count(self, text: str, unit: units.Unit) -> None:
@@ -165,12 +251,8 @@ class ReadingForm(EntryForm):
 
     def save(self, commit=True):
         reading = super().save(commit=False)
-        reading.count = self.count.value
-        reading.comparator = self.count.comparator
         reading.entered_text = self.cleaned_data["count_text"].strip()
         reading.entered_unit = self.count.unit.value
-        time = self.cleaned_data.get("drawn_time")
-        reading.drawn_at = local_datetime(reading.drawn_on, time) if time else None
         if commit:
             reading.save()
         return reading
@@ -218,8 +300,10 @@ class EpisodeForm(EntryForm):
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 
+    slug = "bleeds"
     field_order = ("kind", "started_on", "started_time", "severity", "first_aid")
     quick_fields = ("kind", "first_aid", "started_on", "started_time")
+    moment_fields = ("started_at", "started_on", "started_time")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -230,26 +314,20 @@ class EpisodeForm(EntryForm):
         ]
         self.fields["first_aid"].choices = [("", "Not recorded"), *FirstAid.choices]
         episode = self.instance
-        started = timezone.localtime(episode.started_at or timezone.now())
-        self.fields["started_on"].initial = started.date()
-        self.fields["started_time"].initial = started.time().replace(second=0, microsecond=0)
-        if not episode._state.adding and episode.care_sought is not None:
+        if episode._state.adding:
+            now = timezone.now().astimezone(self.patient.zone)
+            self.fields["started_on"].initial = now.date()
+            self.fields["started_time"].initial = now.time().replace(second=0, microsecond=0)
+        elif episode.care_sought is not None:
             self.fields["care_sought"].initial = "yes" if episode.care_sought else "no"
 
     def clean(self):
         cleaned = super().clean()
-        day, time = cleaned.get("started_on"), cleaned.get("started_time")
-        self.check_not_future("started_on", day)
-        if day and time and "started_on" not in self.errors:
-            started_at = local_datetime(day, time)
-            if started_at > timezone.now() + datetime.timedelta(minutes=5):
-                self.add_error("started_time", "That time is still to come. Enter when it started.")
-            cleaned["started_at"] = started_at
+        self.instance.started_at = self.read_moment()
         return cleaned
 
     def save(self, commit=True):
         episode = super().save(commit=False)
-        episode.started_at = self.cleaned_data["started_at"]
         episode.care_sought = self.cleaned_data["care_sought"]
         if commit:
             episode.save()
@@ -257,6 +335,8 @@ class EpisodeForm(EntryForm):
 
 
 class TreatmentForm(EntryForm):
+    slug = "treatments"
+
     class Meta:
         model = Treatment
         fields = ("medicine", "other_name", "started_on", "ended_on", "dose", "note")
@@ -283,14 +363,4 @@ class TreatmentForm(EntryForm):
         super().__init__(*args, **kwargs)
         self.fields["medicine"].choices = [("", "Choose one"), *Medicine.choices]
         if self.instance._state.adding:
-            self.fields["started_on"].initial = timezone.localdate()
-
-    def clean(self):
-        cleaned = super().clean()
-        started, ended = cleaned.get("started_on"), cleaned.get("ended_on")
-        self.check_not_future("started_on", started)
-        if started and ended and ended < started:
-            self.add_error("ended_on", "The end date is before the start date.")
-        if cleaned.get("medicine") == Medicine.OTHER and not cleaned.get("other_name", "").strip():
-            self.add_error("other_name", "Enter the name of the medicine or procedure.")
-        return cleaned
+            self.fields["started_on"].initial = self.patient.today()

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.http import urlencode
 
+from readings.forms import check_record_dates
 from readings.models import BleedingKind
 
 
@@ -24,9 +25,15 @@ class HistoryFilter(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
+        self.patient = patient
         self.is_valid()
+
+    def clean(self):
+        cleaned = super().clean()
+        check_record_dates(self, "since", "until")
+        return cleaned
 
     def kind_slug(self) -> str:
         return self.cleaned_data.get("show") or "counts"

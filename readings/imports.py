@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from accounts import dates
 from accounts.models import Patient
-from readings import entries, units
+from readings import duplicates, entries, sheet_dates, units
 from readings.exports import (
     BOM,
     DERIVED_COLUMNS,
@@ -60,8 +60,6 @@ MAX_UPLOAD_TEXT = "5 MB"
 MAX_ROWS = 50_000
 BATCH_SIZE = 1000
 ID_BATCH = 500
-# As the episode_duration_range constraint on BleedingEpisode: 90 days.
-MAX_DURATION_MINUTES = 60 * 24 * 90
 SEPARATORS = {",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab"}
 DATE_FORMATS = {
     "YYYY-MM-DD": "%Y-%m-%d",
@@ -243,13 +241,16 @@ class Row:
         return entries.KINDS[self.slug].model(patient=patient, **self.values)
 
     def describe(self, patient: Patient) -> str:
-        return entries.describe(self.entry(patient), units.Unit(patient.preferred_unit))
+        return self.entry(patient).describe(patient.preferred_unit)
 
 
 @dataclass
 class Plan:
     ours: bool
     rows: list[Row]
+    # A date cell of the file that reads two ways (02/11/2026) when its rows do not say which
+    # way the file writes dates: the person is asked once, and no row is read until then.
+    date_question: str | None = None
 
     @property
     def new(self) -> list[Row]:
@@ -284,21 +285,45 @@ class SheetOptions:
         return dict(self.__dict__)
 
 
-def make_plan(text: str, patient: Patient, options: SheetOptions | None = None) -> Plan:
-    """Check every row of the file against the record. Writes nothing."""
-    return plan_table(read_table(text, options.separator if options else None), patient, options)
+def make_plan(
+    text: str,
+    patient: Patient,
+    options: SheetOptions | None = None,
+    date_order: str | None = None,
+) -> Plan:
+    """Check every row of the file against the record. Writes nothing.
+
+    `date_order` (sheet_dates.DAY_FIRST or MONTH_FIRST) is how our own file, re-saved by a
+    spreadsheet, writes its dates, when its rows do not tell; a simple sheet's is its format.
+    """
+    table = read_table(text, options.separator if options else None)
+    return plan_table(table, patient, options, date_order)
 
 
-def plan_table(table: Table, patient: Patient, options: SheetOptions | None = None) -> Plan:
+def plan_table(
+    table: Table,
+    patient: Patient,
+    options: SheetOptions | None = None,
+    date_order: str | None = None,
+) -> Plan:
     if table.is_ours:
-        return _plan_ours(table, patient)
+        return _plan_ours(table, patient, date_order)
     if options is None:
         raise ImportFileError("Say which columns hold the date and the count first.")
     return _plan_sheet(table, options, patient)
 
 
-def import_file(text: str, patient: Patient, user, options: SheetOptions | None = None) -> Plan:
-    """Check the file again and, if no row has an error, write its new entries: all or none.
+def import_file(
+    text: str,
+    patient: Patient,
+    user,
+    options: SheetOptions | None = None,
+    *,
+    date_order: str | None = None,
+    skip_errors: bool = False,
+) -> Plan:
+    """Check the file again and write its new entries: all or none, unless the person chose
+    to skip the rows with problems (`skip_errors`), which are then left out and listed.
 
     The record's row is locked first (on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
     the write lock), so two imports into one record, such as a double-tapped confirm, run one
@@ -307,8 +332,8 @@ def import_file(text: str, patient: Patient, user, options: SheetOptions | None 
     try:
         with transaction.atomic():
             Patient.objects.select_for_update().filter(pk=patient.pk).first()
-            plan = make_plan(text, patient, options)
-            if plan.errors:
+            plan = make_plan(text, patient, options, date_order)
+            if plan.date_question or (plan.errors and not skip_errors):
                 return plan
             new = plan.new
             for slug, kind in entries.KINDS.items():
@@ -330,18 +355,68 @@ def import_file(text: str, patient: Patient, user, options: SheetOptions | None 
 
 # --- Our own format ---------------------------------------------------------------------------
 
+# The columns of our files that hold dates, and those that hold moments.
+DATE_COLUMNS = ("drawn_on", "started_on", "ended_on")
+MOMENT_COLUMNS = ("drawn_at", "started_at")
 
-def _plan_ours(table: Table, patient: Patient) -> Plan:
+
+def _plan_ours(table: Table, patient: Patient, date_order: str | None) -> Plan:
     header = _our_header(table)
     where = {}
     for index, name in enumerate(header):
         where.setdefault(name, index)
-    rows = [_read_our_row(number, cells, where) for number, cells in table.rows]
+    date_cells = [
+        cells[where[column]]
+        for _, cells in table.rows
+        for column in (*DATE_COLUMNS, *MOMENT_COLUMNS)
+        if column in where and where[column] < len(cells)
+    ]
+    local = [text for text in date_cells if sheet_dates.is_local(text)]
+    order = date_order or sheet_dates.order_of(local)
+    if local and order is None:
+        return Plan(ours=True, rows=[], date_question=local[0].strip())
+    reader = _Reader(patient, order)
+    rows = [_read_our_row(number, cells, where, reader) for number, cells in table.rows]
     _mark_our_duplicates(rows, patient)
     return Plan(ours=True, rows=rows)
 
 
-def _read_our_row(number: int, cells: list[str], where: dict[str, int]) -> Row:
+@dataclass(frozen=True)
+class _Reader:
+    """What reading a row needs beyond its cells: the record, and the file's date order."""
+
+    patient: Patient
+    order: str | None
+
+    def day(self, text: str, column: str, required: bool = False) -> datetime.date | None:
+        text = text.strip()
+        if not text:
+            if required:
+                raise _empty(column)
+            return None
+        try:
+            return sheet_dates.read_day(text, self.order)
+        except sheet_dates.DateError as error:
+            raise RowError(f"“{_short(text)}” in {column} {error}.") from None
+
+    def moment(self, text: str, column: str, required: bool = False) -> datetime.datetime | None:
+        text = text.strip()
+        if not text:
+            if required:
+                raise _empty(column)
+            return None
+        try:
+            return sheet_dates.read_moment(text, self.order, self.patient.zone)
+        except sheet_dates.DateError as error:
+            raise RowError(f"“{_short(text)}” in {column} {error}.") from None
+        except dates.TimeProblem as problem:
+            raise RowError(f"{column}: {problem.message} {_WITH_OFFSET}") from None
+
+
+_WITH_OFFSET = "Write the time with its offset from UTC, like 2026-10-25T01:30:00+01:00."
+
+
+def _read_our_row(number: int, cells: list[str], where: dict[str, int], reader: _Reader) -> Row:
     def cell(column: str) -> str:
         index = where.get(column)
         if index is None or index >= len(cells):
@@ -356,10 +431,24 @@ def _read_our_row(number: int, cells: list[str], where: dict[str, int]) -> Row:
         return row
     row.slug = KIND_OF_NAME[name]
     try:
-        row.values = {"id": _entry_id(cell(ID_COLUMN)), **_OUR_READERS[row.slug](cell)}
+        row.values = {"id": _entry_id(cell(ID_COLUMN)), **_OUR_READERS[row.slug](cell, reader)}
+        _check_rules(row, reader.patient)
     except RowError as error:
         row.error = str(error)
     return row
+
+
+# Where a model field's rule breaks, the column to name (when its name differs).
+_COLUMN_OF_FIELD = {"kind": "bleed_kind"}
+
+
+def _check_rules(row: Row, patient: Patient, *, name_column: bool = True) -> None:
+    """The entry's own rules (the model's `problems()`, as the forms run them)."""
+    problems = row.entry(patient).problems()
+    if problems:
+        field_name, error = next(iter(problems.items()))
+        column = _COLUMN_OF_FIELD.get(field_name, field_name)
+        raise RowError(f"{error.messages[0]} ({column})" if name_column else error.messages[0])
 
 
 def _entry_id(text: str) -> uuid.UUID:
@@ -374,7 +463,7 @@ def _entry_id(text: str) -> uuid.UUID:
         ) from None
 
 
-def _read_count_row(cell) -> dict:
+def _read_count_row(cell, reader: _Reader) -> dict:
     count = _plain_count(cell("count_e9_per_l"), "count_e9_per_l")
     comparator = _comparator(cell)
     if comparator and not count:
@@ -383,11 +472,9 @@ def _read_count_row(cell) -> dict:
     entered_text = cell("entered_text")
     if not entered_text.strip():
         entered_text = comparator.symbol + units.format_number(count, unit)
-    drawn_on = _date(cell("drawn_on"), "drawn_on", required=True)
-    _not_future(drawn_on)
     return {
-        "drawn_on": drawn_on,
-        "drawn_at": _moment(cell("drawn_at"), "drawn_at"),
+        "drawn_on": reader.day(cell("drawn_on"), "drawn_on", required=True),
+        "drawn_at": reader.moment(cell("drawn_at"), "drawn_at"),
         "count": count,
         "comparator": comparator.value,
         "entered_text": _text(entered_text, PlateletReading, "entered_text", "entered_text"),
@@ -397,17 +484,12 @@ def _read_count_row(cell) -> dict:
     }
 
 
-def _read_bleed_row(cell) -> dict:
-    started_at = _moment(cell("started_at"), "started_at", required=True)
-    if started_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise RowError("The bleed starts in the future (started_at).")
+def _read_bleed_row(cell, reader: _Reader) -> dict:
     duration = cell("duration_minutes").strip()
     if duration and not (duration.isascii() and duration.isdigit()):
         raise RowError(f"“{_short(duration)}” in duration_minutes is not a number of minutes.")
-    if duration and int(duration) > MAX_DURATION_MINUTES:
-        raise RowError(f"duration_minutes is more than 90 days ({MAX_DURATION_MINUTES:,}).")
     return {
-        "started_at": started_at,
+        "started_at": reader.moment(cell("started_at"), "started_at", required=True),
         "kind": _choice(cell("bleed_kind"), BleedingKind, "bleed_kind", required=True),
         "body_site": _text(cell("body_site"), BleedingEpisode, "body_site", "body_site"),
         "severity": _choice(cell("severity"), Severity, "severity"),
@@ -418,21 +500,12 @@ def _read_bleed_row(cell) -> dict:
     }
 
 
-def _read_treatment_row(cell) -> dict:
-    medicine = _choice(cell("medicine"), Medicine, "medicine", required=True)
-    other_name = _text(cell("other_name"), Treatment, "other_name", "other_name")
-    if medicine == Medicine.OTHER and not other_name.strip():
-        raise RowError("The medicine is “other” but other_name is empty: name it.")
-    started_on = _date(cell("started_on"), "started_on", required=True)
-    _not_future(started_on)
-    ended_on = _date(cell("ended_on"), "ended_on")
-    if ended_on and ended_on < started_on:
-        raise RowError("The end date (ended_on) is before the start date (started_on).")
+def _read_treatment_row(cell, reader: _Reader) -> dict:
     return {
-        "medicine": medicine,
-        "other_name": other_name,
-        "started_on": started_on,
-        "ended_on": ended_on,
+        "medicine": _choice(cell("medicine"), Medicine, "medicine", required=True),
+        "other_name": _text(cell("other_name"), Treatment, "other_name", "other_name"),
+        "started_on": reader.day(cell("started_on"), "started_on", required=True),
+        "ended_on": reader.day(cell("ended_on"), "ended_on"),
         "dose": _text(cell("dose"), Treatment, "dose", "dose"),
         "note": cell("note"),
     }
@@ -452,41 +525,6 @@ def _short(text: str, limit: int = 40) -> str:
 
 def _empty(column: str) -> RowError:
     return RowError(f"The {column} column is empty.")
-
-
-def _date(text: str, column: str, required: bool = False) -> datetime.date | None:
-    text = text.strip()
-    if not text:
-        if required:
-            raise _empty(column)
-        return None
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise RowError(
-            f"“{_short(text)}” in {column} is not a date written like 2026-01-31."
-        ) from None
-
-
-def _moment(text: str, column: str, required: bool = False) -> datetime.datetime | None:
-    text = text.strip()
-    if not text:
-        if required:
-            raise _empty(column)
-        return None
-    try:
-        value = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise RowError(
-            f"“{_short(text)}” in {column} is not a date and time written like "
-            "2026-01-31T09:30:00+00:00."
-        ) from None
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
-
-
-def _not_future(day: datetime.date) -> None:
-    if day > timezone.localdate():
-        raise RowError(f"The date {day.isoformat()} is in the future.")
 
 
 # A dot for decimals, as we write them; a comma too when it cannot be a thousands separator
@@ -594,7 +632,7 @@ def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
         if not of_kind:
             continue
         owners = _owners_of(kind.model, [row.values["id"] for row in of_kind])
-        existing = _existing(kind.model, patient, (*MODEL_FIELDS[slug], "note"))
+        existing = _existing(kind.model, patient, slug)
         seen: dict[uuid.UUID, tuple[int, tuple]] = {}
         for row in of_kind:
             entry_id, key = row.values["id"], content_key(slug, row.values)
@@ -609,8 +647,8 @@ def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
                 )
             elif first[0] != row.number:
                 row.duplicate = f"The same entry as row {first[0]}."
-            elif key in existing:
-                row.duplicate = ALREADY_THERE if existing[key] else WAS_DELETED
+            elif (live := existing.find(row.values)) is not None:
+                row.duplicate = ALREADY_THERE if live else WAS_DELETED
             elif owner is not None:
                 # The id belongs to someone else's record: never touch it, use a new one.
                 row.values["id"] = uuid.uuid4()
@@ -628,13 +666,13 @@ def _owners_of(model, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:
     return owners
 
 
-def _existing(model, patient: Patient, fields: tuple[str, ...]) -> dict[tuple, bool]:
-    """{content: live?} for every entry of the record, deleted ones included."""
-    found: dict[tuple, bool] = {}
-    for *key, deleted_at in (
-        model.objects.filter(patient=patient).values_list(*fields, "deleted_at").iterator()
-    ):
-        found[tuple(key)] = found.get(tuple(key), False) or deleted_at is None
+def _existing(model, patient: Patient, slug: str) -> duplicates.Found:
+    """Every entry of the record, deleted ones included, by result: found as live or not."""
+    found = duplicates.Found(slug)
+    fields = duplicates.FIELDS[slug]
+    rows = model.objects.filter(patient=patient).values(*fields, "deleted_at")
+    for values in rows.iterator():
+        found.add(values, values["deleted_at"] is None)
     return found
 
 
@@ -651,22 +689,41 @@ def column_letter(index: int) -> str:
     return letters
 
 
+# The order of day and month each format names (None: ISO, year first).
+_ORDER_OF_FORMAT = {
+    "YYYY-MM-DD": None,
+    "DD/MM/YYYY": sheet_dates.DAY_FIRST,
+    "MM/DD/YYYY": sheet_dates.MONTH_FIRST,
+    "DD.MM.YYYY": sheet_dates.DAY_FIRST,
+    "DD-MM-YYYY": sheet_dates.DAY_FIRST,
+}
+
+
 def guess_date_format(table: Table, column: int) -> str | None:
-    """The one date format that reads every sampled date, or None if none or several do."""
-    sample = [cells[column].strip() for _, cells in table.rows[:50] if column < len(cells)]
+    """The date format the column's cells decide (see sheet_dates.order_of), or None."""
+    sample = [cells[column].strip() for _, cells in table.rows[:200] if column < len(cells)]
     sample = [text for text in sample if text]
+    if not sample:
+        return None
+    local = [text for text in sample if sheet_dates.is_local(text)]
+    if not local:
+        return "YYYY-MM-DD" if all(_reads(text, None) for text in sample) else None
+    order = sheet_dates.order_of(local)
+    separator = next(mark for mark in "/.-" if mark in local[0])
     fitting = [
         name
-        for name, pattern in DATE_FORMATS.items()
-        if sample and all(_parses(text, pattern) for text in sample)
+        for name, name_order in _ORDER_OF_FORMAT.items()
+        if name_order == order and separator in name
     ]
-    return fitting[0] if len(fitting) == 1 else None
+    if order is None or not fitting or not all(_reads(text, order) for text in sample):
+        return None
+    return fitting[0]
 
 
-def _parses(text: str, pattern: str) -> bool:
+def _reads(text: str, order: str | None) -> bool:
     try:
-        datetime.datetime.strptime(text, pattern)
-    except ValueError:
+        sheet_dates.read_day(text, order)
+    except sheet_dates.DateError:
         return False
     return True
 
@@ -676,61 +733,65 @@ def _plan_sheet(table: Table, options: SheetOptions, patient: Patient) -> Plan:
     if not options.has_header:
         data = [(1, table.first), *data]
     unit = units.Unit(options.unit)
-    rows = [_read_sheet_row(number, cells, options, unit) for number, cells in data]
+    rows = [_read_sheet_row(number, cells, options, unit, patient) for number, cells in data]
     if not rows:
         raise ImportFileError("This file has column names but no rows of history.")
-    existing = _existing(PlateletReading, patient, ("drawn_on", "count", "comparator"))
-    seen: dict[tuple, int] = {}
+    existing = _existing(PlateletReading, patient, "counts")
+    seen = duplicates.Found("counts")
     for row in rows:
         if row.error:
             continue
-        key = (row.values["drawn_on"], row.values["count"], row.values["comparator"])
-        first = seen.setdefault(key, row.number)
-        if key in existing:
-            row.duplicate = ALREADY_THERE if existing[key] else WAS_DELETED
-        elif first != row.number:
+        if (live := existing.find(row.values)) is not None:
+            row.duplicate = ALREADY_THERE if live else WAS_DELETED
+        elif (first := seen.find(row.values)) is not None:
             row.duplicate = f"The same date and count as row {first}."
+        else:
+            seen.add(row.values, row.number)
     return Plan(ours=False, rows=rows)
 
 
-def _read_sheet_row(number: int, cells: list[str], options: SheetOptions, unit) -> Row:
+def _read_sheet_row(
+    number: int, cells: list[str], options: SheetOptions, unit, patient: Patient
+) -> Row:
     def cell(index: int) -> str:
         return cells[index].strip() if index < len(cells) else ""
 
     row = Row(number, slug="counts")
     day_text, count_text = cell(options.date_column), cell(options.count_column)
     try:
-        drawn_on = _sheet_date(day_text, options.date_format)
+        drawn_on, drawn_at = _sheet_date(day_text, options.date_format, patient)
         count = _sheet_count(count_text, unit)
+        row.values = {
+            "id": uuid.uuid4(),
+            "drawn_on": drawn_on,
+            "drawn_at": drawn_at,
+            "count": count.value,
+            "comparator": count.comparator.value,
+            "entered_text": count_text,
+            "entered_unit": count.unit.value,
+            "lab": "",
+            "note": "",
+        }
+        _check_rules(row, patient, name_column=False)
     except RowError as error:
         row.error = str(error)
-        return row
-    row.values = {
-        "id": uuid.uuid4(),
-        "drawn_on": drawn_on,
-        "drawn_at": None,
-        "count": count.value,
-        "comparator": count.comparator.value,
-        "entered_text": count_text,
-        "entered_unit": count.unit.value,
-        "lab": "",
-        "note": "",
-    }
+        row.values = {}
     return row
 
 
-def _sheet_date(text: str, date_format: str) -> datetime.date:
+def _sheet_date(text: str, date_format: str, patient: Patient):
+    """The date of a sheet's row, and the moment when the cell has a time too."""
     if not text:
         raise RowError("The date is empty.")
     try:
-        day = datetime.datetime.strptime(text, DATE_FORMATS[date_format]).date()
-    except ValueError:
+        return sheet_dates.read_day_and_time(text, _ORDER_OF_FORMAT[date_format], patient.zone)
+    except sheet_dates.DateError:
         raise RowError(
             f"“{_short(text)}” is not a date written as {date_format} "
             f"(like {DATE_EXAMPLES[date_format]})."
         ) from None
-    _not_future(day)
-    return day
+    except dates.TimeProblem as problem:
+        raise RowError(f"“{_short(text)}”: {problem.message}") from None
 
 
 def _sheet_count(text: str, unit: units.Unit) -> units.Count:

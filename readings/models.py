@@ -4,6 +4,11 @@ Every entry belongs to one patient, remembers who entered it, carries a version 
 optimistic locking (two people editing one entry never silently overwrite each other), a
 form token (a double-tapped submit never creates two rows) and a soft-delete timestamp
 (a deletion can be undone, and a deleted entry never comes back by resubmission).
+
+The rules an entry's values must keep live here once: in each model's `clean()` (dates within
+the record's bounds, see accounts.dates; an end after its start; a name for "other"), which
+the forms run through Django's model validation and the import runs on every row; and in the
+database's check constraints, which back them with fixed bounds on every path.
 """
 
 import datetime
@@ -11,10 +16,12 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 
+from accounts import dates
 from accounts.models import Patient
 from readings import units
 from readings.units import MAX_COUNT, Comparator, Unit
@@ -23,6 +30,34 @@ from readings.units import MAX_COUNT, Comparator, Unit
 class EntryQuerySet(models.QuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
+
+
+# A bleed may be logged a few minutes "ahead": the phone's clock and the server's differ.
+CLOCK_SLACK = datetime.timedelta(minutes=5)
+# As long as a bleed may last: longer is a typing slip.
+MAX_DURATION_MINUTES = 60 * 24 * 90
+
+
+def storable(prefix: str, field: str, *, moment: bool = False) -> models.CheckConstraint:
+    """The database's bound on a date or time field (accounts.dates.STORABLE_*); null passes."""
+    low, high = (
+        (dates.STORABLE_FROM_MOMENT, dates.STORABLE_UNTIL_MOMENT)
+        if moment
+        else (dates.STORABLE_FROM, dates.STORABLE_UNTIL)
+    )
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": low, f"{field}__lt": high}),
+        name=f"{prefix}_{field}_storable",
+    )
+
+
+def date_error(message: str) -> ValidationError:
+    return ValidationError(message, code="date")
+
+
+def time_error(message: str) -> ValidationError:
+    return ValidationError(message, code="time")
 
 
 def deleted_index(name: str) -> models.Index:
@@ -57,6 +92,19 @@ class Entry(models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             Patient.objects.mark_changed(self.patient_id)
+
+    def clean(self):
+        errors = self.problems()
+        if errors:
+            raise ValidationError(errors)
+
+    def problems(self) -> dict[str, ValidationError]:
+        """{model field: error} for every rule this entry breaks; the patient must be set."""
+        return {}
+
+    def describe(self, unit: Unit | str) -> str:
+        """A short phrase for messages: "the count of 45 ×10⁹/L from 3 Nov 2026"."""
+        raise NotImplementedError
 
 
 class PlateletReading(Entry):
@@ -94,10 +142,27 @@ class PlateletReading(Entry):
             models.CheckConstraint(
                 condition=Q(comparator="") | Q(count__gt=0), name="reading_limit_above_zero"
             ),
+            storable("reading", "drawn_on"),
+            storable("reading", "drawn_at", moment=True),
         ]
 
     def __str__(self):
         return f"{self.shown_in(Unit.E9_PER_L)} on {self.drawn_on}"
+
+    def problems(self):
+        errors = {}
+        if self.drawn_on and (problem := self.patient.date_problem(self.drawn_on)):
+            errors["drawn_on"] = date_error(problem)
+        elif self.drawn_at and self.drawn_at > timezone.now():
+            errors["drawn_at"] = time_error(
+                "That time is still to come. Enter when the blood was taken."
+            )
+        return errors
+
+    def describe(self, unit: Unit | str) -> str:
+        return (
+            f"the count of {self.shown_in(unit)} from {formats.date_format(self.drawn_on, 'j M Y')}"
+        )
 
     def shown_in(self, unit: Unit | str) -> str:
         """The count with its comparator in `unit`: "45 ×10⁹/L", "<10,000 per µL"."""
@@ -179,13 +244,36 @@ class BleedingEpisode(Entry):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__lte=60 * 24 * 90),
+                condition=Q(duration_minutes__isnull=True)
+                | Q(duration_minutes__lte=MAX_DURATION_MINUTES),
                 name="episode_duration_range",
             ),
+            storable("episode", "started_at", moment=True),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def describe(self, unit: Unit | str) -> str:
+        started = formats.date_format(timezone.localtime(self.started_at), "j M Y, H:i")
+        return f"the {self.get_kind_display().lower()} on {started}"
+
+    def problems(self):
+        errors = {}
+        if self.started_at:
+            problem = _moment_problem(self.started_at, self.patient)
+            if problem:
+                errors["started_at"] = date_error(problem)
+            elif self.started_at > timezone.now() + CLOCK_SLACK:
+                errors["started_at"] = time_error(
+                    "That time is still to come. Enter when it started."
+                )
+        if self.duration_minutes is not None and self.duration_minutes > MAX_DURATION_MINUTES:
+            errors["duration_minutes"] = ValidationError(
+                f"That is more than 90 days ({MAX_DURATION_MINUTES:,} minutes). "
+                "Check the number of minutes."
+            )
+        return errors
 
 
 class Medicine(models.TextChoices):
@@ -228,13 +316,49 @@ class Treatment(Entry):
                 condition=~Q(medicine="other") | ~Q(other_name=""),
                 name="treatment_other_is_named",
             ),
+            storable("treatment", "started_on"),
+            storable("treatment", "ended_on"),
         ]
 
     def __str__(self):
         return f"{self.name} from {self.started_on}"
+
+    def describe(self, unit: Unit | str) -> str:
+        return f"{self.name} from {formats.date_format(self.started_on, 'j M Y')}"
+
+    def problems(self):
+        errors = {}
+        patient = self.patient
+        if self.started_on and (problem := patient.date_problem(self.started_on)):
+            errors["started_on"] = date_error(problem)
+        if self.ended_on:
+            latest = _years_after(patient.today(), dates.PLANNED_END_YEARS)
+            if self.started_on and self.ended_on < self.started_on:
+                errors["ended_on"] = date_error("The end date is before the start date.")
+            elif problem := patient.date_problem(self.ended_on, latest=latest):
+                errors["ended_on"] = date_error(problem)
+        if self.medicine == Medicine.OTHER and not self.other_name.strip():
+            errors["other_name"] = ValidationError("Enter the name of the medicine or procedure.")
+        return errors
 
     @property
     def name(self) -> str:
         if self.medicine == Medicine.OTHER:
             return self.other_name
         return self.get_medicine_display()
+
+
+def _moment_problem(moment: datetime.datetime, patient: Patient) -> str | None:
+    """Why an instant cannot be in this record: its date in the record's zone is out of bounds."""
+    try:
+        day = moment.astimezone(patient.zone).date()
+    except OverflowError:  # beyond the years Python holds: as far out as the year written
+        day = datetime.date.min if moment.year < dates.EARLIEST_DATE.year else datetime.date.max
+    return patient.date_problem(day)
+
+
+def _years_after(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

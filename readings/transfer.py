@@ -25,8 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit
 from accounts.access import get_patient_for
-from readings import exports, imports
+from readings import exports, imports, sheet_dates
 from readings.entries import KINDS
+from readings.forms import check_record_dates
 from readings.units import Unit
 
 PENDING_SECONDS = 60 * 60
@@ -65,8 +66,13 @@ class ExportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
     def clean(self):
         cleaned = super().clean()
+        check_record_dates(self, "since", "until")
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")
@@ -162,6 +168,9 @@ class SheetForm(forms.Form):
         separator = SEPARATOR_MARKS[self.cleaned_data["separator"]]
         return imports.SheetOptions(**{**self.cleaned_data, "separator": separator})
 
+    def remember(self, pending: "PendingImport") -> None:
+        pending.options = self.options()
+
     @staticmethod
     def initial_from(options: imports.SheetOptions) -> dict:
         return {**options.as_dict(), "separator": SEPARATOR_NAMES[options.separator]}
@@ -178,6 +187,19 @@ class SheetForm(forms.Form):
         if date_column is not None:
             initial["date_format"] = imports.guess_date_format(table, date_column)
         return initial
+
+
+class DateOrderForm(forms.Form):
+    """How our own file, re-saved by a spreadsheet, writes its dates, when its rows do not say."""
+
+    date_order = forms.ChoiceField(
+        label="How are the dates in this file written?",
+        choices=list(sheet_dates.ORDERS.items()),
+        widget=forms.RadioSelect,
+    )
+
+    def remember(self, pending: "PendingImport") -> None:
+        pending.date_order = self.cleaned_data["date_order"]
 
 
 def _find(names: list[str], words: tuple[str, ...]) -> int | None:
@@ -200,6 +222,7 @@ class PendingImport:
     file_name: str
     text: str
     options: imports.SheetOptions | None
+    date_order: str | None = None  # our own file's, when the person had to say
 
     @staticmethod
     def _key(token: str) -> str:
@@ -223,6 +246,7 @@ class PendingImport:
             "file_name": self.file_name,
             "data": zlib.compress(self.text.encode(), 6),
             "options": self.options.as_dict() if self.options else None,
+            "date_order": self.date_order,
         }
         cache.set(self._key(self.token), value, PENDING_SECONDS)
 
@@ -236,7 +260,8 @@ class PendingImport:
         ):
             return None
         options = value["options"] and imports.SheetOptions(**value["options"])
-        return cls(token, value["file_name"], zlib.decompress(value["data"]).decode(), options)
+        text = zlib.decompress(value["data"]).decode()
+        return cls(token, value["file_name"], text, options, value["date_order"])
 
     def forget(self) -> None:
         cache.delete(self._key(self.token))
@@ -254,7 +279,7 @@ def expired(request, patient) -> HttpResponse:
 @require_GET
 def export_history(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
-    form = ExportForm(request.GET or None)
+    form = ExportForm(request.GET or None, patient=patient)
     if form.is_valid():
         return export_csv(request, patient, form.selection())
     return render(request, "readings/export.html", {"patient": patient, "role": role, "form": form})
@@ -307,20 +332,23 @@ def import_preview(request: HttpRequest, patient_id, token: str) -> HttpResponse
     if pending is None:
         return expired(request, patient)
     table = imports.read_table(pending.text, pending.options and pending.options.separator)
+    form = reading_form(request, pending, table, patient)
+    if request.method == "POST" and form.is_valid():
+        form.remember(pending)
+        pending.save(request, patient)
+        return redirect("import_preview", patient_id=patient.pk, token=token)
     ctx = {"patient": patient, "role": role, "pending": pending}
-    if not table.is_ours:
-        form = sheet_form(request, pending, table, patient)
-        if request.method == "POST" and form.is_valid():
-            pending.options = form.options()
-            pending.save(request, patient)
-            return redirect("import_preview", patient_id=patient.pk, token=token)
-        ctx["sheet_form"] = form
+    ctx["order_form" if table.is_ours else "sheet_form"] = form
     if table.is_ours or (pending.options and request.method == "GET"):
-        ctx.update(preview_context(table, patient, pending.options))
+        ctx.update(preview_context(table, patient, pending))
     return render(request, "readings/import_preview.html", ctx)
 
 
-def sheet_form(request, pending: PendingImport, table, patient) -> SheetForm:
+def reading_form(request, pending: PendingImport, table, patient) -> forms.Form:
+    """What the person says about how to read the file: a simple sheet's columns, or the order
+    of day and month in our own file's dates."""
+    if table.is_ours:
+        return DateOrderForm(request.POST or None, initial={"date_order": pending.date_order})
     if request.method == "POST":
         return SheetForm(request.POST, text=pending.text, table=table)
     if pending.options:
@@ -330,12 +358,14 @@ def sheet_form(request, pending: PendingImport, table, patient) -> SheetForm:
     return SheetForm(initial=initial, text=pending.text, table=table)
 
 
-def preview_context(table, patient, options) -> dict:
+def preview_context(table, patient, pending: PendingImport) -> dict:
     """What the preview shows: totals, and the first few rows of each sort."""
     try:
-        plan = imports.plan_table(table, patient, options)
+        plan = imports.plan_table(table, patient, pending.options, pending.date_order)
     except imports.ImportFileError as problem:
         return {"file_problem": problem.message}
+    if plan.date_question:
+        return {"date_question": plan.date_question}
     new, duplicates, errors = plan.new, plan.duplicates, plan.errors
     return {
         "plan": plan,
@@ -358,12 +388,20 @@ def import_confirm(request: HttpRequest, patient_id, token: str) -> HttpResponse
     pending = PendingImport.load(request, patient, token)
     if pending is None:
         return expired(request, patient)
+    skip_errors = request.POST.get("skip_errors") == "yes"
     try:
-        plan = imports.import_file(pending.text, patient, request.user, pending.options)
+        plan = imports.import_file(
+            pending.text,
+            patient,
+            request.user,
+            pending.options,
+            date_order=pending.date_order,
+            skip_errors=skip_errors,
+        )
     except imports.ImportFileError as problem:
         messages.error(request, problem.message)
         return redirect("import_preview", patient_id=patient.pk, token=token)
-    if plan.errors:
+    if plan.date_question or (plan.errors and not skip_errors):
         messages.error(request, "Nothing was brought in: some rows have problems.")
         return redirect("import_preview", patient_id=patient.pk, token=token)
     pending.forget()
@@ -378,6 +416,13 @@ def imported_message(plan: imports.Plan) -> str:
     text = f"Brought in {brought}." if plan.new else "Nothing new to bring in."
     if skipped := len(plan.duplicates):
         text += f" Skipped {skipped:,} already in the history."
+    if plan.errors:
+        numbers = [str(row.number) for row in plan.errors]
+        shown = ", ".join(numbers[:20])
+        if len(numbers) > 20:
+            shown += f" and {len(numbers) - 20:,} more"
+        rows = "row" if len(numbers) == 1 else "rows"
+        text += f" Left out {len(numbers):,} {rows} with problems, as you chose: {shown}."
     return text
 
 

@@ -16,7 +16,6 @@ from readings import charts, entries, guidance, page_cache
 from readings import dashboard as dashboard_data
 from readings.history import HistoryFilter
 from readings.models import BleedingEpisode, PlateletReading
-from readings.units import Unit
 
 HISTORY_PAGE_SIZE = 25
 
@@ -46,7 +45,7 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     chart_range = charts.chart_range(request.GET.get("range"))
     part = request.GET.get("part", "") if request.htmx else ""
     with_table = part == "table" or request.GET.get("table") == "1"
-    pieces = dashboard_pieces(patient, role, chart_range, with_table)
+    pieces = dashboard_pieces(patient, role, chart_range, with_table, request.user.time_zone)
     if part in DASHBOARD_PIECES:
         return HttpResponse(pieces[part])
     if request.session.get("patient_id") != str(patient.pk):
@@ -60,14 +59,17 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     return render(request, "readings/dashboard.html", ctx)
 
 
-def dashboard_pieces(patient, role, chart_range, with_table: bool) -> dict:
-    """The dashboard's numbers, chart and recent entries, rendered (and kept: page_cache)."""
+def dashboard_pieces(patient, role, chart_range, with_table: bool, viewer_zone: str) -> dict:
+    """The dashboard's numbers, chart and recent entries, rendered (and kept: page_cache).
+
+    Dates are the record's (its zone is active); times also show in the viewer's own zone.
+    """
     today = timezone.localdate()
     zone = timezone.get_current_timezone_name()
-    variant = ("dashboard", role, zone, today, chart_range.slug, with_table)
+    variant = ("dashboard", role, zone, viewer_zone, today, chart_range.slug, with_table)
 
     def build():
-        ctx = {"patient": patient, "role": role}
+        ctx = {"patient": patient, "role": role, "viewer_zone": viewer_zone}
         ctx["return_to"] = reverse("dashboard", args=[patient.pk])
         ctx.update(dashboard_data.overview(patient, chart_range, today, with_table=with_table))
         pieces = {
@@ -154,7 +156,7 @@ def entry_add(request: HttpRequest, patient_id, kind: str) -> HttpResponse:
             if created:
                 site = request.build_absolute_uri("/")
                 notifications.enqueue_for_entry(entry, patient, request.user, site)
-        what = entries.describe(entry, Unit(patient.preferred_unit))
+        what = entry.describe(patient.preferred_unit)
         if created:
             audit.record(request, patient, audit.ADDED_ENTRY, what)
         saved = f"Saved {what}." if created else f"Already saved: {what}."
@@ -185,7 +187,7 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
         except entries.EditConflict as conflict:
             ctx.update(conflict_context(request, patient, kind, conflict.current, form))
             return render(request, "readings/entry_form.html", ctx, status=409)
-        what = entries.describe(saved, Unit(patient.preferred_unit))
+        what = saved.describe(patient.preferred_unit)
         audit.record(request, patient, audit.EDITED_ENTRY, what)
         advice = guidance.advice_for_entry(saved, patient)
         return saved_redirect(request, patient, f"Saved your changes to {what}.", advice)
@@ -213,7 +215,7 @@ def entry_delete(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpR
     patient, role = get_patient_for(request, patient_id, write=True)
     kind = entry_kind(kind)
     entry = get_object_or_404(kind.model.objects.live(), pk=entry_id, patient=patient)
-    what = entries.describe(entry, Unit(patient.preferred_unit))
+    what = entry.describe(patient.preferred_unit)
     if request.method == "POST":
         if entries.soft_delete(entry):
             audit.record(request, patient, audit.DELETED_ENTRY, what)
@@ -236,7 +238,7 @@ def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> Http
     entry = get_object_or_404(entries.restorable(kind.model), pk=entry_id, patient=patient)
     restored = entries.restore(entry)
     request.session.pop("undo", None)
-    what = entries.describe(entry, Unit(patient.preferred_unit))
+    what = entry.describe(patient.preferred_unit)
     if restored:
         audit.record(request, patient, audit.RESTORED_ENTRY, what)
     messages.success(request, f"Restored {what}.")
@@ -247,10 +249,11 @@ def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> Http
 @require_GET
 def history(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
-    filters = HistoryFilter(request.GET)
+    filters = HistoryFilter(request.GET, patient=patient)
     kind = entries.KINDS[filters.kind_slug()]
     return_to = f"{request.path}?{filters.query_without_page()}"
-    pieces = history_pieces(patient, role, kind, filters, request.GET.get("page"), return_to)
+    page = request.GET.get("page")
+    pieces = history_pieces(patient, (role, request.user.time_zone), kind, filters, page, return_to)
     if request.htmx and request.GET.get("page"):
         return HttpResponse(pieces["rows"])
     audit.record(request, patient, audit.VIEWED_HISTORY, kind.slug)
@@ -262,20 +265,25 @@ def history(request: HttpRequest, patient_id) -> HttpResponse:
     return render(request, "readings/history.html", ctx)
 
 
-def history_pieces(patient, role, kind, filters, page_number, return_to) -> dict:
-    """One page of history entries, rendered (and kept: page_cache), with the total."""
+def history_pieces(patient, viewer, kind, filters, page_number, return_to) -> dict:
+    """One page of history entries, rendered (and kept: page_cache), with the total.
+
+    `viewer` is (role, time zone): what they may do, and the zone their own times show in.
+    """
     zone = timezone.get_current_timezone_name()
+    role, viewer_zone = viewer
 
     def build():
         rows = filters.apply(kind.model.objects.live().filter(patient=patient), kind)
         paginator = Paginator(rows.select_related("created_by"), HISTORY_PAGE_SIZE)
         page = paginator.get_page(page_number)
         ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, "page": page}
-        ctx["return_to"] = return_to
+        ctx.update(return_to=return_to, viewer_zone=viewer_zone)
         rendered = render_to_string("readings/history.html#history-page", ctx)
         return {"rows": rendered, "page_number": page.number, "total": paginator.count}
 
-    return page_cache.get_or_build(patient, ("history", role, zone, return_to, page_number), build)
+    variant = ("history", role, zone, viewer_zone, return_to, page_number)
+    return page_cache.get_or_build(patient, variant, build)
 
 
 @require_GET

@@ -3,6 +3,7 @@ import datetime
 from django import template
 from django.utils import formats, timezone
 
+from accounts import dates
 from readings import stats, units
 from readings.entries import KIND_OF_MODEL
 
@@ -13,6 +14,21 @@ register = template.Library()
 def count_in(reading, patient) -> str:
     """A reading's count in the patient's preferred unit: "45 ×10⁹/L" or "45,000 per µL"."""
     return reading.shown_in(patient.preferred_unit)
+
+
+@register.filter
+def for_viewer(moment, viewer_zone: str) -> str:
+    """The viewer's own clock time for `moment`, where their zone's differs from the record's
+    (the active one): " (20:30 your time)", " (20:30 on 9 Mar your time)"; else ""."""
+    if moment is None or not viewer_zone:
+        return ""
+    here = timezone.localtime(moment)
+    there = moment.astimezone(dates.zone_named(viewer_zone))
+    if here.utcoffset() == there.utcoffset():
+        return ""
+    if there.date() == here.date():
+        return f" ({there:%H:%M} your time)"
+    return f" ({there:%H:%M} on {formats.date_format(there, 'j M')} your time)"
 
 
 @register.filter

@@ -261,8 +261,8 @@ def test_a_claimed_batch_is_not_claimed_again_by_a_second_run(client, cast):
 
 def test_batches_are_sent_until_none_is_due(client, cast):
     opt_in(cast, "editor", emergency=True)
-    for _ in range(5):
-        log_bleed(client, cast, cast.owner, first_aid="still")
+    for kind in ("nosebleed", "gums", "urine", "stool", "other"):  # five bleeds, not one again
+        log_bleed(client, cast, cast.owner, first_aid="still", kind=kind)
     assert notifications.send_pending(batch_size=2) == {"sent": 5}
 
 

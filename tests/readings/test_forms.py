@@ -124,8 +124,9 @@ def test_a_time_later_today_is_refused(patient, time_machine):
     assert reading_form(patient, drawn_on="2026-06-10", drawn_time="09:00").is_valid()
 
 
-def test_the_time_is_read_in_the_users_time_zone(patient):
-    with timezone.override("America/New_York"):
+def test_the_time_is_read_in_the_records_time_zone_whoever_fills_the_form(patient):
+    patient.time_zone = "America/New_York"
+    with timezone.override("Asia/Tokyo"):  # the person typing lives elsewhere
         form = reading_form(patient, drawn_on="2026-01-15", drawn_time="08:30")
         assert form.is_valid(), form.errors
         reading = form.save(commit=False)

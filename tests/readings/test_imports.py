@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from readings import exports, imports
 from readings.entries import KINDS, soft_delete
 from readings.models import (
+    MAX_DURATION_MINUTES,
     BleedingEpisode,
     BleedingKind,
     FirstAid,
@@ -137,7 +138,7 @@ def episodes(draw):
         "body_site": draw(free_text(100)),
         "severity": draw(st.sampled_from(["", *Severity.values])),
         "first_aid": draw(st.sampled_from(["", *FirstAid.values])),
-        "duration_minutes": draw(st.none() | st.integers(0, imports.MAX_DURATION_MINUTES)),
+        "duration_minutes": draw(st.none() | st.integers(0, MAX_DURATION_MINUTES)),
         "care_sought": draw(st.sampled_from([None, True, False])),
         "note": draw(free_text()),
     }
@@ -150,7 +151,7 @@ def treatments(draw):
     if medicine == Medicine.OTHER and not other_name.strip():
         other_name = "Something else"
     started_on = draw(days_before_today())
-    ended = draw(st.none() | st.integers(0, 4000))
+    ended = draw(st.none() | st.integers(0, 365 * 4))  # a planned end: at most 5 years ahead
     return {
         "medicine": medicine,
         "other_name": other_name,
@@ -396,10 +397,23 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         ({"id": "42"}, "“42” in the id column is not an entry id. Leave it empty for a new entry."),
         ({"drawn_on": ""}, "The drawn_on column is empty."),
         (
-            {"drawn_on": "31/01/2025"},
-            "“31/01/2025” in drawn_on is not a date written like 2026-01-31.",
+            {"drawn_on": "yesterday"},
+            "“yesterday” in drawn_on is not a date written like 2026-01-31.",
         ),
-        ({"drawn_on": "2999-01-01"}, "The date 2999-01-01 is in the future."),
+        (
+            {"drawn_on": "2999-01-01"},
+            "That date is in the future. Enter the date it happened. (drawn_on)",
+        ),
+        ({"drawn_on": "1899-12-31"}, "Enter a date from 1 Jan 1900 on. (drawn_on)"),
+        ({"drawn_on": "0001-01-01"}, "Enter a date from 1 Jan 1900 on. (drawn_on)"),
+        (
+            {"drawn_on": "9999-12-31"},
+            "That date is in the future. Enter the date it happened. (drawn_on)",
+        ),
+        (
+            {"drawn_at": "9999-12-31T23:59:59-12:00"},
+            "“9999-12-31T23:59:59-12:00” in drawn_at is not a time we can store.",
+        ),
         (
             {"drawn_at": "9:30"},
             "“9:30” in drawn_at is not a date and time written like 2026-01-31T09:30:00+00:00.",
@@ -430,7 +444,7 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         ),
         (
             {**BLEED, "started_at": "2999-01-01T10:00+00:00"},
-            "The bleed starts in the future (started_at).",
+            "That date is in the future. Enter the date it happened. (started_at)",
         ),
         (
             {**BLEED, "duration_minutes": "ten"},
@@ -438,7 +452,8 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         ),
         (
             {**BLEED, "duration_minutes": "129601"},
-            "duration_minutes is more than 90 days (129,600).",
+            "That is more than 90 days (129,600 minutes). Check the number of minutes. "
+            "(duration_minutes)",
         ),
         (
             {**BLEED, "care_sought": "perhaps"},
@@ -447,11 +462,11 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         ({**TREATMENT, "medicine": ""}, "The medicine column is empty."),
         (
             {**TREATMENT, "medicine": "other"},
-            "The medicine is “other” but other_name is empty: name it.",
+            "Enter the name of the medicine or procedure. (other_name)",
         ),
         (
             {**TREATMENT, "ended_on": "2025-01-01"},
-            "The end date (ended_on) is before the start date (started_on).",
+            "The end date is before the start date. (ended_on)",
         ),
     ],
 )
@@ -617,7 +632,8 @@ def test_sheet_counts_are_read_as_typed(cast, typed, unit, count, comparator):
         ("", "45", "The date is empty."),
         ("31/01/2025", "45", "“31/01/2025” is not a date written as YYYY-MM-DD (like 2026-01-31)."),
         ("2025-02-30", "45", "“2025-02-30” is not a date written as YYYY-MM-DD (like 2026-01-31)."),
-        ("2999-01-01", "45", "The date 2999-01-01 is in the future."),
+        ("2999-01-01", "45", "That date is in the future. Enter the date it happened."),
+        ("1899-01-01", "45", "Enter a date from 1 Jan 1900 on."),
     ],
 )
 def test_sheet_row_errors(cast, date, count, message):

@@ -112,9 +112,11 @@ def test_a_bad_range_shows_the_page_again(client, cast):
     assert "The end date is before the start date." in response.content.decode()
 
 
-def test_times_are_in_the_users_time_zone(client, cast):
+def test_times_are_in_the_records_time_zone_whoever_downloads(client, cast):
     make_episode(cast.patient, started_at=datetime.datetime(2026, 1, 5, 8, 30, tzinfo=datetime.UTC))
-    cast.viewer.time_zone = "America/New_York"
+    cast.patient.time_zone = "America/New_York"
+    cast.patient.save()
+    cast.viewer.time_zone = "Asia/Tokyo"
     cast.viewer.save()
     client.force_login(cast.viewer)
     text = content(client.get(export_url(cast.patient, what="bleeds")))
@@ -319,7 +321,9 @@ def test_rows_with_problems_block_the_import(client, cast):
     page = client.get(response["Location"]).content.decode()
     assert "<strong>1</strong> row with a problem" in page
     assert "Row 3</span> “sneeze” in bleed_kind is not one of:" in page
-    assert "import_confirm" not in page and "/confirm/" not in page
+    # Only the explicit choice to leave the row out is offered, not "Bring in everything".
+    assert 'name="skip_errors" value="yes"' in page
+    assert page.count("/confirm/") == 1
     forced = client.post(
         reverse("import_confirm", args=[leo.pk, pending_token(response)]), follow=True
     )
@@ -356,7 +360,7 @@ def test_a_simple_sheet_asks_for_the_columns_then_previews(client, cast):
     page = client.get(preview_url).content.decode()
     assert "<strong>3</strong> rows with a problem" in page
     assert "Row 2</span> “45,000” does not look like a count in ×10⁹/L." in page
-    assert "/confirm/" not in page
+    assert "/confirm/" not in page  # no row to bring in: nothing to choose
 
     choices["unit"] = "/uL"
     client.post(preview_url, choices)
