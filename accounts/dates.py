@@ -22,6 +22,8 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import models
+from django.db.models.functions import Cast, Concat
 from django.utils import formats, timezone
 
 EARLIEST_DATE = datetime.date(1900, 1, 1)
@@ -163,9 +165,6 @@ def repair_unstorable(model, fields: tuple[str, ...], note_field: str | None = N
 
     Returns one line per repair, for whoever runs it.
     """
-    from django.db import models
-    from django.db.models.functions import Cast, Concat
-
     done = []
     for name in fields:
         field = model._meta.get_field(name)

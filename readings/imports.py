@@ -389,28 +389,30 @@ class _Reader:
     order: str | None
 
     def day(self, text: str, column: str, required: bool = False) -> datetime.date | None:
-        text = text.strip()
-        if not text:
-            if required:
-                raise _empty(column)
-            return None
-        try:
-            return sheet_dates.read_day(text, self.order)
-        except sheet_dates.DateError as error:
-            raise RowError(f"“{_short(text)}” in {column} {error}.") from None
+        return _read_cell(
+            text, column, required, lambda cell: sheet_dates.read_day(cell, self.order)
+        )
 
     def moment(self, text: str, column: str, required: bool = False) -> datetime.datetime | None:
-        text = text.strip()
-        if not text:
-            if required:
-                raise _empty(column)
-            return None
-        try:
-            return sheet_dates.read_moment(text, self.order, self.patient.zone)
-        except sheet_dates.DateError as error:
-            raise RowError(f"“{_short(text)}” in {column} {error}.") from None
-        except dates.TimeProblem as problem:
-            raise RowError(f"{column}: {problem.message} {_WITH_OFFSET}") from None
+        zone = self.patient.zone
+        return _read_cell(
+            text, column, required, lambda cell: sheet_dates.read_moment(cell, self.order, zone)
+        )
+
+
+def _read_cell(text: str, column: str, required: bool, read):
+    """`read(text)`, or None for an empty cell that may be empty; problems as RowError."""
+    text = text.strip()
+    if not text:
+        if required:
+            raise _empty(column)
+        return None
+    try:
+        return read(text)
+    except sheet_dates.DateError as error:
+        raise RowError(f"“{_short(text)}” in {column} {error}.") from None
+    except dates.TimeProblem as problem:
+        raise RowError(f"{column}: {problem.message} {_WITH_OFFSET}") from None
 
 
 _WITH_OFFSET = "Write the time with its offset from UTC, like 2026-10-25T01:30:00+01:00."
