@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.core.cache import caches
+from django.test import override_settings
 
 from tests.cache import clear_own_keys, own_cache_keys  # noqa: F401 (a session fixture)
 
@@ -37,6 +38,14 @@ def browser_type_launch_args(browser_type_launch_args):
     if path := chromium_executable():
         args["executable_path"] = path
     return args
+
+
+@pytest.fixture(scope="session", autouse=True)
+def site_time_zone():
+    """The tests pin the site's default zone (TIME_ZONE) as they pin the clock: a deployment's
+    setting must not change what they expect. Tests about the setting set it themselves."""
+    with override_settings(TIME_ZONE="UTC"):
+        yield
 
 
 @pytest.fixture(autouse=True)

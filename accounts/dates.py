@@ -96,6 +96,7 @@ class Fold:
     fold: int  # 0 the first, 1 the second (PEP 495)
     offset: str  # "UTC+01:00"
     label: str
+    iso: str  # the moment in ISO 8601 with its offset: "2026-10-25T01:30:00+01:00"
 
 
 class AmbiguousTime(TimeProblem):
@@ -118,9 +119,8 @@ def _fold(naive: datetime.datetime, zone: datetime.tzinfo, fold: int) -> Fold:
     moment = naive.replace(tzinfo=zone, fold=fold)
     which, when = ("The first", "before") if fold == 0 else ("The second", "after")
     zone_name = f"{moment.tzname()}, {_offset(moment)}"
-    return Fold(
-        fold, _offset(moment), f"{which} {naive:%H:%M}, {when} the clocks went back ({zone_name})"
-    )
+    label = f"{which} {naive:%H:%M}, {when} the clocks went back ({zone_name})"
+    return Fold(fold, _offset(moment), label, moment.isoformat())
 
 
 def local_moment(

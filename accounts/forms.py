@@ -1,3 +1,4 @@
+import datetime
 import re
 import zoneinfo
 
@@ -115,8 +116,13 @@ class PatientForm(forms.ModelForm):
         label="Time zone where they live",
         choices=TIME_ZONE_CHOICES,
         required=False,  # left out: the record keeps its zone (a new one, its owner's)
-        help_text="Every date and time in the record is this place's, for everyone who sees it.",
+        help_text="Every date and time in the record is this place's, for everyone who sees it. "
+        "A change keeps the dates and clock times already logged.",
     )
+
+    def __init__(self, *args, earliest_entry: datetime.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.earliest_entry = earliest_entry
 
     class Meta:
         model = Patient
@@ -152,6 +158,19 @@ class PatientForm(forms.ModelForm):
             "alert_threshold": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "care_team_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
+
+    def clean_birth_year(self):
+        # Checked here too, before the database's own limit on the number says it less kindly.
+        year = self.cleaned_data.get("birth_year")
+        if year is not None and (problem := self.instance.birth_year_problem(year)):
+            raise forms.ValidationError(problem)
+        first = self.earliest_entry
+        if year is not None and first is not None and year > first.year:
+            raise forms.ValidationError(
+                f"The record has entries from {first.year} ({first:%-d %b %Y}): the year of "
+                "birth cannot be after that. Correct those entries first if they are wrong."
+            )
+        return year
 
     def clean_time_zone(self):
         return self.cleaned_data.get("time_zone") or self.instance.time_zone

@@ -168,16 +168,17 @@ class Patient(models.Model):
 
     def clean(self):
         errors = {}
-        today = self.today()
-        if (
-            self.birth_year is not None
-            and not dates.EARLIEST_DATE.year <= self.birth_year <= today.year
-        ):
-            errors["birth_year"] = f"Enter a year between {dates.EARLIEST_DATE.year} and this year."
+        if self.birth_year is not None and (problem := self.birth_year_problem(self.birth_year)):
+            errors["birth_year"] = problem
         if self.diagnosis_date and (problem := self.date_problem(self.diagnosis_date)):
             errors["diagnosis_date"] = problem
         if errors:
             raise ValidationError(errors)
+
+    def birth_year_problem(self, year: int) -> str | None:
+        if not dates.EARLIEST_DATE.year <= year <= self.today().year:
+            return f"Enter a year between {dates.EARLIEST_DATE.year} and this year."
+        return None
 
     def date_problem(self, day: datetime.date, *, latest: datetime.date | None = None):
         """Why `day` cannot be a date in this record (a message), or None; see accounts.dates."""

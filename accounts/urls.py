@@ -42,7 +42,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("patients/new/", views.add_patient, name="add_patient"),
-    path("p/<uuid:patient_id>/settings/", views.patient_settings, name="patient_settings"),
     # Sharing: members, invitations, alerts and the access log (accounts/sharing.py).
     path(f"{patient}sharing/", sharing.sharing, name="sharing"),
     path(f"{patient}sharing/invite/", sharing.invite, name="sharing_invite"),

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit, invitations, mfa, takeout
-from accounts.access import get_owned_patient_for
 from accounts.forms import AccountForm, DeleteAccountForm, PatientForm, SignupForm
 from accounts.models import Patient
 from accounts.patients import start_record
@@ -60,22 +59,6 @@ def add_patient(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Added a record for {patient}.")
         return redirect("dashboard", patient_id=patient.pk)
     return render(request, "accounts/patient_form.html", {"form": form, "adding": True})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
-    patient = get_owned_patient_for(request, patient_id)
-    form = PatientForm(request.POST or None, instance=patient)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            Patient.objects.mark_changed(patient.pk)
-        audit.record(request, patient, audit.CHANGED_DETAILS)
-        messages.success(request, f"Saved the details of {patient}.")
-        return redirect("dashboard", patient_id=patient.pk)
-    ctx = {"form": form, "patient": patient, "adding": False}
-    return render(request, "accounts/patient_form.html", ctx)
 
 
 @login_required

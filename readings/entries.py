@@ -59,6 +59,14 @@ KINDS = {
 KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}
 
 
+class AlreadyLogged(Exception):
+    """The same result was logged by someone else while the form was being checked."""
+
+    def __init__(self, entry):
+        super().__init__("The same result is already in the record.")
+        self.entry = entry
+
+
 class EditConflict(Exception):
     def __init__(self, current):
         super().__init__("The entry changed since the form was opened.")
@@ -73,7 +81,11 @@ class Change:
 
 
 def create_entry(form, patient, user):
-    """Save a new entry once. Returns (entry, created); a repeated token returns the first."""
+    """Save a new entry once. Returns (entry, created); a repeated token returns the first.
+
+    Raises AlreadyLogged when another entry with the same result was saved since the form was
+    checked and the person did not say to save another (readings.duplicates).
+    """
     model = form._meta.model
     token = form.cleaned_data.get("form_token")
     if token and (existing := model.objects.filter(form_token=token, patient=patient).first()):
@@ -82,6 +94,11 @@ def create_entry(form, patient, user):
     entry.patient, entry.created_by, entry.form_token = patient, user, token
     try:
         with transaction.atomic():
+            # One new entry per record at a time (SQLite's BEGIN IMMEDIATE does the same), so
+            # that the check below sees what a simultaneous save of the same result wrote.
+            Patient.objects.select_for_update().filter(pk=patient.pk).first()
+            if (same := form.unconfirmed_same_result()) is not None:
+                raise AlreadyLogged(same)
             entry.save()
     except IntegrityError:
         # The same form submitted at the same moment by a double tap: the other request won.

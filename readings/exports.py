@@ -33,8 +33,9 @@ from readings.units import Unit
 logger = logging.getLogger(__name__)
 
 BOM = "\ufeff"
+INCOMPLETE_MARK = "INCOMPLETE FILE"
 INCOMPLETE = (
-    "INCOMPLETE FILE: the download broke off after {rows} rows because of an error on our "
+    INCOMPLETE_MARK + ": the download broke off after {rows} rows because of an error on our "
     "side. Download it again."
 )
 CHUNK_SIZE = 2000  # rows fetched from the database at a time

@@ -15,7 +15,9 @@ from django.utils import formats, timezone
 from accounts import dates
 from readings import duplicates, units
 from readings.models import (
+    MAX_DURATION_MINUTES,
     SEVERITY_DESCRIPTIONS,
+    TOO_LONG,
     BleedingEpisode,
     BleedingKind,
     FirstAid,
@@ -26,12 +28,16 @@ from readings.models import (
 )
 
 
-def check_record_dates(form, *names: str) -> None:
-    """Each date field of `form` must be a date of `form.patient`'s record (accounts.dates)."""
-    for name in names:
+def check_date_range(form, since: str, until: str) -> None:
+    """A From and a To of `form`: each a date of `form.patient`'s record (accounts.dates), and
+    the To not before the From."""
+    for name in (since, until):
         day = form.cleaned_data.get(name)
         if day is not None and (problem := form.patient.date_problem(day)):
             form.add_error(name, problem)
+    first, last = form.cleaned_data.get(since), form.cleaned_data.get(until)
+    if first and last and first > last:
+        form.add_error(until, "The end date is before the start date.")
 
 
 class NewEntryField(forms.BoundField):
@@ -127,20 +133,27 @@ class EntryForm(forms.ModelForm):
     def _post_clean(self):
         super()._post_clean()
         if self.instance._state.adding and not self.errors:
-            self._ask_if_already_logged()
+            same = self.unconfirmed_same_result()
+            if same is not None:
+                self.ask_already_logged(same)
 
-    def _ask_if_already_logged(self) -> None:
-        """A new entry with the same result as one in the record asks before it is saved."""
+    def unconfirmed_same_result(self):
+        """A live entry with the same result as this new one, that the person has not said to
+        save beside (readings.duplicates); None if there is none."""
         token = self.cleaned_data.get("form_token")
         model = self._meta.model
         if token and model.objects.filter(form_token=token, patient=self.patient).exists():
-            return  # the same form sent again: saving finds the entry it made (entries.py)
+            return None  # the same form sent again: saving finds the entry it made (entries.py)
         values = {name: getattr(self.instance, name) for name in duplicates.FIELDS[self.slug]}
         same = duplicates.first_same_result(model, self.patient, self.slug, values)
         if same is None or self.data.get("confirm_duplicate") == str(same.pk):
-            return
+            return None
         if token and same.form_token == token:
-            return  # a double tap whose first half was saved since the check above
+            return None  # a double tap whose first half was saved since the check above
+        return same
+
+    def ask_already_logged(self, same) -> None:
+        """Ask before saving a second entry with the same result as `same`."""
         self.same_result = same
         who = same.created_by.display_name if same.created_by else "a former member"
         logged = formats.date_format(timezone.localtime(same.created_at), "j M")
@@ -150,17 +163,19 @@ class EntryForm(forms.ModelForm):
     def _update_errors(self, errors):
         # The model's rules name its own fields (drawn_at, started_at); show each error on the
         # form field the person typed it in: a date problem on the date, a time one on the time.
-        if self.moment_fields and hasattr(errors, "error_dict"):
-            moment, day_field, time_field = self.moment_fields
-            remapped = {}
-            for name, messages in errors.error_dict.items():
-                for message in messages:
-                    target = name
-                    if name == moment:
-                        target = time_field if message.code == "time" else day_field
+        # A field the form already refused says why once: the model saw no value for it.
+        if not hasattr(errors, "error_dict"):
+            return super()._update_errors(errors)
+        moment, day_field, time_field = self.moment_fields or (None, None, None)
+        remapped = {}
+        for name, messages in errors.error_dict.items():
+            for message in messages:
+                target = name
+                if name == moment:
+                    target = time_field if message.code == "time" else day_field
+                if target not in self.errors:
                     remapped.setdefault(target, []).append(message)
-            errors = ValidationError(remapped)
-        super()._update_errors(errors)
+        return super()._update_errors(ValidationError(remapped))
 
 
 def _fold(value: str | None) -> int | None:
@@ -220,7 +235,16 @@ class ReadingForm(EntryForm):
     def clean(self):
         cleaned = super().clean()
         text, unit = cleaned.get("count_text"), cleaned.get("unit")
-        if text and unit:
+        if self._count_unchanged():
+            # What was confirmed when it was logged stands: a note edit never asks again, and
+            # never reads the text anew (and differently).
+            reading = self.instance
+            self.count = units.Count(
+                reading.count,
+                units.Comparator(reading.comparator),
+                unit=units.Unit(reading.entered_unit),
+            )
+        elif text and unit:
             self._read_count(text, units.Unit(unit))
         if self.count is not None:
             self.instance.count = self.count.value
@@ -228,6 +252,11 @@ class ReadingForm(EntryForm):
         # The model's rules see the moment before the form saves it.
         self.instance.drawn_at = self.read_moment()
         return cleaned
+
+    def _count_unchanged(self) -> bool:
+        return not self.instance._state.adding and not {"count_text", "unit"} & set(
+            self.changed_data
+        )
 
     def _read_count(self, text: str, unit: units.Unit) -> None:
         try:
@@ -284,23 +313,29 @@ class EpisodeForm(EntryForm):
             "severity": "How bad was it?",
             "first_aid": "Did pressure or first aid stop it?",
             "body_site": "Where on the body?",
-            "duration_minutes": "How long did it last? (minutes)",
             "note": "Note",
         }
         help_texts = {
             "body_site": "Optional. For example: left shin, nose.",
-            "duration_minutes": "Optional.",
             "note": "Optional.",
         }
         widgets = {
             "kind": forms.RadioSelect(attrs={"class": "tap-choices"}),
             "severity": forms.RadioSelect(attrs={"class": "tap-choices"}),
             "first_aid": forms.RadioSelect(attrs={"class": "tap-choices"}),
-            "duration_minutes": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 
     slug = "bleeds"
+    duration_minutes = forms.IntegerField(
+        label="How long did it last? (minutes)",
+        help_text="Optional.",
+        required=False,
+        min_value=0,
+        max_value=MAX_DURATION_MINUTES,
+        error_messages={"max_value": TOO_LONG},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
     field_order = ("kind", "started_on", "started_time", "severity", "first_aid")
     quick_fields = ("kind", "first_aid", "started_on", "started_time")
     moment_fields = ("started_at", "started_on", "started_time")

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.http import urlencode
 
-from readings.forms import check_record_dates
+from readings.forms import check_date_range
 from readings.models import BleedingKind
 
 
@@ -32,7 +32,7 @@ class HistoryFilter(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        check_record_dates(self, "since", "until")
+        check_date_range(self, "since", "until")
         return cleaned
 
     def kind_slug(self) -> str:

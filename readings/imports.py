@@ -38,6 +38,7 @@ from readings.exports import (
     BOM,
     DERIVED_COLUMNS,
     ID_COLUMN,
+    INCOMPLETE_MARK,
     KIND_COLUMN,
     KIND_COLUMNS,
     KIND_OF_NAME,
@@ -179,6 +180,11 @@ def read_table(text: str, separator: str | None = None) -> Table:
     if not records:
         raise ImportFileError("This file is empty.")
     (_, first), rows = records[0], records[1:]
+    if any(cells and cells[0].startswith(INCOMPLETE_MARK) for _, cells in rows[-1:]):
+        raise ImportFileError(
+            "This download is incomplete: it broke off part-way, and says so on its last row. "
+            "Download the history again and bring in the new file."
+        )
     table = Table(first, rows, separator)
     if table.is_ours:
         if not rows:
@@ -411,11 +417,14 @@ def _read_cell(text: str, column: str, required: bool, read):
         return read(text)
     except sheet_dates.DateError as error:
         raise RowError(f"“{_short(text)}” in {column} {error}.") from None
+    except dates.AmbiguousTime as question:
+        first, second = question.folds
+        raise RowError(
+            f"{column}: {question.message.split('. ')[0]}. Write which one with its offset: "
+            f"{first.iso} (the first) or {second.iso} (the second)."
+        ) from None
     except dates.TimeProblem as problem:
-        raise RowError(f"{column}: {problem.message} {_WITH_OFFSET}") from None
-
-
-_WITH_OFFSET = "Write the time with its offset from UTC, like 2026-10-25T01:30:00+01:00."
+        raise RowError(f"{column}: {problem.message}") from None
 
 
 def _read_our_row(number: int, cells: list[str], where: dict[str, int], reader: _Reader) -> Row:
@@ -472,7 +481,10 @@ def _read_count_row(cell, reader: _Reader) -> dict:
         raise RowError(units.BELOW_ZERO if comparator.is_upper_limit else units.ABOVE_ZERO)
     unit = _entered_unit(cell("entered_unit"))
     entered_text = cell("entered_text")
-    if not entered_text.strip():
+    if entered_text.strip():
+        _check_as_entered(entered_text, unit, units.Count(count, comparator, unit=unit))
+    else:
+        _check_unambiguous(cell("count_e9_per_l"), count)
         entered_text = comparator.symbol + units.format_number(count, unit)
     return {
         "drawn_on": reader.day(cell("drawn_on"), "drawn_on", required=True),
@@ -547,6 +559,39 @@ def _plain_count(text: str, column: str) -> Decimal:
             f"(0 to {units.MAX_COUNT}, at most 3 decimal places)."
         )
     return value
+
+
+def _check_as_entered(entered_text: str, unit: units.Unit, count: units.Count) -> None:
+    """The count must be what its entered_text says (a file edited in one column and not the
+    other would otherwise keep both, and a later edit of the note would bring the text back)."""
+    try:
+        readings = [units.parse_count(entered_text, unit)]
+    except units.NeedsConfirmation as question:
+        readings = list(question.choices)
+    except units.CountError as error:
+        raise RowError(f"“{_short(entered_text)}” in entered_text: {error.message}") from None
+    if not any((r.value, r.comparator) == (count.value, count.comparator) for r in readings):
+        raise RowError(
+            f"The count ({units.format_count(count.value, units.Unit.E9_PER_L, count.comparator)}) "
+            f"is not what entered_text says (“{_short(entered_text)}”). Correct one of the two."
+        )
+
+
+def _check_unambiguous(text: str, count: Decimal) -> None:
+    """A row added by hand, with no entered_text to confirm its count: the count must read one
+    way only, as the count form reads it ("1200" could be 1.2 per µL, "1.200" 1,200)."""
+    try:
+        read = units.parse_count(text, units.Unit.E9_PER_L)
+    except units.NeedsConfirmation as question:
+        ways = " or ".join(f"“{units.unambiguous(choice)}”" for choice in question.choices)
+        raise RowError(
+            f"“{_short(text)}” in count_e9_per_l can be read more than one way. "
+            f"{question.message} Write the result as on the report in entered_text, as {ways}."
+        ) from None
+    except units.CountError:
+        return  # _plain_count has read it; its own checks apply
+    if read.value != count:
+        raise RowError(f"“{_short(text)}” in count_e9_per_l is not a count like 45 or 45.5.")
 
 
 _COMPARATOR_CELLS = {

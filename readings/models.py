@@ -36,6 +36,9 @@ class EntryQuerySet(models.QuerySet):
 CLOCK_SLACK = datetime.timedelta(minutes=5)
 # As long as a bleed may last: longer is a typing slip.
 MAX_DURATION_MINUTES = 60 * 24 * 90
+TOO_LONG = (
+    f"That is more than 90 days ({MAX_DURATION_MINUTES:,} minutes). Check the number of minutes."
+)
 
 
 def storable(prefix: str, field: str, *, moment: bool = False) -> models.CheckConstraint:
@@ -157,7 +160,17 @@ class PlateletReading(Entry):
             errors["drawn_at"] = time_error(
                 "That time is still to come. Enter when the blood was taken."
             )
+        elif self.drawn_at and self.drawn_on and (day := self._day_of_time()) != self.drawn_on:
+            # Else the count would sit on one day in the history and on another in the chart.
+            errors["drawn_at"] = time_error(
+                f"That time is on {formats.date_format(day, 'j M Y')} where "
+                f"{self.patient.name} lives ({self.patient.time_zone_label}), not on the date "
+                "of the blood test. Check the date and the time."
+            )
         return errors
+
+    def _day_of_time(self) -> datetime.date:
+        return self.drawn_at.astimezone(self.patient.zone).date()
 
     def describe(self, unit: Unit | str) -> str:
         return (
@@ -269,10 +282,7 @@ class BleedingEpisode(Entry):
                     "That time is still to come. Enter when it started."
                 )
         if self.duration_minutes is not None and self.duration_minutes > MAX_DURATION_MINUTES:
-            errors["duration_minutes"] = ValidationError(
-                f"That is more than 90 days ({MAX_DURATION_MINUTES:,} minutes). "
-                "Check the number of minutes."
-            )
+            errors["duration_minutes"] = ValidationError(TOO_LONG)
         return errors
 
 

@@ -63,9 +63,10 @@ def order_of(cells: Iterable[str]) -> str | None:
 def _year(text: str) -> int:
     if len(text) == 4:
         return int(text)
-    # Two digits: this century unless that is in the future.
+    # Two digits: this century, unless that is more than a year ahead ("95" is 1995). A date
+    # next year stays next year, so the record's bounds refuse it rather than move it 100 years.
     year = 2000 + int(text)
-    return year if year <= datetime.date.today().year else year - 100
+    return year if year <= datetime.date.today().year + 1 else year - 100
 
 
 def _local_date(match: re.Match, order: str | None) -> datetime.date:

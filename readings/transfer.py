@@ -27,7 +27,7 @@ from accounts import audit
 from accounts.access import get_patient_for
 from readings import exports, imports, sheet_dates
 from readings.entries import KINDS
-from readings.forms import check_record_dates
+from readings.forms import check_date_range
 from readings.units import Unit
 
 PENDING_SECONDS = 60 * 60
@@ -72,10 +72,7 @@ class ExportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        check_record_dates(self, "since", "until")
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", "The end date is before the start date.")
+        check_date_range(self, "since", "until")
         return cleaned
 
     def selection(self) -> exports.Selection:

@@ -175,9 +175,9 @@ _COUNT = re.compile(
     r"(?P<minus>[-−])?\s*"
     # A space only groups when exactly three digits follow, so "45 10^9/L" stays "45" + unit.
     r"(?P<number>\d+(?:[.,'’]\d+|\s\d{3}(?!\d))*)"
-    # Scientific notation as spreadsheets write it: 1.5E+05, 1,5E+05, 1.5E05 (a sign or two
-    # digits, so that "45e9/L" stays 45 in ×10⁹/L).
-    r"(?:e(?P<exponent>[+-]\d{1,2}|\d{2})(?!\d))?"
+    # Scientific notation as spreadsheets write it: 1.5E+05, 1,5E+05, 1.5E05, 1.5E5 (a sign, two
+    # digits, or one up to 6 standing alone, so that "45e9/L" stays 45 in ×10⁹/L).
+    r"(?:e(?P<exponent>[+-]\d{1,2}|\d{2}|[0-6](?!\S))(?!\d))?"
     r"\s*(?P<rest>.*)",
     re.ASCII,
 )
@@ -195,8 +195,10 @@ _TEN_TO_THE = r"(?:[x×*]?10(?:\^|\*\*?|e)?|e)"
 _UNIT_PATTERN = re.compile(
     rf"(?P<k>k)"
     rf"|(?P<lakh>lakhs?|lacs?)(?:{_PER}{_MICROLITRE})?"
-    rf"|(?:(?P<thousand>k|thou)|{_TEN_TO_THE}(?P<ul_power>\d{{1,2}}))?{_PER}{_MICROLITRE}"
+    rf"|(?:(?P<thousand>k|thou|tsd)|{_TEN_TO_THE}(?P<ul_power>\d{{1,2}}))?{_PER}{_MICROLITRE}"
     rf"|(?:(?P<g>g)|{_TEN_TO_THE}(?P<l_power>\d{{1,2}})){_PER}l"
+    # Per nanolitre: 1/nL is 10⁹/L (German labs write "/nl").
+    rf"|(?P<nl>{_PER}nl)"
 )
 _SECOND_NUMBER = re.compile(r"(?:(?:[-–—/,;&~]|to|and|or)\s*)?\d", re.ASCII)
 
@@ -218,8 +220,11 @@ def _normalise_text(text: str) -> str:
     if len(text) > MAX_INPUT_LENGTH:
         raise CountError(TOO_LONG)
     text = _SUPERSCRIPTS.sub(lambda m: "^" + m[0].translate(_SUPERSCRIPT_DIGITS), text)
-    # NFKC folds full-width digits, the micro sign and the various no-break spaces.
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    # NFKC folds full-width digits, the micro sign and the various no-break spaces; digits of
+    # other scripts (٤٥, ४५) become ASCII digits.
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    return " ".join(text.lower().split())
 
 
 def _read_scale(rest: str) -> _Scale | None:
@@ -230,7 +235,7 @@ def _read_scale(rest: str) -> _Scale | None:
     match = _UNIT_PATTERN.fullmatch(compact)
     if match is None:
         raise CountError(SEVERAL_NUMBERS if _SECOND_NUMBER.match(rest) else UNKNOWN_UNIT)
-    if match["k"] or match["thousand"] or match["g"]:
+    if match["k"] or match["thousand"] or match["g"] or match["nl"]:
         return _E9
     if match["lakh"]:
         return _Scale(2, Unit.PER_UL)  # 1 lakh = 100,000 per µL = 100 ×10⁹/L

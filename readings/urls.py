@@ -1,6 +1,6 @@
 from django.urls import path
 
-from readings import transfer, views
+from readings import record_details, transfer, views
 
 patient = "p/<uuid:patient_id>/"
 entry = f"{patient}<slug:kind>/<uuid:entry_id>/"
@@ -11,6 +11,7 @@ urlpatterns = [
     path("help/", views.when_to_get_help, name="help"),
     path(patient, views.dashboard, name="dashboard"),
     path(f"{patient}history/", views.history, name="history"),
+    path(f"{patient}settings/", record_details.patient_settings, name="patient_settings"),
     path(f"{patient}<slug:kind>/new/", views.entry_add, name="entry_add"),
     path(f"{entry}edit/", views.entry_edit, name="entry_edit"),
     path(f"{entry}delete/", views.entry_delete, name="entry_delete"),

@@ -151,20 +151,9 @@ def entry_add(request: HttpRequest, patient_id, kind: str) -> HttpResponse:
     form = kind.form(request.POST or None, patient=patient)
     quick = request.htmx and request.POST.get("quick")
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():  # the entry and its alert e-mails (outbox rows) together
-            entry, created = entries.create_entry(form, patient, request.user)
-            if created:
-                site = request.build_absolute_uri("/")
-                notifications.enqueue_for_entry(entry, patient, request.user, site)
-        what = entry.describe(patient.preferred_unit)
-        if created:
-            audit.record(request, patient, audit.ADDED_ENTRY, what)
-        saved = f"Saved {what}." if created else f"Already saved: {what}."
-        advice = guidance.advice_for_entry(entry, patient)
-        if quick and not guidance.is_emergency(advice):
-            fresh = kind.form(patient=patient)
-            return quick_add_response(request, patient, role, kind, fresh, saved, entry, advice)
-        return saved_redirect(request, patient, saved, advice)
+        saved = save_new_entry(request, form, patient)
+        if saved is not None:
+            return added(request, patient, role, kind, *saved, quick=quick)
     if quick:
         return quick_add_response(request, patient, role, kind, form)
     ctx = {"patient": patient, "role": role, "kind": kind, "form": form}
@@ -172,15 +161,50 @@ def entry_add(request: HttpRequest, patient_id, kind: str) -> HttpResponse:
     return render(request, "readings/entry_form.html", ctx)
 
 
+def save_new_entry(request, form, patient):
+    """Save the form's new entry and its alert e-mails (outbox rows) together: (entry, created).
+
+    None when someone logged the same result since the form was checked; the form then asks
+    about it, as it would have (readings.duplicates).
+    """
+    try:
+        with transaction.atomic():
+            entry, created = entries.create_entry(form, patient, request.user)
+            if created:
+                site = request.build_absolute_uri("/")
+                notifications.enqueue_for_entry(entry, patient, request.user, site)
+    except entries.AlreadyLogged as already:
+        form.ask_already_logged(already.entry)
+        return None
+    return entry, created
+
+
+def added(request, patient, role, kind, entry, created: bool, *, quick) -> HttpResponse:
+    """After a new entry: the log, the message and any advice, in the box or the next page."""
+    what = entry.describe(patient.preferred_unit)
+    if created:
+        audit.record(request, patient, audit.ADDED_ENTRY, what)
+    saved = f"Saved {what}." if created else f"Already saved: {what}."
+    advice = guidance.advice_for_entry(entry, patient)
+    if quick and not guidance.is_emergency(advice):
+        fresh = kind.form(patient=patient)
+        return quick_add_response(request, patient, role, kind, fresh, saved, entry, advice)
+    return saved_redirect(request, patient, saved, advice)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id, write=True)
     kind = entry_kind(kind)
-    entry = get_object_or_404(kind.model.objects.live(), pk=entry_id, patient=patient)
+    entry = get_object_or_404(kind.model.objects, pk=entry_id, patient=patient)
     form = kind.form(request.POST or None, instance=entry, patient=patient)
     ctx = {"patient": patient, "role": role, "kind": kind, "entry": entry}
     ctx["return_to"] = return_url(request, patient)
+    if entry.deleted_at is not None:  # deleted since the edit link was shown: say so
+        ctx.update(form=form, deleted_meanwhile=True)
+        status = 409 if request.method == "POST" else 410
+        return render(request, "readings/entry_form.html", ctx, status=status)
     if request.method == "POST" and form.is_valid():
         try:
             saved = entries.update_entry(form)

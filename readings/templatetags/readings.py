@@ -17,6 +17,16 @@ def count_in(reading, patient) -> str:
 
 
 @register.filter
+def clock(moment) -> str:
+    """A moment's clock time in the record's zone (the active one): "09:30", or "01:30 GMT"
+    where that clock time happened twice that day, so that the two can be told apart."""
+    local = timezone.localtime(moment)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return f"{local:%H:%M} {local.tzname()}"
+    return f"{local:%H:%M}"
+
+
+@register.filter
 def for_viewer(moment, viewer_zone: str) -> str:
     """The viewer's own clock time for `moment`, where their zone's differs from the record's
     (the active one): " (20:30 your time)", " (20:30 on 9 Mar your time)"; else ""."""

@@ -296,5 +296,6 @@ def test_an_export_that_breaks_off_says_so_and_fails(client, cast, monkeypatch, 
         "Download it again."
     )
     assert "broke off after 2 rows" in caplog.text
-    plan = imports.make_plan(text, make_patient(cast.owner, name="Copy"))
-    assert plan.errors  # an incomplete file cannot be imported as if it were whole
+    # An incomplete file is refused whole, never brought in part by part.
+    with pytest.raises(imports.ImportFileError, match="This download is incomplete"):
+        imports.make_plan(text, make_patient(cast.owner, name="Copy"))

@@ -66,6 +66,19 @@ def test_simultaneous_double_submits_create_one_row(cast, attempt):
 
 
 @pytest.mark.parametrize("attempt", range(3))
+def test_two_caregivers_saving_the_same_result_at_once_save_it_once_and_ask_the_other(
+    cast, attempt
+):
+    url = reverse("entry_add", args=[cast.patient.pk, "counts"])
+    statuses = at_the_same_time(
+        (cast.owner, url, count_data(count_text="66", form_token=str(uuid.uuid4()))),
+        (cast.editor, url, count_data(count_text="66", form_token=str(uuid.uuid4()))),
+    )
+    assert sorted(statuses) == [200, 302]  # one saved, one asked "Save another?"
+    assert PlateletReading.objects.count() == 1
+
+
+@pytest.mark.parametrize("attempt", range(3))
 def test_two_concurrent_edits_leave_one_accepted_and_one_refused(cast, attempt):
     reading = make_reading(cast.patient, "45")
     url = reverse("entry_edit", args=[cast.patient.pk, "counts", reading.pk])

@@ -235,3 +235,18 @@ def test_unreadable_rows_stop_the_import_unless_the_person_chooses_to_skip_them(
     assert sorted(PlateletReading.objects.values_list("count", flat=True)) == [45, 52, 61]
     assert "Brought in 3 counts. Left out 2 rows with problems, as you chose: 3, 5." in done
     assert re.search(r"Left out 2 rows", done)
+
+
+@pytest.mark.parametrize(
+    ("written", "result"),
+    [
+        ("5/1/95", datetime.date(1995, 5, 1)),
+        ("5/1/26", datetime.date(2026, 5, 1)),
+        ("5/1/27", "That date is in the future. Enter the date it happened."),  # not 1927
+    ],
+)
+def test_two_digit_years_are_never_moved_a_century_to_fit(cast, written, result):
+    (row,) = imports.make_plan(
+        f"Date,Count\n{written},47\n", cast.patient, sheet("", date_format="MM/DD/YYYY")
+    ).rows
+    assert (row.values.get("drawn_on") or row.error) == result

@@ -24,7 +24,7 @@ from readings.models import (
     Severity,
     Treatment,
 )
-from readings.units import Comparator
+from readings.units import Comparator, Unit, format_count, format_number
 from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading, make_treatment, make_user
 
@@ -118,13 +118,28 @@ counts = st.decimals(0, 2000, places=3, allow_nan=False, allow_infinity=False)
 @st.composite
 def readings(draw):
     count = draw(counts)
+    unit = draw(st.sampled_from(Unit))
+    # As the count form stores them: per µL, no count between 0 and 1,000 per µL is accepted.
+    assume(unit is Unit.E9_PER_L or count == 0 or count >= 1)
+    comparator = draw(st.sampled_from(Comparator)) if count else Comparator.EXACT
+    typed = draw(
+        st.sampled_from(
+            [
+                format_count(count, unit, comparator),
+                comparator.symbol + format_number(count, unit),
+            ]
+        )
+    )
+    drawn_on = draw(days_before_today())
+    # A time falls on the date of the test where the record lives (UTC, the cast's zone).
+    time = draw(st.none() | st.times())
     return {
-        "drawn_on": draw(days_before_today()),
-        "drawn_at": draw(st.none() | moments()),
+        "drawn_on": drawn_on,
+        "drawn_at": time and datetime.datetime.combine(drawn_on, time, UTC),
         "count": count,
-        "comparator": draw(st.sampled_from(Comparator)).value if count else "",
-        "entered_text": draw(free_text(50).filter(str.strip)),
-        "entered_unit": draw(st.sampled_from(["e9/L", "/uL"])),
+        "comparator": comparator.value,
+        "entered_text": typed,
+        "entered_unit": unit.value,
         "lab": draw(free_text(100)),
         "note": draw(free_text()),
     }
@@ -318,7 +333,8 @@ def test_a_repeated_id_in_one_file(cast):
     header, line = export_text(cast.patient).rstrip("\r\n").split("\r\n")
     same = imports.make_plan("\r\n".join([header, line, line]), make_patient(name="Leo"))
     assert [row.duplicate for row in same.rows] == ["", "The same entry as row 2."]
-    changed = line.replace(",45,", ",46,")
+    changed = line.replace(",e9/L,,", ",e9/L,City Lab,")
+    assert changed != line
     different = imports.make_plan("\r\n".join([header, line, changed]), make_patient(name="Ada"))
     assert different.rows[1].error == (
         "This row has the same id as row 2 but different details. Keep one of the two."

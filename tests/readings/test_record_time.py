@@ -189,8 +189,11 @@ def test_an_import_refuses_a_skipped_time_and_asks_for_a_repeated_ones_offset(db
     )
     skipped, repeated, with_offset = imports.make_plan(text, patient).rows
     assert "01:30 did not happen on 29 Mar 2026" in skipped.error
-    assert "01:30 happened twice on 25 Oct 2026" in repeated.error
-    assert "+01:00" in repeated.error
+    assert repeated.error == (
+        "started_at: 01:30 happened twice on 25 Oct 2026, when the clocks went back. Write "
+        "which one with its offset: 2026-10-25T01:30:00+01:00 (the first) or "
+        "2026-10-25T01:30:00+00:00 (the second)."
+    )
     assert with_offset.error == ""
 
 

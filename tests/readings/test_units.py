@@ -127,6 +127,11 @@ def assert_plain_words(message: str) -> None:
         ("15.0 ×10⁴/µL", E9, "150", "", UL),
         ("0.15 x10^12/L", E9, "150", "", E9),
         ("45 E9/L", UL, "45", "", E9),
+        ("1.5E5", UL, "150", "", UL),
+        ("45 /nl", UL, "45", "", E9),  # per nanolitre, as German labs write
+        ("45 Tsd/µl", UL, "45", "", E9),
+        ("٤٥", E9, "45", "", E9),  # Arabic-Indic digits
+        ("४५", E9, "45", "", E9),  # Devanagari digits
     ],
 )
 def test_accepted_forms(text, chosen, value, comparator, unit):

@@ -156,7 +156,13 @@ def test_editing_an_entry_deleted_meanwhile_is_refused(client, cast):
     url = entry_url("entry_edit", cast, "counts", reading)
     client.get(url)
     PlateletReading.objects.filter(pk=reading.pk).update(deleted_at=timezone.now())
-    assert client.post(url, count_data(version="1")).status_code == 404
+    response = client.post(url, count_data(version="1", note="typed meanwhile"))
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "This entry was deleted" in page and "typed meanwhile" in page  # kept for them
+    assert "/history/?show=counts" in page  # where to restore it
+    assert client.get(url).status_code == 410
+    assert PlateletReading.objects.get().note == ""
 
 
 def test_delete_then_undo(client, cast):
