@@ -124,7 +124,10 @@ class PlateletReading(Entry):
     note = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-drawn_on", "-drawn_at", "-created_at"]
+        # Newest first. A count without a time comes first on its day (stats.chronological),
+        # so last here, on every database: PostgreSQL would put NULLs first in a descending
+        # order and SQLite last, and the latest count would differ between them.
+        ordering = ["-drawn_on", models.F("drawn_at").desc(nulls_last=True), "-created_at"]
         # The whole ordering, so that "newest first" pages and the latest count read the
         # index in order instead of sorting every row of the patient's.
         indexes = [
@@ -192,10 +195,10 @@ class PlateletReading(Entry):
 
     @property
     def taken_at(self) -> datetime.datetime:
-        """When the blood was taken; midday of the day when no time was given."""
+        """When the blood was taken; without a time, the start of its day, as it sorts."""
         if self.drawn_at:
             return self.drawn_at
-        return timezone.make_aware(datetime.datetime.combine(self.drawn_on, datetime.time(12)))
+        return timezone.make_aware(datetime.datetime.combine(self.drawn_on, datetime.time()))
 
 
 class BleedingKind(models.TextChoices):

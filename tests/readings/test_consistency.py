@@ -196,3 +196,25 @@ def test_absurd_numbers_get_plain_words(client, cast):
         reverse("history", args=[cast.patient.pk]), {"since": "2026-11-05", "until": "2026-11-01"}
     ).content.decode()
     assert "The end date is before the start date." in history
+
+
+# --- One order for counts ---------------------------------------------------------------------
+
+
+def test_the_card_the_advice_and_the_recent_list_agree_on_the_latest_count(client, cast):
+    """On both databases: a count without a time comes first on its day."""
+    cast.patient.alert_threshold = 20
+    cast.patient.save()
+    day = datetime.date(2026, 11, 5)
+    make_reading(cast.patient, "60", drawn_on=datetime.date(2026, 11, 1))
+    make_reading(
+        cast.patient, "8", drawn_on=day, drawn_at=datetime.datetime(2026, 11, 5, 8, tzinfo=UTC)
+    )
+    make_reading(cast.patient, "45", drawn_on=day)  # no time: earlier that day
+    client.force_login(cast.owner)
+    page = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert '<strong class="big">8 ×10⁹/L</strong>' in page
+    assert "Your latest count, 8 ×10⁹/L, is below the threshold your clinician set." in page
+    recent = page[page.index('id="recent-entries"') :]
+    assert recent.index("8 ×10⁹/L") < recent.index("45 ×10⁹/L")
+    assert [r.count for r in PlateletReading.objects.all()] == [8, 45, 60]
