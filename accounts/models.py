@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts import dates
-from readings.units import Unit
 
 
 class UserManager(BaseUserManager):
@@ -73,6 +72,11 @@ class User(AbstractUser):
         return self.display_name
 
 
+# The units a record can show counts in: readings.units.Unit's values and labels (a test keeps
+# the two the same; accounts/ imports nothing from readings/).
+COUNT_UNITS = [("e9/L", "×10⁹/L"), ("/uL", "per µL")]
+
+
 class PatientManager(models.Manager):
     def mark_changed(self, *patient_ids) -> None:
         """Raise the records' version (see readings.page_cache), inside the change's transaction."""
@@ -100,10 +104,7 @@ class Patient(models.Model):
         help_text="Optional. Shown next to urgent advice, for example your clinic's number.",
     )
     preferred_unit = models.CharField(
-        "show counts as",
-        max_length=8,
-        choices=[(unit.value, unit.label) for unit in Unit],
-        default=Unit.E9_PER_L.value,
+        "show counts as", max_length=8, choices=COUNT_UNITS, default=COUNT_UNITS[0][0]
     )
     time_zone = models.CharField(
         "time zone",
@@ -208,7 +209,7 @@ class CareMembership(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=8, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
-    # E-mails this member asked for (accounts/notifications.py). Off until they opt in.
+    # E-mails this member asked for (readings/alerts.py). Off until they opt in.
     notify_emergency = models.BooleanField("an emergency bleed is logged", default=False)
     notify_low_count = models.BooleanField(
         "a count below the threshold the clinician set is logged", default=False
@@ -338,7 +339,7 @@ class Notification(models.Model):
     """An e-mail to send to one member (an outbox row).
 
     Written in the same transaction as the entry that caused it, sent later by
-    `manage.py send_notifications` (accounts/notifications.py): a mail server that is down
+    `manage.py send_notifications` (readings/alerts.py): a mail server that is down
     delays the e-mail, never the entry.
     """
 

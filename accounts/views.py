@@ -4,14 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit, invitations, mfa, takeout
-from accounts.forms import AccountForm, DeleteAccountForm, PatientForm, SignupForm
+from accounts import invitations, mfa
+from accounts.forms import AccountForm, PatientForm, SignupForm
 from accounts.models import Patient
 from accounts.patients import start_record
-from readings import page_cache
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,7 +41,9 @@ def account(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             form.save()
             if "display_name" in form.changed_data:
-                page_cache.changed_author(request.user)
+                # Their records' pages name who entered what (readings.page_cache).
+                records = request.user.memberships.values_list("patient_id", flat=True)
+                Patient.objects.mark_changed(*records)
         messages.success(request, "Your details are saved.")
         return redirect("account")
     ctx = {"form": form, "two_factor": mfa.has_two_factor(request.user)}
@@ -70,35 +70,3 @@ def log_out_everywhere(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, "You are logged out on every device, this one too.")
     return redirect("login")
-
-
-@login_required
-@require_GET
-def download_my_data(request: HttpRequest) -> HttpResponse:
-    """Every record the user owns, and their account, as one ZIP."""
-    archive = takeout.build_zip(request.user)
-    for patient in takeout.owned_patients(request.user):
-        audit.record(request, patient, audit.EXPORTED, "everything, in the account download")
-    filename = f"itp-tracker-{timezone.localdate().isoformat()}.zip"
-    return HttpResponse(
-        archive,
-        content_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def delete_account(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        deleted = takeout.delete_account(request.user)
-        logout(request)
-        also = f" The records of {', '.join(deleted)} are deleted too." if deleted else ""
-        messages.success(request, f"Your account is deleted.{also} Take care.")
-        return redirect("home")
-    owned = takeout.owned_patients(request.user)
-    shared = {p.pk for p in owned if p.memberships.filter(role="owner").count() > 1}
-    ctx = {"form": form, "sole": [p for p in owned if p.pk not in shared]}
-    ctx["kept"] = [p for p in owned if p.pk in shared]
-    return render(request, "accounts/delete_account.html", ctx)

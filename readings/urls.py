@@ -1,6 +1,6 @@
 from django.urls import path
 
-from readings import record_details, transfer, views
+from readings import record_details, takeout, transfer, views
 
 patient = "p/<uuid:patient_id>/"
 entry = f"{patient}<slug:kind>/<uuid:entry_id>/"
@@ -9,6 +9,8 @@ pending_import = f"{patient}import/<slug:token>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("help/", views.when_to_get_help, name="help"),
+    path("account/my-data.zip", takeout.download_my_data, name="download_my_data"),
+    path("account/delete/", takeout.delete_account, name="delete_account"),
     path(patient, views.dashboard, name="dashboard"),
     path(f"{patient}history/", views.history, name="history"),
     path(f"{patient}settings/", record_details.patient_settings, name="patient_settings"),

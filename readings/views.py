@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import audit, notifications
+from accounts import audit
 from accounts.access import get_patient_for, memberships_for
-from readings import charts, entries, guidance, page_cache
+from readings import alerts, charts, entries, guidance, page_cache
 from readings import dashboard as dashboard_data
 from readings.history import HistoryFilter
 from readings.models import BleedingEpisode, PlateletReading
@@ -172,7 +172,7 @@ def save_new_entry(request, form, patient):
             entry, created = entries.create_entry(form, patient, request.user)
             if created:
                 site = request.build_absolute_uri("/")
-                notifications.enqueue_for_entry(entry, patient, request.user, site)
+                alerts.enqueue_for_entry(entry, patient, request.user, site)
     except entries.AlreadyLogged as already:
         form.ask_already_logged(already.entry)
         return None

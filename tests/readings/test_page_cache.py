@@ -13,9 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import takeout
 from accounts.models import Patient
-from readings import imports, page_cache
+from readings import imports, page_cache, takeout
 from readings.models import PlateletReading
 from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading, make_user
@@ -158,7 +157,7 @@ def test_deleting_the_record_deletes_its_kept_pages(client, db, django_capture_o
     index = caches["pages"].get(f"pages:{solo.pk}")
     assert len(index["keys"]) == 2 and all(caches["pages"].get(key) for key in index["keys"])
     with django_capture_on_commit_callbacks(execute=True):
-        takeout.delete_account(leaver)
+        takeout.delete_account_of(leaver)
     assert not Patient.objects.filter(pk=solo.pk).exists()
     assert caches["pages"].get(f"pages:{solo.pk}") is None
     assert not any(caches["pages"].get(key) for key in index["keys"])

@@ -1,17 +1,25 @@
 """A person's data out (one ZIP), and a person's data gone (their account, and what only they own).
 
-Plain functions: the views in accounts/views.py only confirm and call them.
+Both are about the records a person owns and their entries, so they live beside the entries;
+the two views at the end only confirm and call the plain functions above them.
 """
 
 import csv
 import io
 import zipfile
 
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import mfa
+from accounts import audit, mfa
+from accounts.forms import DeleteAccountForm
 from accounts.models import AccessEvent, CareMembership, Invitation, Patient, Role
 from readings import page_cache
 from readings.entries import KINDS
@@ -131,7 +139,7 @@ def build_zip(user) -> bytes:
 
 
 @transaction.atomic
-def delete_account(user) -> list[str]:
+def delete_account_of(user) -> list[str]:
     """Delete the user. Records they alone own go with all their entries; records with other
     owners stay with them. Returns the names of the records deleted."""
     owned = CareMembership.objects.filter(user=user, role=Role.OWNER).values("patient_id")
@@ -157,3 +165,38 @@ def delete_account(user) -> list[str]:
     deleted_ids = [patient.pk for patient in sole]
     transaction.on_commit(lambda: page_cache.forget(*deleted_ids))
     return [patient.name for patient in sole]
+
+
+# --- The pages ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def download_my_data(request: HttpRequest) -> HttpResponse:
+    """Every record the user owns, and their account, as one ZIP."""
+    archive = build_zip(request.user)
+    for patient in owned_patients(request.user):
+        audit.record(request, patient, audit.EXPORTED, "everything, in the account download")
+    filename = f"itp-tracker-{timezone.localdate().isoformat()}.zip"
+    return HttpResponse(
+        archive,
+        content_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        deleted = delete_account_of(request.user)
+        logout(request)
+        also = f" The records of {', '.join(deleted)} are deleted too." if deleted else ""
+        messages.success(request, f"Your account is deleted.{also} Take care.")
+        return redirect("home")
+    owned = owned_patients(request.user)
+    shared = {p.pk for p in owned if p.memberships.filter(role="owner").count() > 1}
+    ctx = {"form": form, "sole": [p for p in owned if p.pk not in shared]}
+    ctx["kept"] = [p for p in owned if p.pk in shared]
+    return render(request, "accounts/delete_account.html", ctx)

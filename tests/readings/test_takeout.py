@@ -8,9 +8,10 @@ from django.db import models
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import audit, takeout
+from accounts import audit
 from accounts.invitations import invite
 from accounts.models import AccessEvent, Invitation, Patient, Role, User
+from readings import takeout
 from readings.models import BleedingEpisode, PlateletReading
 from tests.clock import pinned
 from tests.conftest import CANARY
@@ -54,7 +55,7 @@ def references(model: type[models.Model], target: type[models.Model], pk) -> int
 def test_deleting_an_account_leaves_nothing_of_it_behind(leaving):
     cast, solo = leaving
     owner_pk, owner_name = cast.owner.pk, cast.owner.display_name
-    assert takeout.delete_account(cast.owner) == ["Solo"]
+    assert takeout.delete_account_of(cast.owner) == ["Solo"]
     for model in apps.get_models():
         assert references(model, User, owner_pk) == 0, model
         assert references(model, Patient, solo.pk) == 0, model
@@ -66,7 +67,7 @@ def test_deleting_an_account_leaves_nothing_of_it_behind(leaving):
 
 def test_records_with_other_owners_stay_with_their_entries(leaving):
     cast, _ = leaving
-    takeout.delete_account(cast.owner)
+    takeout.delete_account_of(cast.owner)
     sam = Patient.objects.get(pk=cast.patient.pk)
     assert list(sam.memberships.filter(role=Role.OWNER).values_list("user", flat=True)) == [
         cast.editor.pk

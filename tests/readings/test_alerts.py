@@ -12,16 +12,16 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import notifications
 from accounts.models import CareMembership, Notification, NotificationKind, NotificationStatus
+from readings import alerts as notifications
 from readings.models import BleedingEpisode, PlateletReading
 from tests.clock import pinned
 from tests.factories import make_reading
 
 pytestmark = [pytest.mark.django_db, pinned]
 
-FAILING = "tests.accounts.test_notifications.FailingBackend"
-UNREACHABLE = "tests.accounts.test_notifications.UnreachableBackend"
+FAILING = "tests.readings.test_alerts.FailingBackend"
+UNREACHABLE = "tests.readings.test_alerts.UnreachableBackend"
 
 
 class FailingBackend(BaseEmailBackend):
