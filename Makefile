@@ -10,10 +10,14 @@ PLOTLY_JS := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
 
 .PHONY: run test lint format migrations-check browser assets
 
+# The worker (alert e-mails, housekeeping: readings/tasks.py) runs beside the web server and
+# stops with it; its e-mails print here too while EMAIL_HOST is unset.
 run: $(VENV)/.runtime-installed $(ASSETS)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
+	$(PY) manage.py worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev-installed $(ASSETS) browser

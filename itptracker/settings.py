@@ -101,7 +101,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Background work runs in a worker process, `manage.py worker` (readings/tasks.py): `make run`
+# starts one beside the web server; in production it is one more process to run.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # The name authenticator apps show for our codes.
 OTP_TOTP_ISSUER = "ITP Tracker"
 

@@ -2,14 +2,17 @@
 
 Two halves, so that a mail server that is slow or down never costs an entry:
 
-- `enqueue_for_entry` runs inside the transaction that saves a new entry and writes one
-  outbox row (`Notification`) per member who opted in (never the person who logged it). An
-  ordinary entry costs no query at all.
-- `send_pending` runs outside any request (`manage.py send_notifications`, from cron). It
-  claims due rows in a short transaction (so two runs never send the same row), sends them
-  over one connection, marks each sent, and keeps failures for a later retry with a growing
-  delay, giving up after MAX_ATTEMPTS. A member who was removed, or who switched the alert
-  off, before the e-mail went out does not get it.
+- `enqueue_for_entry` runs inside the transaction that saves an entry and writes one outbox
+  row (`Notification`) per member who opted in (never the person who logged it), then asks
+  the worker to send them once the transaction commits. An ordinary entry costs no query.
+  An entry alerts when it is logged, when an edit makes it alert-worthy (a bleed changed to
+  "did not stop"), and when it is imported recently enough to matter (`enqueue_for_import`).
+- `send_pending` runs in the worker (the `send_alerts` task; `manage.py send_notifications`
+  does the same by hand). It claims due rows in a short transaction (so two runs never send
+  the same row), sends them over one connection, marks each sent, and keeps failures for a
+  later retry with a growing delay, giving up after MAX_ATTEMPTS; the task comes back when
+  the next retry is due. A member who was removed, or who switched the alert off, before the
+  e-mail went out does not get it.
 
 What counts as an emergency is decided by readings.guidance, the same rule the app's own
 advice uses (first aid did not stop it, still bleeding, or marked life-threatening).
@@ -18,15 +21,16 @@ advice uses (first aid did not stop it, still bleeding, or marked life-threateni
 import logging
 import zoneinfo
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from accounts.models import (
     CareMembership,
@@ -72,23 +76,75 @@ def kind_for(entry, patient: Patient) -> NotificationKind | None:
     return None
 
 
-def enqueue_for_entry(entry, patient: Patient, actor, site_url: str) -> list[Notification]:
-    """Outbox rows for a newly logged entry. Call inside the transaction that saved it."""
+def enqueue_for_entry(
+    entry, patient: Patient, actor, site_url: str, *, before=None
+) -> list[Notification]:
+    """Outbox rows for an entry just logged, or just changed (`before`: as it was). A change
+    alerts only when the entry raises an alert now that it did not raise before. Call inside
+    the transaction that saved it."""
     kind = kind_for(entry, patient)
-    if kind is None:
+    if kind is None or (before is not None and kind_for(before, patient) == kind):
         return []
+    return _enqueue(kind, patient, actor, site_url)
+
+
+# An imported entry alerts if it happened this recently: the file may bring today's bleed;
+# last year's counts are history, and e-mailing about them would only alarm.
+RECENT_IMPORT = timedelta(hours=48)
+
+
+def enqueue_for_import(entries, patient: Patient, actor, site_url: str) -> list[Notification]:
+    """Outbox rows for what an import brought in: at most one e-mail of each kind per member,
+    and only for entries from the last RECENT_IMPORT. Call inside the import's transaction."""
+    since = timezone.now() - RECENT_IMPORT
+    kinds = {
+        kind
+        for entry in entries
+        if _when(entry, patient) >= since and (kind := kind_for(entry, patient)) is not None
+    }
+    return [row for kind in sorted(kinds) for row in _enqueue(kind, patient, actor, site_url)]
+
+
+def _when(entry, patient: Patient):
+    if isinstance(entry, BleedingEpisode):
+        return entry.started_at
+    if isinstance(entry, PlateletReading):
+        return entry.drawn_at or datetime.combine(entry.drawn_on, time.max, patient.zone)
+    return datetime.min.replace(tzinfo=UTC)
+
+
+def _enqueue(kind, patient: Patient, actor, site_url: str) -> list[Notification]:
     recipients = (
         CareMembership.objects.filter(patient=patient, **{OPT_IN_FIELD[kind]: True})
         .exclude(user_id=actor.pk)
         .values_list("user_id", flat=True)
     )
     name = actor.display_name or actor.email
-    return Notification.objects.bulk_create(
+    rows = Notification.objects.bulk_create(
         Notification(
             recipient_id=user_id, patient=patient, kind=kind, actor_name=name, site_url=site_url
         )
         for user_id in recipients
     )
+    if rows:
+        transaction.on_commit(send_alerts.enqueue)
+    return rows
+
+
+@task()
+def send_alerts() -> dict[str, int]:
+    """The worker's task: send every alert e-mail that is due; come back when the next retry
+    is due."""
+    totals = send_pending()
+    if (due := next_attempt()) is not None:
+        send_alerts.using(run_after=due).enqueue()
+    return dict(totals)
+
+
+def next_attempt() -> datetime | None:
+    """When the next e-mail still waiting is due (after a failure, or a run that stopped)."""
+    waiting = Notification.objects.filter(status=NotificationStatus.PENDING)
+    return waiting.aggregate(due=Min("next_attempt_at"))["due"]
 
 
 # --- Send, from the management command ---------------------------------------------------------

@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 
 from accounts import dates
 from accounts.models import Patient
-from readings import duplicates, entries, sheet_dates, units
+from readings import alerts, duplicates, entries, sheet_dates, units
 from readings.exports import (
     BOM,
     DERIVED_COLUMNS,
@@ -327,9 +327,13 @@ def import_file(
     *,
     date_order: str | None = None,
     skip_errors: bool = False,
+    site_url: str = "",
 ) -> Plan:
     """Check the file again and write its new entries: all or none, unless the person chose
     to skip the rows with problems (`skip_errors`), which are then left out and listed.
+
+    Recent entries that alert are alerted about, in the same transaction (readings.alerts),
+    with links to `site_url`.
 
     The record's row is locked first (on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
     the write lock), so two imports into one record, such as a double-tapped confirm, run one
@@ -342,15 +346,17 @@ def import_file(
             if plan.date_question or (plan.errors and not skip_errors):
                 return plan
             new = plan.new
+            saved = []
             for slug, kind in entries.KINDS.items():
                 objects = [
                     kind.model(patient=patient, created_by=user, **row.values)
                     for row in new
                     if row.slug == slug
                 ]
-                kind.model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+                saved += kind.model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
             if new:
                 Patient.objects.mark_changed(patient.pk)
+                alerts.enqueue_for_import(saved, patient, user, site_url)
     except IntegrityError:
         raise ImportFileError(
             "Nothing was brought in: the history changed while we were saving. Please check "

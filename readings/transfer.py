@@ -394,6 +394,7 @@ def import_confirm(request: HttpRequest, patient_id, token: str) -> HttpResponse
             pending.options,
             date_order=pending.date_order,
             skip_errors=skip_errors,
+            site_url=request.build_absolute_uri("/"),
         )
     except imports.ImportFileError as problem:
         messages.error(request, problem.message)

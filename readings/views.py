@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -198,6 +200,7 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
     patient, role = get_patient_for(request, patient_id, write=True)
     kind = entry_kind(kind)
     entry = get_object_or_404(kind.model.objects, pk=entry_id, patient=patient)
+    before = copy.copy(entry)  # the form changes `entry` as it checks what was typed
     form = kind.form(request.POST or None, instance=entry, patient=patient)
     ctx = {"patient": patient, "role": role, "kind": kind, "entry": entry}
     ctx["return_to"] = return_url(request, patient)
@@ -207,7 +210,10 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
         return render(request, "readings/entry_form.html", ctx, status=status)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = entries.update_entry(form)
+            with transaction.atomic():  # the change and any alert it now raises, together
+                saved = entries.update_entry(form)
+                site = request.build_absolute_uri("/")
+                alerts.enqueue_for_entry(saved, patient, request.user, site, before=before)
         except entries.EditConflict as conflict:
             ctx.update(conflict_context(request, patient, kind, conflict.current, form))
             return render(request, "readings/entry_form.html", ctx, status=409)

@@ -30,4 +30,4 @@ def test_accounts_imports_nothing_from_readings():
 
 
 def test_the_records_units_are_the_count_units():
-    assert COUNT_UNITS == [(unit.value, unit.label) for unit in Unit]
+    assert [(unit.value, unit.label) for unit in Unit] == COUNT_UNITS
