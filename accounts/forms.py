@@ -240,8 +240,9 @@ class AlertsForm(forms.ModelForm):
         model = CareMembership
         fields = ("notify_emergency", "notify_low_count")
         labels = {
-            "notify_emergency": "Someone logs a bleed that first aid did not stop, "
-            "that is still going on, or that is marked life-threatening",
+            "notify_emergency": "Someone logs a bleed that needs help now: first aid did not "
+            "stop it, it is still going on, it is marked life-threatening, or there are signs "
+            "of bleeding in the brain",
             "notify_low_count": "Someone logs a count below the threshold the clinician set",
         }
 

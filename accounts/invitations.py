@@ -145,8 +145,12 @@ def check_recipient(invitation: Invitation, user: User) -> None:
         raise InvitationError(Problem.WRONG_EMAIL, invitation)
 
 
-def accept(token_hash: str, user: User) -> CareMembership:
-    """Give `user` the invited access, once. Raises InvitationError if the link is unusable."""
+def accept(token_hash: str, user: User, alerts: dict | None = None) -> CareMembership:
+    """Give `user` the invited access, once. Raises InvitationError if the link is unusable.
+
+    `alerts`: the e-mail alerts they chose on the accept page ({"notify_emergency": bool,
+    "notify_low_count": bool}); they apply to access the user already had, too.
+    """
     with transaction.atomic():
         invitation = find(token_hash)
         check_recipient(invitation, user)
@@ -161,6 +165,10 @@ def accept(token_hash: str, user: User) -> CareMembership:
         if not used:
             raise InvitationError(Problem.USED, invitation)
         membership, _ = _membership(invitation, user)
+        if alerts:
+            for field, value in alerts.items():
+                setattr(membership, field, value)
+            membership.save(update_fields=list(alerts))
     return membership
 
 

@@ -302,15 +302,20 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 def invitation_accept(request: HttpRequest) -> HttpResponse:
     """Accept (POST, signed in with the invited address) the invitation this browser opened."""
     token_hash = invitations.pending_hash(request.session) or ""
+    # Alerts are offered here, emergencies ticked: a caregiver is often invited for them.
+    data = request.POST if request.method == "POST" else None
+    alerts_form = AlertsForm(data, initial={"notify_emergency": True})
     try:
         pending = invitations.find(token_hash)
         if request.user.is_authenticated:
             invitations.check_recipient(pending, request.user)
-            if request.method == "POST":
-                return joined(request, invitations.accept(token_hash, request.user))
+            if request.method == "POST" and alerts_form.is_valid():
+                alerts = alerts_form.cleaned_data
+                return joined(request, invitations.accept(token_hash, request.user, alerts))
     except InvitationError as error:
         return invalid_invitation(request, error)
-    return render(request, "accounts/invitation.html", {"invitation": pending})
+    ctx = {"invitation": pending, "alerts_form": alerts_form}
+    return render(request, "accounts/invitation.html", ctx)
 
 
 def joined(request: HttpRequest, membership: CareMembership) -> HttpResponse:

@@ -16,6 +16,7 @@ from accounts.invitations import InvitationError, Problem
 from accounts.models import AccessAction, AccessEvent, CareMembership, Invitation, Patient, Role
 from tests.clock import pinned
 from tests.factories import PASSWORD, make_user
+from tests.html_forms import form_values
 
 pytestmark = [pytest.mark.django_db, pinned]
 
@@ -111,6 +112,45 @@ def test_a_logged_in_invitee_accepts_and_gets_the_role(client, cast):
     assert AccessEvent.objects.filter(action=AccessAction.JOINED, actor=gran).exists()
     page = client.get(response["Location"]).content.decode()
     assert "You can now open Sam’s record." in page
+
+
+@pytest.mark.parametrize(
+    ("choice", "emergency", "low_count"),
+    [
+        ("as offered", True, False),
+        ("both", True, True),
+        ("none", False, False),
+    ],
+)
+def test_the_accept_page_offers_e_mail_alerts_with_emergencies_ticked(
+    client, cast, choice, emergency, low_count
+):
+    gran = make_user("gran@example.com", "Gran")
+    link = invite(client, cast)
+    client.force_login(gran)
+    page = follow(client, link).content.decode()
+    assert "E-mail me at gran@example.com when" in page
+    assert "signs of bleeding in the brain" in page
+    offered = form_values(page, "accept-form")
+    assert offered.get("notify_emergency") == "on" and "notify_low_count" not in offered
+    sent = {
+        "as offered": offered,
+        "both": {**offered, "notify_low_count": "on"},
+        "none": {"csrfmiddlewaretoken": "x"},
+    }[choice]
+    response = client.post(reverse("invitation_accept"), sent)
+    assert response.status_code == 302
+    membership = CareMembership.objects.get(user=gran, patient=cast.patient)
+    assert (membership.notify_emergency, membership.notify_low_count) == (emergency, low_count)
+
+
+def test_the_alerts_chosen_on_accepting_apply_to_access_already_held(cast):
+    sent = invitations.invite(cast.patient, cast.editor.email, Role.VIEWER, cast.owner)
+    choice = {"notify_emergency": True, "notify_low_count": True}
+    invitations.accept(invitations.hash_token(sent.token), cast.editor, choice)
+    membership = CareMembership.objects.get(user=cast.editor, patient=cast.patient)
+    assert (membership.notify_emergency, membership.notify_low_count) == (True, True)
+    assert membership.role == Role.EDITOR
 
 
 def test_opening_the_link_grants_nothing_until_the_invitee_presses_accept(client, cast):
