@@ -15,7 +15,8 @@ Two halves, so that a mail server that is slow or down never costs an entry:
   e-mail went out does not get it.
 
 What counts as an emergency is decided by readings.guidance, the same rule the app's own
-advice uses (first aid did not stop it, still bleeding, or marked life-threatening).
+advice uses (signs of bleeding in the brain, marked life-threatening, still bleeding, or first
+aid did not stop it). "Contact the care team today" advice is shown on the page, not e-mailed.
 """
 
 import logging
@@ -261,7 +262,7 @@ def message_for(notification: Notification, connection=None) -> mail.EmailMessag
         "dashboard_url": site + reverse("dashboard", args=[patient.pk]),
         "sharing_url": site + reverse("sharing", args=[patient.pk]),
         "help_url": site + reverse("help"),
-        "emergency": guidance.BLEEDING_EMERGENCY,
+        "emergency": (guidance.BLEEDING_EMERGENCY, guidance.BRAIN_BLEED_EMERGENCY),
         "threshold": patient.alert_threshold,
     }
     with timezone.override(_zone(recipient.time_zone)):  # times as the recipient reads them

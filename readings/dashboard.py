@@ -54,8 +54,8 @@ def overview(
     episodes = BleedingEpisode.objects.live().filter(patient=patient)
     # The newest entries: the change since the previous count (even when both are older than
     # the window), the days since the last bleed, and the "Recent entries" list.
-    newest = list(readings.select_related("created_by")[:RECENT_ENTRIES])
-    newest_bleeds = list(episodes.select_related("created_by")[:RECENT_ENTRIES])
+    newest = list(readings.with_people()[:RECENT_ENTRIES])
+    newest_bleeds = list(episodes.with_people()[:RECENT_ENTRIES])
     latest = {reading.pk: reading for reading in [*rows, *newest]}.values()
     in_range = [reading for reading in rows if start is None or reading.drawn_on >= start]
     range_episodes = list(episodes.filter(started_at__gte=start_of(start)) if start else episodes)

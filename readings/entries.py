@@ -31,6 +31,10 @@ _SERVER_FIELDS = {
     "version",
     "deleted_at",
     "form_token",
+    # How an emergency ended: recorded from the emergency notice (`resolve`), never by a form.
+    "resolution",
+    "resolved_at",
+    "resolved_by",
 }
 # Shown through the count itself when two edits collide.
 _PART_OF_COUNT = {"entered_text", "entered_unit", "comparator"}
@@ -161,6 +165,19 @@ def restore(entry) -> bool:
     if restored:
         Patient.objects.mark_changed(entry.patient_id)
     return bool(restored)
+
+
+@transaction.atomic
+def resolve(episode, resolution, user) -> None:
+    """Record how an emergency bleed ended, and when and by whom; "got medical help" also
+    answers "saw a doctor or nurse about it"."""
+    changes = {"resolution": resolution, "resolved_at": timezone.now(), "resolved_by": user}
+    if resolution == "care":
+        changes["care_sought"] = True
+    type(episode).objects.filter(pk=episode.pk).update(
+        **changes, version=models.F("version") + 1, updated_at=timezone.now()
+    )
+    Patient.objects.mark_changed(episode.patient_id)
 
 
 def changes_between(theirs, yours) -> list[Change]:

@@ -69,6 +69,9 @@ KIND_COLUMNS = {
         "first_aid",
         "duration_minutes",
         "care_sought",
+        "warning_signs",
+        "resolution",
+        "resolved_at",
     ),
     "treatments": ("medicine", "other_name", "started_on", "ended_on", "dose"),
 }
@@ -96,9 +99,14 @@ MODEL_FIELDS = {
         "first_aid",
         "duration_minutes",
         "care_sought",
+        "warning_signs",
+        "resolution",
+        "resolved_at",
     ),
     "treatments": ("medicine", "other_name", "started_on", "ended_on", "dose"),
 }
+# Added after files were first written: a file without them still imports.
+OPTIONAL_COLUMNS = frozenset({"warning_signs", "resolution", "resolved_at"})
 _COMMON_VALUES = ("id", "note", "created_by__display_name", "created_at", "updated_at")
 
 
@@ -189,6 +197,9 @@ def cells(slug: str, row: dict, tz: datetime.tzinfo) -> dict[str, str]:
             "first_aid": row["first_aid"],
             "duration_minutes": text(row["duration_minutes"]),
             "care_sought": yes_no(row["care_sought"]),
+            "warning_signs": ";".join(row["warning_signs"]),
+            "resolution": row["resolution"],
+            "resolved_at": moment(row["resolved_at"], tz),
         }
     else:
         kind_cells = {

@@ -25,6 +25,7 @@ from readings.models import (
     PlateletReading,
     Severity,
     Treatment,
+    WarningSign,
 )
 
 
@@ -307,7 +308,15 @@ class EpisodeForm(EntryForm):
 
     class Meta:
         model = BleedingEpisode
-        fields = ("kind", "severity", "first_aid", "body_site", "duration_minutes", "note")
+        fields = (
+            "kind",
+            "severity",
+            "first_aid",
+            "warning_signs",
+            "body_site",
+            "duration_minutes",
+            "note",
+        )
         labels = {
             "kind": "What kind of bleeding?",
             "severity": "How bad was it?",
@@ -336,8 +345,16 @@ class EpisodeForm(EntryForm):
         error_messages={"max_value": TOO_LONG},
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
     )
-    field_order = ("kind", "started_on", "started_time", "severity", "first_aid")
-    quick_fields = ("kind", "first_aid", "started_on", "started_time")
+    warning_signs = forms.MultipleChoiceField(
+        label="Any signs of bleeding in the brain?",
+        help_text="Tick any you see, above all after a knock to the head. Any of them is an "
+        "emergency.",
+        choices=WarningSign.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    field_order = ("kind", "started_on", "started_time", "severity", "first_aid", "warning_signs")
+    quick_fields = ("kind", "first_aid", "started_on", "started_time", "warning_signs")
     moment_fields = ("started_at", "started_on", "started_time")
 
     def __init__(self, *args, **kwargs):

@@ -1,21 +1,36 @@
 """When to get help: advice for an entry, for a patient's dashboard, and for the help page.
 
 Every sentence a person reads about when to get help is written here, once, in our own words,
-and every piece of advice names the one public source it rests on. The app never diagnoses and
-never invents a treatment threshold: the only count-based advice compares a reading with the
-threshold the patient's clinician set, and says nothing when there is none.
+and every piece of advice names the public sources it rests on (excerpts, addresses and dates
+read in docs/sources/). The app never diagnoses and never invents a treatment threshold: a
+number in advice is either the clinician's own threshold or a cited source's.
 
-Pure functions: no HTTP, no database queries. They read attributes of the model instances they
-are given (saved or not).
+How urgent a bleed is (`bleed_level`), most urgent rule first:
+1. signs of bleeding in the brain ticked → emergency (Mayo: bleeding into the brain can be
+   fatal; RCH Melbourne lists the signs);
+2. marked life-threatening → emergency; first aid did not stop it, or still bleeding →
+   emergency (Mayo: bleeding that won't stop is a medical emergency);
+3. otherwise the kind and the severity decide, as KIND_LEVELS says cell by cell.
+
+Pure functions: no HTTP, no database queries of their own. They read attributes of the model
+instances they are given (saved or not); the name of whoever logged an entry comes from its
+`created_by`, which callers fetch with the entries (`EntryQuerySet.with_people`).
 """
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from readings.models import BleedingEpisode, BleedingKind, FirstAid, PlateletReading, Severity
+from readings import stats
+from readings.models import (
+    BleedingEpisode,
+    BleedingKind,
+    FirstAid,
+    PlateletReading,
+    Severity,
+)
 from readings.units import Unit, format_count, format_number
 
 
@@ -23,7 +38,8 @@ class Level(enum.Enum):
     """How urgent a piece of advice is. Declared most urgent first; results are sorted so."""
 
     EMERGENCY = "emergency"
-    CONTACT_CARE_TEAM = "contact"
+    URGENT = "urgent"
+    APPOINTMENT = "appointment"
     INFORMATION = "information"
 
     @property
@@ -36,8 +52,9 @@ class Level(enum.Enum):
 
 
 _LEVEL_LABELS = {
-    Level.EMERGENCY: "Emergency",
-    Level.CONTACT_CARE_TEAM: "Contact your care team",
+    Level.EMERGENCY: "Emergency: get help now",
+    Level.URGENT: "Contact your care team today",
+    Level.APPOINTMENT: "Make an appointment",
     Level.INFORMATION: "Good to know",
 }
 
@@ -54,11 +71,15 @@ class Advice:
     level: Level
     title: str
     text: str
-    source: Source
+    sources: tuple[Source, ...]
     reason: str = ""  # why it is shown ("You logged a nosebleed."); empty on the help page
+    # The bleed an emergency is about, so that a member can record how it ended.
+    episode_id: str = ""
+    # The page offers the owner a link to save the care team's threshold.
+    asks_for_threshold: bool = False
 
 
-REVIEWED = date(2026, 11, 24)
+REVIEWED = date(2026, 11, 29)
 
 MAYO = Source(
     "Mayo Clinic: Immune thrombocytopenia (ITP), symptoms and causes",
@@ -66,16 +87,56 @@ MAYO = Source(
     "symptoms-causes/syc-20352325",
     REVIEWED,
 )
-NHLBI = Source(
-    "NHLBI: Immune thrombocytopenia",
-    "https://www.nhlbi.nih.gov/health-topics/immune-thrombocytopenia",
+ST_JUDE_BLEEDING = Source(
+    "St. Jude Children's Research Hospital: Bleeding and bruising (thrombocytopenia)",
+    "https://together.stjude.org/en-us/diagnosis-treatment/side-effects/"
+    "bleeding-bruising-thrombocytopenia.html",
     REVIEWED,
 )
-SOURCES: tuple[Source, ...] = (MAYO, NHLBI)
+ST_JUDE_ITP = Source(
+    "St. Jude Children's Research Hospital: Immune thrombocytopenia (ITP)",
+    "https://together.stjude.org/en-us/patient-education-resources/diseases-conditions/"
+    "immune-thrombocytopenia-itp.html",
+    REVIEWED,
+)
+RCH = Source(
+    "Royal Children's Hospital Melbourne: Immune thrombocytopenic purpura (clinical guideline)",
+    "http://www.rch.org.au/clinicalguide/guideline_index/Immune_Thrombocytopenic_Purpura",
+    REVIEWED,
+)
+STANFORD = Source(
+    "Stanford Health Care: Immune thrombocytopenic purpura (ITP), symptoms",
+    "https://stanfordhealthcare.org/medical-conditions/cancer/immune-thrombocytopenic-purpura/"
+    "itp-symptoms.html",
+    REVIEWED,
+)
+INTERMOUNTAIN = Source(
+    "Intermountain Primary Children's Hospital: Platelets",
+    "http://intermountainhealthcare.org/hospitals/primarychildrens/childhealth/resources/"
+    "pediatric-cancer-handbook/understanding-blood-counts/Pages/platelets.aspx",
+    REVIEWED,
+)
+NHLBI = Source(
+    "NHLBI: Thrombocythemia and thrombocytosis (archived page)",
+    "https://webarchive.library.unt.edu/eot2008/20080917141935/http:/www.nhlbi.nih.gov/health/"
+    "dci/Diseases/thrm/thrm_what.html",
+    REVIEWED,
+)
+SOURCES: tuple[Source, ...] = (
+    MAYO,
+    ST_JUDE_BLEEDING,
+    ST_JUDE_ITP,
+    RCH,
+    STANFORD,
+    INTERMOUNTAIN,
+    NHLBI,
+)
 
-# The chart's reference bands, in ×10⁹/L (NHLBI). Definitions, never treatment thresholds.
-NORMAL_RANGE = (Decimal(150), Decimal(450))
-ITP_DEFINITION_BELOW = Decimal(100)
+# The chart's reference bands, in ×10⁹/L. Definitions, never treatment thresholds.
+NORMAL_RANGE = (Decimal(150), Decimal(450))  # NHLBI
+ITP_DEFINITION_BELOW = Decimal(100)  # RCH Melbourne, Stanford
+# St. Jude's table: "Less than 20,000 / microliter: At risk for spontaneous bleeding".
+VERY_LOW_BELOW = Decimal(20)
 
 # --- The advice, written once -------------------------------------------------------------------
 
@@ -84,29 +145,69 @@ BLEEDING_EMERGENCY = Advice(
     "Bleeding that does not stop is an emergency",
     "If bleeding keeps going after firm pressure or your usual first aid, get help now: call "
     "your local emergency number or go to the nearest emergency department.",
-    MAYO,
+    (MAYO,),
+)
+SERIOUS_BLEED_EMERGENCY = Advice(
+    Level.EMERGENCY,
+    "Life-threatening bleeding is an emergency",
+    "Get help now: call your local emergency number or go to the nearest emergency department.",
+    (MAYO,),
+)
+BRAIN_SIGNS = (
+    "a sudden, severe or worsening headache",
+    "being sick",
+    "unusual sleepiness or confusion",
+    "weakness or numbness",
+    "trouble speaking or seeing",
+    "unsteadiness",
+    "a seizure",
 )
 BRAIN_BLEED_EMERGENCY = Advice(
     Level.EMERGENCY,
     "Signs of bleeding in the brain are an emergency",
-    "Bleeding inside the head is rare, but serious. A sudden, severe headache, confusion or new "
-    "weakness, above all after a knock to the head, needs emergency help straight away: call "
-    "your local emergency number.",
-    NHLBI,
+    "Bleeding inside the head is rare with ITP, but it can kill. Any of these, above all after "
+    f"a knock to the head, needs emergency help now: {', '.join(BRAIN_SIGNS[:-1])} or "
+    f"{BRAIN_SIGNS[-1]}. Call your local emergency number.",
+    (MAYO, RCH, STANFORD),
+)
+HEAD_INJURY_TODAY = Advice(
+    Level.URGENT,
+    "A knock to the head: get checked today",
+    "With low platelets, a head injury can bleed inside even when nothing shows at first. "
+    "Contact your care team today, even if all seems well. If any sign of bleeding in the "
+    "brain appears (a bad headache, being sick, sleepiness or confusion, weakness, trouble "
+    "speaking or seeing, a seizure), call your local emergency number at once.",
+    (INTERMOUNTAIN, STANFORD),
+)
+TELL_CARE_TEAM_TODAY = Advice(
+    Level.URGENT,
+    "Tell your care team today",
+    "Some bleeding needs your care team's advice the same day: blood in vomit, urine or stools, "
+    "coughing up blood, heavy bleeding, or a period much heavier than usual. Call them today. "
+    "If the bleeding gets worse or will not stop, it is an emergency.",
+    (ST_JUDE_BLEEDING, STANFORD),
 )
 APPOINTMENT = Advice(
-    Level.CONTACT_CARE_TEAM,
+    Level.APPOINTMENT,
     "Make an appointment if it worries you",
-    "If this, or anything else about your health or your child's, worries you, book a visit "
-    "with your care team.",
-    MAYO,
+    "If this, or anything else about the person's health, worries you, book a visit with the "
+    "care team.",
+    (MAYO,),
+)
+AFTER_EMERGENCY = Advice(
+    Level.INFORMATION,
+    "After the bleeding: what to watch for",
+    "Keep watching for bleeding that starts again or will not stop, and for signs of bleeding "
+    "in the brain (a bad headache, being sick, sleepiness or confusion, weakness, trouble "
+    "speaking or seeing, a seizure). If any appear, get emergency help again at once.",
+    (MAYO, RCH),
 )
 SYMPTOMS_TO_WATCH = Advice(
-    Level.CONTACT_CARE_TEAM,
+    Level.APPOINTMENT,
     "Signs to see your care team about",
     "Book a visit with your care team if you notice any of these, or anything else that "
     "worries you, in yourself or your child:",
-    MAYO,
+    (MAYO,),
 )
 SYMPTOM_LIST = (
     "Bruising easily",
@@ -117,19 +218,19 @@ SYMPTOM_LIST = (
     "Periods that are much heavier than usual",
 )
 PREGNANCY = Advice(
-    Level.CONTACT_CARE_TEAM,
+    Level.APPOINTMENT,
     "Pregnancy: tell your care team",
     "If you are pregnant and your platelet count is low or you have any bleeding, tell your "
     "care team. A low count or bleeding in pregnancy raises the chance of heavier bleeding "
     "during the birth. The baby's platelet count is checked soon after birth.",
-    MAYO,
+    (MAYO,),
 )
 CHILDREN_AND_ADULTS = Advice(
     Level.INFORMATION,
     "ITP in children and in adults",
     "In children, ITP often starts after a virus and often clears up on its own, with no "
     "treatment. In adults it tends to last longer, often for months or years.",
-    MAYO,
+    (MAYO,),
 )
 
 
@@ -143,7 +244,7 @@ PLATELETS = Advice(
     "Platelets are small cells in the blood that help it clot, which stops bleeding. "
     f"A normal count is {_range(*NORMAL_RANGE, Unit.E9_PER_L)} "
     f"({_range(*NORMAL_RANGE, Unit.PER_UL)}). The chart shows this as the normal band.",
-    NHLBI,
+    (NHLBI,),
 )
 ITP_DEFINITION = Advice(
     Level.INFORMATION,
@@ -152,7 +253,18 @@ ITP_DEFINITION = Advice(
     f"({format_count(ITP_DEFINITION_BELOW, Unit.PER_UL)}) is part of how ITP is defined, and the "
     "chart shows this as the ITP band. It is a definition, not a treatment threshold: it does "
     "not tell you when treatment is needed.",
-    NHLBI,
+    (RCH, STANFORD),
+)
+VERY_LOW_COUNT = Advice(
+    Level.URGENT,
+    "A very low count: make sure your care team knows",
+    f"St. Jude lists counts below {format_count(VERY_LOW_BELOW, Unit.E9_PER_L)} "
+    f"({format_count(VERY_LOW_BELOW, Unit.PER_UL)}) as carrying a risk of bleeding without an "
+    "injury. If your care team does not know about this result yet, contact them today, and "
+    "ask at what count they want to hear from you. If they gave you a number, save it in the "
+    "record's details: the app then compares every count with it.",
+    (ST_JUDE_ITP,),
+    asks_for_threshold=True,
 )
 # About the app itself, not advice from a source, so it carries none.
 OWN_THRESHOLD_NOTE = (
@@ -168,19 +280,45 @@ DISCLAIMER = (
 def threshold_advice(threshold: int, unit: Unit, reason: str = "") -> Advice:
     shown = format_count(Decimal(threshold), unit)
     return Advice(
-        Level.CONTACT_CARE_TEAM,
+        Level.URGENT,
         "Below the threshold your clinician set",
         f"Follow the plan your clinician gave you for counts below {shown}. If you do not have "
-        "one, or are not sure what to do, contact your care team.",
-        NHLBI,
+        "one, or are not sure what to do, contact your care team today.",
+        (ST_JUDE_ITP,),
         reason,
     )
 
 
-# --- Why advice applies ---------------------------------------------------------------------------
+# --- How urgent a bleed is: the table -------------------------------------------------------------
 
-# What the person logged, for "You logged …". Every kind the source lists; "other" is not here.
-LISTED_KINDS = {
+# kind → (advice when not severe, advice when severe). Severe is "heavy bleeding, or bleeding
+# that needed a doctor or hospital" (models.SEVERITY_DESCRIPTIONS). Sources, cell by cell:
+# - APPOINTMENT: Mayo lists easy bruising, petechiae, purpura, bleeding gums or nose, blood in
+#   urine or stools and heavy periods as symptoms to make an appointment about;
+# - TELL_CARE_TEAM_TODAY: St. Jude's "tell the care team right away" list (bleeding from the
+#   mouth or nose or when throwing up, red or pink urine, black or bloody stools, a heavier
+#   period); Stanford lists blood in vomit, urine or stool. Blood in urine or stool goes to
+#   the care team the same day even when mild: of the two sources, the more careful one wins;
+# - HEAD_INJURY_TODAY: Intermountain (call the clinic after a fall while platelets are low);
+# - SERIOUS_BLEED_EMERGENCY for a severe head injury: Stanford (a head injury with too few
+#   platelets can be life-threatening).
+KIND_LEVELS: dict[str, tuple[Advice, Advice]] = {
+    BleedingKind.EASY_BRUISING: (APPOINTMENT, TELL_CARE_TEAM_TODAY),
+    BleedingKind.PETECHIAE: (APPOINTMENT, TELL_CARE_TEAM_TODAY),
+    BleedingKind.PURPURA: (APPOINTMENT, TELL_CARE_TEAM_TODAY),
+    BleedingKind.GUMS: (APPOINTMENT, TELL_CARE_TEAM_TODAY),
+    BleedingKind.NOSEBLEED: (APPOINTMENT, TELL_CARE_TEAM_TODAY),
+    BleedingKind.URINE: (TELL_CARE_TEAM_TODAY, TELL_CARE_TEAM_TODAY),
+    BleedingKind.STOOL: (TELL_CARE_TEAM_TODAY, TELL_CARE_TEAM_TODAY),
+    BleedingKind.MENSTRUAL: (APPOINTMENT, TELL_CARE_TEAM_TODAY),
+    BleedingKind.VOMIT: (TELL_CARE_TEAM_TODAY, TELL_CARE_TEAM_TODAY),
+    BleedingKind.COUGH: (TELL_CARE_TEAM_TODAY, TELL_CARE_TEAM_TODAY),
+    BleedingKind.HEAD_INJURY: (HEAD_INJURY_TODAY, SERIOUS_BLEED_EMERGENCY),
+    BleedingKind.OTHER: (APPOINTMENT, TELL_CARE_TEAM_TODAY),
+}
+
+# What was logged, for "… logged …". "Other" says only "bleeding".
+KIND_WORDS = {
     BleedingKind.EASY_BRUISING: "easy bruising",
     BleedingKind.PETECHIAE: "petechiae (tiny red-purple dots)",
     BleedingKind.PURPURA: "purpura (larger purple patches)",
@@ -189,26 +327,49 @@ LISTED_KINDS = {
     BleedingKind.URINE: "blood in the urine",
     BleedingKind.STOOL: "blood in the stool",
     BleedingKind.MENSTRUAL: "heavy menstrual bleeding",
+    BleedingKind.VOMIT: "blood in vomit",
+    BleedingKind.COUGH: "coughing up blood",
+    BleedingKind.HEAD_INJURY: "a head injury",
+    BleedingKind.OTHER: "bleeding",
 }
 
-# Why an episode is an emergency, most specific first.
-_EMERGENCY_REASONS = (
-    (lambda e: e.first_aid == FirstAid.STILL_BLEEDING, "was still going on"),
-    (lambda e: e.first_aid == FirstAid.NOT_STOPPED, "first aid did not stop"),
-    (lambda e: e.severity == Severity.LIFE_THREATENING, "you marked as life-threatening"),
-)
+
+@dataclass(frozen=True)
+class Finding:
+    """Why a bleed needs advice: the advice, what it is about, how specific that is."""
+
+    advice: Advice
+    what: str  # "a nosebleed that first aid did not stop"
+    specificity: int
 
 
-def _emergency_reason(episode) -> tuple[str, int] | None:
-    """What made the episode an emergency, and how specific that is (higher is more)."""
-    for index, (applies, what) in enumerate(_EMERGENCY_REASONS):
-        if applies(episode):
-            return what, len(_EMERGENCY_REASONS) - index
-    return None
+def bleed_level(episode) -> Finding:
+    """The one most urgent finding for a bleed, by the rules in the module's docstring."""
+    kind = BleedingKind(episode.kind) if episode.kind in BleedingKind.values else None
+    words = KIND_WORDS.get(kind, "bleeding")
+    if episode.warning_signs:
+        return Finding(BRAIN_BLEED_EMERGENCY, f"{words} with signs of bleeding in the brain", 5)
+    if episode.severity == Severity.LIFE_THREATENING:
+        return Finding(SERIOUS_BLEED_EMERGENCY, f"{words} marked as life-threatening", 4)
+    if episode.first_aid == FirstAid.STILL_BLEEDING:
+        return Finding(BLEEDING_EMERGENCY, f"{words} that was still going on", 3)
+    if episode.first_aid == FirstAid.NOT_STOPPED:
+        return Finding(BLEEDING_EMERGENCY, f"{words} that first aid did not stop", 2)
+    normal, severe = KIND_LEVELS.get(kind, KIND_LEVELS[BleedingKind.OTHER])
+    if episode.severity == Severity.SEVERE:
+        return Finding(severe, f"{words} marked as severe", 1)
+    return Finding(normal, words, 0)
 
 
-def _bleeding_that(what: str) -> str:
-    return f"bleeding that {what}"
+# --- Who did it, in a reason -------------------------------------------------------------------
+
+
+def who_logged(entry, viewer) -> str:
+    """ "You" for the viewer's own entries, else the name of whoever logged it."""
+    if viewer is None or entry.created_by_id == viewer.pk:
+        return "You"
+    author = entry.created_by
+    return author.display_name if author is not None and author.display_name else "Someone"
 
 
 def _unit(patient) -> Unit:
@@ -224,7 +385,7 @@ def _low_for_pregnancy(patient) -> tuple[Decimal, str]:
     unit = _unit(patient)
     if patient.alert_threshold is not None:
         limit = Decimal(patient.alert_threshold)
-        return limit, f"below {format_count(limit, unit)}, the threshold your clinician set"
+        return limit, f"below {format_count(limit, unit)}, the threshold the clinician set"
     return (
         ITP_DEFINITION_BELOW,
         f"below {format_count(ITP_DEFINITION_BELOW, unit)}, the level used to define ITP",
@@ -232,7 +393,7 @@ def _low_for_pregnancy(patient) -> tuple[Decimal, str]:
 
 
 def _with_reason(advice: Advice, reason: str) -> Advice:
-    return Advice(advice.level, advice.title, advice.text, advice.source, reason)
+    return replace(advice, reason=reason)
 
 
 def _by_level(advice: Iterable[Advice]) -> list[Advice]:
@@ -242,43 +403,53 @@ def _by_level(advice: Iterable[Advice]) -> list[Advice]:
 # --- For one entry, right after it is saved ---------------------------------------------------
 
 
-def advice_for_episode(episode, patient) -> list[Advice]:
-    found = []
-    emergency = _emergency_reason(episode)
-    if emergency:
-        found.append(
-            _with_reason(BLEEDING_EMERGENCY, f"You logged {_bleeding_that(emergency[0])}.")
-        )
-    if episode.severity == Severity.LIFE_THREATENING:
-        found.append(
-            _with_reason(BRAIN_BLEED_EMERGENCY, "You marked this bleeding as life-threatening.")
-        )
-    if episode.kind in LISTED_KINDS:
-        found.append(_with_reason(APPOINTMENT, f"You logged {LISTED_KINDS[episode.kind]}."))
+def advice_for_episode(episode, patient, viewer=None) -> list[Advice]:
+    finding = bleed_level(episode)
+    who = who_logged(episode, viewer)
+    found = [_about(episode, _with_reason(finding.advice, f"{who} logged {finding.what}."))]
     if patient.pregnant:
-        found.append(_with_reason(PREGNANCY, "You are marked as pregnant and logged bleeding."))
+        reason = f"{patient.name} is marked as pregnant, and bleeding was logged."
+        found.append(_with_reason(PREGNANCY, reason))
     return _by_level(found)
 
 
-def advice_for_reading(reading, patient) -> list[Advice]:
+def advice_for_reading(reading, patient, viewer=None) -> list[Advice]:
     return _reading_advice(reading, patient, "This count")
 
 
 def _reading_advice(reading, patient, subject: str) -> list[Advice]:
-    """Advice for `reading`; `subject` names it in the reason ("This count", "Your latest …")."""
+    """Advice for `reading`; `subject` names it in the reason ("This count", "The latest …")."""
     found = []
     unit = _unit(patient)
     shown = f"{subject}, {reading.shown_in(unit)},"
     threshold = patient.alert_threshold
     if threshold is not None and reading.is_known_below(threshold):
-        reason = f"{shown} is below the threshold your clinician set."
+        reason = f"{shown} is below the threshold the clinician set."
         found.append(threshold_advice(threshold, unit, reason))
+    elif threshold is None and reading.is_known_below(VERY_LOW_BELOW):
+        reason = (
+            f"{shown} is below {format_count(VERY_LOW_BELOW, unit)}, and no threshold from the "
+            "care team is saved."
+        )
+        found.append(_with_reason(VERY_LOW_COUNT, reason))
     if patient.pregnant:
         limit, limit_text = _low_for_pregnancy(patient)
         if reading.is_known_below(limit):
-            reason = f"You are marked as pregnant. {shown} is {limit_text}."
+            reason = f"{patient.name} is marked as pregnant. {shown} is {limit_text}."
             found.append(_with_reason(PREGNANCY, reason))
     return _by_level(found)
+
+
+def advice_for_entry(entry, patient, viewer=None) -> list[Advice]:
+    if isinstance(entry, BleedingEpisode):
+        return advice_for_episode(entry, patient, viewer)
+    if isinstance(entry, PlateletReading):
+        return advice_for_reading(entry, patient, viewer)
+    return []
+
+
+def is_emergency(advice: Iterable[Advice]) -> bool:
+    return any(item.level is Level.EMERGENCY for item in advice)
 
 
 # --- For the dashboard: what still applies now ------------------------------------------------
@@ -286,15 +457,21 @@ def _reading_advice(reading, patient, subject: str) -> list[Advice]:
 # How long advice about an episode stays on the dashboard, counted from when it started
 # (episode.started_at) back from `now`. An episode exactly at the edge is still inside; one
 # dated in the future (a clock or time-zone slip) counts as recent rather than being dropped.
-#   - Emergency advice (bleeding first aid did not stop, still bleeding, or marked
-#     life-threatening; the brain-bleed signs for life-threatening ones): 48 hours.
-#   - "Make an appointment" for a kind the source lists: 7 days.
+#   - Emergency and "today" advice: 48 hours. An emergency that a member later recorded as
+#     stopped, or as seen by a doctor, shows what to watch for instead.
+#   - "Make an appointment": 7 days.
 #   - Pregnancy advice for any bleeding: 14 days.
-# Readings have no window: threshold and pregnancy advice follow the latest reading only, so a
-# newer count above the line clears them, whatever its age.
+# Readings have no window: count advice follows the latest reading only, so a newer count
+# above the line clears it, whatever its age.
 EMERGENCY_WINDOW = timedelta(hours=48)
 APPOINTMENT_WINDOW = timedelta(days=7)
 PREGNANCY_WINDOW = timedelta(days=14)
+WINDOWS = {
+    Level.EMERGENCY: EMERGENCY_WINDOW,
+    Level.URGENT: EMERGENCY_WINDOW,
+    Level.APPOINTMENT: APPOINTMENT_WINDOW,
+    Level.INFORMATION: EMERGENCY_WINDOW,
+}
 
 
 def _within(episode, window: timedelta, now: datetime) -> bool:
@@ -303,21 +480,6 @@ def _within(episode, window: timedelta, now: datetime) -> bool:
 
 def _live(entries) -> list:
     return [e for e in entries if getattr(e, "deleted_at", None) is None]
-
-
-def _latest_reading(readings):
-    def key(reading):
-        drawn_at = reading.drawn_at.timestamp() if reading.drawn_at else float("-inf")
-        created = reading.created_at.timestamp() if reading.created_at else float("-inf")
-        return (reading.drawn_on, drawn_at, created)
-
-    return max(readings, key=key, default=None)
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _dedupe(candidates: Iterable[tuple[Advice, int]]) -> list[Advice]:
@@ -333,42 +495,50 @@ def _dedupe(candidates: Iterable[tuple[Advice, int]]) -> list[Advice]:
     return _by_level(advice for advice, _ in best.values())
 
 
-def advice_for_patient(patient, recent_readings, recent_episodes, now: datetime) -> list[Advice]:
+def _episode_candidates(episode, patient, viewer, now) -> list[tuple[Advice, int]]:
+    finding = bleed_level(episode)
+    if not _within(episode, WINDOWS[finding.advice.level], now):
+        return []
+    who = _mid_sentence(who_logged(episode, viewer))
+    days = "7 days" if finding.advice.level is Level.APPOINTMENT else "48 hours"
+    reason = f"In the last {days}, {who} logged {finding.what}."
+    if finding.advice.level is Level.EMERGENCY and episode.resolution:
+        ended = episode.get_resolution_display().lower()
+        reason = reason[:-1] + f". Since then: {ended}."
+        return [(_with_reason(AFTER_EMERGENCY, reason), finding.specificity)]
+    return [(_about(episode, _with_reason(finding.advice, reason)), finding.specificity)]
+
+
+def _about(episode, advice: Advice) -> Advice:
+    if advice.level is Level.EMERGENCY and episode.pk is not None:
+        return replace(advice, episode_id=str(episode.pk))
+    return advice
+
+
+def _mid_sentence(who: str) -> str:
+    return "you" if who == "You" else who
+
+
+def advice_for_patient(
+    patient, recent_readings, recent_episodes, now: datetime, viewer=None
+) -> list[Advice]:
+    """What still applies on the dashboard: from the latest count (by stats' one order) and the
+    bleeds of the last fortnight. Reasons name who logged what, as the viewer reads them."""
     candidates: list[tuple[Advice, int]] = []
     episodes = sorted(_live(recent_episodes), key=lambda e: e.started_at, reverse=True)
-
     for episode in episodes:
-        if not _within(episode, EMERGENCY_WINDOW, now):
-            continue
-        emergency = _emergency_reason(episode)
-        if emergency:
-            what, specificity = emergency
-            reason = f"In the last 48 hours you logged {_bleeding_that(what)}."
-            candidates.append((_with_reason(BLEEDING_EMERGENCY, reason), specificity))
-        if episode.severity == Severity.LIFE_THREATENING:
-            reason = "In the last 48 hours you logged bleeding you marked as life-threatening."
-            candidates.append((_with_reason(BRAIN_BLEED_EMERGENCY, reason), 1))
+        candidates += _episode_candidates(episode, patient, viewer, now)
 
-    latest = _latest_reading(_live(recent_readings))
-    if latest is not None:
+    ordered = stats.chronological(recent_readings)
+    if ordered:
         # The latest count is the most specific reason for pregnancy advice: it names a number.
-        for advice in _reading_advice(latest, patient, "Your latest count"):
+        for advice in _reading_advice(ordered[-1], patient, "The latest count"):
             candidates.append((advice, 3))
 
-    # Each kind once, the most recent first.
-    kinds = list(
-        dict.fromkeys(
-            LISTED_KINDS[e.kind]
-            for e in episodes
-            if e.kind in LISTED_KINDS and _within(e, APPOINTMENT_WINDOW, now)
-        )
-    )
-    if kinds:
-        reason = f"In the last 7 days you logged {_join(kinds)}."
-        candidates.append((_with_reason(APPOINTMENT, reason), len(kinds)))
-
     if patient.pregnant and any(_within(e, PREGNANCY_WINDOW, now) for e in episodes):
-        reason = "You are marked as pregnant and logged bleeding in the last 14 days."
+        reason = (
+            f"{patient.name} is marked as pregnant, and bleeding was logged in the last 14 days."
+        )
         candidates.append((_with_reason(PREGNANCY, reason), 2))
 
     return _dedupe(candidates)
@@ -396,10 +566,20 @@ HELP_SECTIONS = (
     HelpSection(
         "emergency",
         "Get emergency help now",
-        (HelpItem(BLEEDING_EMERGENCY), HelpItem(BRAIN_BLEED_EMERGENCY)),
+        (
+            HelpItem(BLEEDING_EMERGENCY),
+            HelpItem(BRAIN_BLEED_EMERGENCY),
+            HelpItem(SERIOUS_BLEED_EMERGENCY),
+        ),
         emergency=True,
     ),
+    HelpSection(
+        "today",
+        "Contact your care team today",
+        (HelpItem(TELL_CARE_TEAM_TODAY), HelpItem(HEAD_INJURY_TODAY), HelpItem(VERY_LOW_COUNT)),
+    ),
     HelpSection("appointment", "Make an appointment", (HelpItem(SYMPTOMS_TO_WATCH, SYMPTOM_LIST),)),
+    HelpSection("after", "After an emergency", (HelpItem(AFTER_EMERGENCY),)),
     HelpSection("pregnancy", "Pregnancy", (HelpItem(PREGNANCY),)),
     HelpSection("children-adults", "Children and adults", (HelpItem(CHILDREN_AND_ADULTS),)),
     HelpSection(
@@ -432,7 +612,9 @@ def to_session(advice: Iterable[Advice]) -> list[dict]:
             "title": item.title,
             "text": item.text,
             "reason": item.reason,
-            "source": [item.source.name, item.source.url, item.source.reviewed.isoformat()],
+            "sources": [[s.name, s.url, s.reviewed.isoformat()] for s in item.sources],
+            "episode_id": item.episode_id,
+            "asks_for_threshold": item.asks_for_threshold,
         }
         for item in advice
     ]
@@ -444,20 +626,10 @@ def from_session(data: Iterable[dict]) -> list[Advice]:
             Level(item["level"]),
             item["title"],
             item["text"],
-            Source(item["source"][0], item["source"][1], date.fromisoformat(item["source"][2])),
+            tuple(Source(name, url, date.fromisoformat(day)) for name, url, day in item["sources"]),
             item["reason"],
+            item.get("episode_id", ""),
+            item.get("asks_for_threshold", False),
         )
         for item in data
     ]
-
-
-def advice_for_entry(entry, patient) -> list[Advice]:
-    if isinstance(entry, BleedingEpisode):
-        return advice_for_episode(entry, patient)
-    if isinstance(entry, PlateletReading):
-        return advice_for_reading(entry, patient)
-    return []
-
-
-def is_emergency(advice: Iterable[Advice]) -> bool:
-    return any(item.level is Level.EMERGENCY for item in advice)

@@ -43,6 +43,7 @@ from readings.exports import (
     KIND_COLUMNS,
     KIND_OF_NAME,
     MODEL_FIELDS,
+    OPTIONAL_COLUMNS,
     TAIL_COLUMNS,
     unescape_cell,
 )
@@ -52,8 +53,10 @@ from readings.models import (
     FirstAid,
     Medicine,
     PlateletReading,
+    Resolution,
     Severity,
     Treatment,
+    WarningSign,
 )
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -217,7 +220,7 @@ def _check_columns(table: Table) -> None:
         for slug in entries.KINDS
         if slug in slugs
         for column in (*KIND_COLUMNS[slug], *TAIL_COLUMNS)
-        if column not in DERIVED_COLUMNS
+        if column not in DERIVED_COLUMNS and column not in OPTIONAL_COLUMNS
     ]
     missing = [
         column
@@ -516,8 +519,17 @@ def _read_bleed_row(cell, reader: _Reader) -> dict:
         "first_aid": _choice(cell("first_aid"), FirstAid, "first_aid"),
         "duration_minutes": int(duration) if duration else None,
         "care_sought": _yes_no(cell("care_sought"), "care_sought"),
+        "warning_signs": _signs(cell("warning_signs")),
+        "resolution": _choice(cell("resolution"), Resolution, "resolution"),
+        "resolved_at": reader.moment(cell("resolved_at"), "resolved_at"),
         "note": cell("note"),
     }
+
+
+def _signs(text: str) -> list[str]:
+    """Codes or labels of WarningSign, separated by ; (or ,), in WarningSign's order."""
+    found = {_choice(part, WarningSign, "warning_signs") for part in re.split(r"[;,]", text)}
+    return [code for code in WarningSign.values if code in found]
 
 
 def _read_treatment_row(cell, reader: _Reader) -> dict:

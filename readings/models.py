@@ -31,6 +31,10 @@ class EntryQuerySet(models.QuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
 
+    def with_people(self):
+        """With the members whom a page names beside each entry, fetched in the same query."""
+        return self.select_related(*self.model.PEOPLE)
+
 
 # A bleed may be logged a few minutes "ahead": the phone's clock and the server's differ.
 CLOCK_SLACK = datetime.timedelta(minutes=5)
@@ -85,6 +89,7 @@ class Entry(models.Model):
     form_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
+    PEOPLE = ("created_by",)  # named on pages: see EntryQuerySet.with_people
 
     class Meta:
         abstract = True
@@ -210,7 +215,29 @@ class BleedingKind(models.TextChoices):
     URINE = "urine", "Blood in urine"
     STOOL = "stool", "Blood in stool"
     MENSTRUAL = "menstrual", "Heavy menstrual bleeding"
+    VOMIT = "vomit", "Blood in vomit"
+    COUGH = "cough", "Coughing up blood"
+    HEAD_INJURY = "head_injury", "Head injury (a knock or fall on the head)"
     OTHER = "other", "Other bleeding"
+
+
+class WarningSign(models.TextChoices):
+    """Signs of bleeding in the brain, the rare and dangerous bleed of ITP (readings.guidance)."""
+
+    HEADACHE = "headache", "A sudden, severe or worsening headache"
+    VOMITING = "vomiting", "Being sick (vomiting)"
+    DROWSY = "drowsy", "Unusual sleepiness or confusion"
+    WEAKNESS = "weakness", "Weakness or numbness in the face, an arm or a leg"
+    SPEECH_VISION = "speech_vision", "Trouble speaking or seeing"
+    UNSTEADY = "unsteady", "Unsteadiness, trouble walking"
+    SEIZURE = "seizure", "A seizure (fit)"
+
+
+class Resolution(models.TextChoices):
+    """How an emergency ended, as a member recorded it later."""
+
+    STOPPED = "stopped", "The bleeding stopped"
+    CARE = "care", "Got medical help"
 
 
 class Severity(models.TextChoices):
@@ -248,7 +275,18 @@ class BleedingEpisode(Entry):
         "how long it lasted (minutes)", null=True, blank=True
     )
     care_sought = models.BooleanField("saw a doctor or nurse about it", null=True, blank=True)
+    # Codes of WarningSign, in that order: any of them makes the bleed an emergency.
+    warning_signs = models.JSONField("signs of bleeding in the brain", default=list, blank=True)
     note = models.TextField(blank=True)
+    # Recorded afterwards, from the emergency notice: the bleeding stopped, or help was got.
+    resolution = models.CharField(
+        "what happened then", max_length=8, choices=Resolution.choices, blank=True
+    )
+    resolved_at = models.DateTimeField("when it was recorded", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    PEOPLE = ("created_by", "resolved_by")
 
     class Meta:
         ordering = ["-started_at", "-created_at"]
@@ -265,6 +303,13 @@ class BleedingEpisode(Entry):
                 name="episode_duration_range",
             ),
             storable("episode", "started_at", moment=True),
+            storable("episode", "resolved_at", moment=True),
+            # How it ended is recorded with when it was recorded, or not at all.
+            models.CheckConstraint(
+                condition=Q(resolution="", resolved_at__isnull=True)
+                | (~Q(resolution="") & Q(resolved_at__isnull=False)),
+                name="episode_resolution_recorded",
+            ),
         ]
 
     def __str__(self):
@@ -286,7 +331,23 @@ class BleedingEpisode(Entry):
                 )
         if self.duration_minutes is not None and self.duration_minutes > MAX_DURATION_MINUTES:
             errors["duration_minutes"] = ValidationError(TOO_LONG)
+        if self.resolution and self.resolved_at is None:
+            errors["resolved_at"] = time_error("Enter when it was recorded that the bleed ended.")
+        elif self.resolved_at and not self.resolution:
+            errors["resolution"] = ValidationError("Say how the bleed ended: stopped or care.")
+        elif self.resolved_at and self.started_at and self.resolved_at < self.started_at:
+            errors["resolved_at"] = time_error("That is before the bleed started.")
+        elif self.resolved_at and self.resolved_at > timezone.now() + CLOCK_SLACK:
+            errors["resolved_at"] = time_error("That time is still to come.")
+        signs = self.warning_signs
+        if not isinstance(signs, list) or not set(signs) <= set(WarningSign.values):
+            errors["warning_signs"] = ValidationError(
+                "Choose signs from the list: " + ", ".join(WarningSign.values) + "."
+            )
         return errors
+
+    def warning_sign_labels(self) -> list[str]:
+        return [WarningSign(code).label for code in self.warning_signs if code in WarningSign]
 
 
 class Medicine(models.TextChoices):

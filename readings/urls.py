@@ -18,6 +18,7 @@ urlpatterns = [
     path(f"{entry}edit/", views.entry_edit, name="entry_edit"),
     path(f"{entry}delete/", views.entry_delete, name="entry_delete"),
     path(f"{entry}restore/", views.entry_restore, name="entry_restore"),
+    path(f"{patient}bleeds/<uuid:entry_id>/ended/", views.episode_resolve, name="episode_resolve"),
     # Export and import (CSV)
     path(f"{patient}export/", transfer.export_history, name="export_history"),
     path(f"{patient}import/", transfer.import_history, name="import_history"),

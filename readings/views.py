@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,7 +17,7 @@ from accounts.access import get_patient_for, memberships_for
 from readings import alerts, charts, entries, guidance, page_cache
 from readings import dashboard as dashboard_data
 from readings.history import HistoryFilter
-from readings.models import BleedingEpisode, PlateletReading
+from readings.models import BleedingEpisode, PlateletReading, Resolution
 
 HISTORY_PAGE_SIZE = 25
 
@@ -82,6 +82,7 @@ def dashboard_pieces(patient, role, chart_range, with_table: bool, viewer_zone: 
         # now, which holds those of the fortnight before any later view on the same day.
         since = timezone.now() - guidance.PREGNANCY_WINDOW
         episodes = BleedingEpisode.objects.live().filter(patient=patient, started_at__gte=since)
+        episodes = episodes.with_people()
         advice_from = {
             "readings": list(PlateletReading.objects.live().filter(patient=patient)[:1]),
             "episodes": list(episodes),
@@ -98,7 +99,7 @@ def current_advice(request, patient, readings, episodes) -> list:
     """
     now = timezone.now()
     episodes = [e for e in episodes if e.started_at >= now - guidance.PREGNANCY_WINDOW]
-    advice = guidance.advice_for_patient(patient, readings, episodes, now)
+    advice = guidance.advice_for_patient(patient, readings, episodes, now, request.user)
     shown = {item["title"] for item in request.session.get("advice", [])}
     return [item for item in advice if item.title not in shown]
 
@@ -187,7 +188,7 @@ def added(request, patient, role, kind, entry, created: bool, *, quick) -> HttpR
     if created:
         audit.record(request, patient, audit.ADDED_ENTRY, what)
     saved = f"Saved {what}." if created else f"Already saved: {what}."
-    advice = guidance.advice_for_entry(entry, patient)
+    advice = guidance.advice_for_entry(entry, patient, request.user)
     if quick and not guidance.is_emergency(advice):
         fresh = kind.form(patient=patient)
         return quick_add_response(request, patient, role, kind, fresh, saved, entry, advice)
@@ -219,7 +220,7 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
             return render(request, "readings/entry_form.html", ctx, status=409)
         what = saved.describe(patient.preferred_unit)
         audit.record(request, patient, audit.EDITED_ENTRY, what)
-        advice = guidance.advice_for_entry(saved, patient)
+        advice = guidance.advice_for_entry(saved, patient, request.user)
         return saved_redirect(request, patient, f"Saved your changes to {what}.", advice)
     return render(request, "readings/entry_form.html", {**ctx, "form": form})
 
@@ -276,6 +277,28 @@ def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> Http
 
 
 @login_required
+@require_POST
+def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
+    """Record how an emergency ended (it stopped, or medical help was got): kept in the bleed's
+    history; the dashboard then shows what to watch for instead of the emergency."""
+    patient, _ = get_patient_for(request, patient_id, write=True)
+    episode = get_object_or_404(BleedingEpisode.objects.live(), pk=entry_id, patient=patient)
+    resolution = request.POST.get("resolution")
+    if resolution not in Resolution.values:
+        return HttpResponseBadRequest("Say whether the bleeding stopped or help was got.")
+    entries.resolve(episode, Resolution(resolution), request.user)
+    audit.record(
+        request,
+        patient,
+        audit.EDITED_ENTRY,
+        f"{episode.describe(patient.preferred_unit)}: {Resolution(resolution).label.lower()}",
+    )
+    request.session.pop("advice", None)  # the emergency shown after the save is over
+    messages.success(request, f"Recorded: {Resolution(resolution).label.lower()}.")
+    return redirect("dashboard", patient_id=patient.pk)
+
+
+@login_required
 @require_GET
 def history(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
@@ -305,7 +328,7 @@ def history_pieces(patient, viewer, kind, filters, page_number, return_to) -> di
 
     def build():
         rows = filters.apply(kind.model.objects.live().filter(patient=patient), kind)
-        paginator = Paginator(rows.select_related("created_by"), HISTORY_PAGE_SIZE)
+        paginator = Paginator(rows.with_people(), HISTORY_PAGE_SIZE)
         page = paginator.get_page(page_number)
         ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, "page": page}
         ctx.update(return_to=return_to, viewer_zone=viewer_zone)

@@ -32,7 +32,7 @@ def make_reading(patient, count="45", drawn_on=None, user=None, **fields):
         created_by=user,
         drawn_on=drawn_on or timezone.localdate(),
         count=Decimal(count),
-        entered_text=str(count),
+        entered_text=fields.pop("entered_text", str(count)),
         entered_unit="e9/L",
         **fields,
     )

@@ -21,7 +21,7 @@ from accounts.models import AccessEvent, CareMembership, Invitation, Role, User
 from readings import entries
 from tests.clock import pinned
 from tests.conftest import CANARY
-from tests.factories import add_member, make_reading, make_user
+from tests.factories import add_member, make_episode, make_reading, make_user
 from tests.urlconf import parameters, walk
 
 pytestmark = [pytest.mark.django_db, pinned]
@@ -60,6 +60,7 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     "entry_edit": {"GET": WRITE_PAGE, "POST": WRITE},
     "entry_delete": {"GET": WRITE_PAGE, "POST": WRITE},
     "entry_restore": {"GET": NOT_ALLOWED, "POST": WRITE},
+    "episode_resolve": {"GET": NOT_ALLOWED, "POST": WRITE},
     "export_history": {"GET": READ, "POST": NOT_ALLOWED},
     "import_history": {"GET": WRITE_PAGE, "POST": WRITE_PAGE},  # no file: the form again
     "import_preview": {"GET": WRITE, "POST": WRITE},  # no such upload: back to the start
@@ -112,6 +113,7 @@ class World:
     users: dict
     reading: object
     deleted_reading: object
+    episode: object
     invitation: Invitation
     extra: CareMembership  # the member whose role or removal the owner's requests change
 
@@ -119,6 +121,7 @@ class World:
 @pytest.fixture
 def world(cast) -> World:
     reading = make_reading(cast.patient, "45", note=SECRET)
+    episode = make_episode(cast.patient, first_aid="no", note=SECRET)
     deleted = make_reading(cast.patient, "60")
     entries.soft_delete(deleted)
     gran = make_user("gran@example.com", "Gran")
@@ -135,7 +138,7 @@ def world(cast) -> World:
         "removed": removed,
         "stranger": cast.stranger,
     }
-    return World(cast, users, reading, deleted, invitation, extra)
+    return World(cast, users, reading, deleted, episode, invitation, extra)
 
 
 def plant_canaries(cast):
@@ -152,7 +155,10 @@ def url_for(name: str, world: World) -> str:
     values = {
         "patient_id": world.cast.patient.pk,
         "kind": "counts",
-        "entry_id": world.deleted_reading.pk if name == "entry_restore" else world.reading.pk,
+        "entry_id": {
+            "entry_restore": world.deleted_reading.pk,
+            "episode_resolve": world.episode.pk,
+        }.get(name, world.reading.pk),
         "invitation_id": world.invitation.pk,
         "membership_id": world.extra.pk,
         "token": "no-such-upload",
@@ -173,6 +179,7 @@ def post_data(name: str, world: World) -> dict:
         "sharing_invite": {"email": "new@example.com", "role": "viewer"},
         "member_role": {"role": "editor"},
         "sharing_alerts": {"notify_emergency": "on"},
+        "episode_resolve": {"resolution": "stopped"},
     }.get(name, {})
 
 

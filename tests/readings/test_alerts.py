@@ -1,7 +1,7 @@
 """Alert e-mails: who asked for them, the outbox written with the entry, and sending later."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from io import StringIO
 from unittest import mock
 
@@ -14,12 +14,16 @@ from django.utils import timezone
 
 from accounts.models import CareMembership, Notification, NotificationKind, NotificationStatus
 from readings import alerts as notifications
+from readings import exports, imports
+from readings.entries import KINDS
 from readings.models import BleedingEpisode, PlateletReading
 from tests.clock import pinned
-from tests.factories import make_reading
+from tests.factories import make_episode, make_patient, make_reading
+from tests.html_forms import form_values
 
 pytestmark = [pytest.mark.django_db, pinned]
 
+ALL = exports.Selection(tuple(KINDS))
 FAILING = "tests.readings.test_alerts.FailingBackend"
 UNREACHABLE = "tests.readings.test_alerts.UnreachableBackend"
 
@@ -43,7 +47,7 @@ def opt_in(cast, actor, emergency=False, low_count=False):
     )
 
 
-def log_bleed(client, cast, user, **data):
+def log_bleed(client, cast, user, headers=None, **data):
     client.force_login(user)
     now = timezone.localtime()
     fields = {
@@ -53,7 +57,9 @@ def log_bleed(client, cast, user, **data):
         "form_token": str(uuid.uuid4()),
         **data,
     }
-    return client.post(reverse("entry_add", args=[cast.patient.pk, "bleeds"]), fields)
+    return client.post(
+        reverse("entry_add", args=[cast.patient.pk, "bleeds"]), fields, headers=headers
+    )
 
 
 def log_count(client, cast, user, count_text):
@@ -89,6 +95,14 @@ def test_nobody_is_e_mailed_unless_they_asked(client, cast):
         ({"severity": "life_threatening", "first_aid": "yes"}, True),
         ({"first_aid": "yes", "severity": "moderate"}, False),
         ({}, False),
+        # Signs of bleeding in the brain, whatever the kind of bleed: an emergency.
+        ({"kind": "head_injury", "warning_signs": ["vomiting"]}, True),
+        ({"kind": "other", "warning_signs": ["headache", "vomiting"]}, True),
+        ({"kind": "nosebleed", "first_aid": "yes", "warning_signs": ["seizure"]}, True),
+        # "Contact the care team today" is advice on the page, not an e-mail.
+        ({"kind": "head_injury"}, False),
+        ({"kind": "stool", "severity": "severe"}, False),
+        ({"kind": "vomit"}, False),
     ],
 )
 def test_an_emergency_bleed_queues_an_email_for_members_who_asked(client, cast, data, emergency):
@@ -285,3 +299,82 @@ def test_retry_delays_grow():
 
 def test_kinds_have_plain_labels():
     assert NotificationKind.EMERGENCY.label == "An emergency bleed was logged"
+
+
+# --- From quick add, an edit and an import --------------------------------------------------
+
+
+@pytest.mark.parametrize("actor", ["owner", "editor"])
+def test_quick_add_of_a_head_injury_with_vomiting_alerts_the_others(client, cast, actor):
+    opt_in(cast, "viewer", emergency=True)
+    opt_in(cast, "owner" if actor == "editor" else "editor", emergency=True)
+    response = log_bleed(
+        client,
+        cast,
+        getattr(cast, actor),
+        kind="head_injury",
+        warning_signs=["vomiting"],
+        quick="1",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 204
+    recipients = sorted(Notification.objects.values_list("recipient__email", flat=True))
+    other = "owner@example.com" if actor == "editor" else "editor@example.com"
+    assert recipients == sorted([other, "viewer@example.com"])
+
+
+def edit_bleed(client, episode, **changes):
+    url = reverse("entry_edit", args=[episode.patient_id, "bleeds", episode.pk])
+    values = form_values(client.get(url).content.decode())
+    return client.post(url, {**values, **changes})
+
+
+def test_an_edit_that_makes_a_bleed_an_emergency_alerts_once(client, cast):
+    opt_in(cast, "viewer", emergency=True)
+    log_bleed(client, cast, cast.editor, first_aid="yes")
+    episode = BleedingEpisode.objects.get()
+    assert not Notification.objects.exists()
+
+    assert edit_bleed(client, episode, first_aid="no").status_code == 302
+    assert Notification.objects.count() == 1
+    # Still an emergency after a second edit: no second e-mail.
+    assert edit_bleed(client, episode, note="we are on our way").status_code == 302
+    assert Notification.objects.count() == 1
+    # Recording later that it stopped is not a new emergency either.
+    client.post(
+        reverse("episode_resolve", args=[cast.patient.pk, episode.pk]), {"resolution": "stopped"}
+    )
+    assert Notification.objects.count() == 1
+
+
+def a_file_with(cast, when) -> str:
+    """An exported file, from another record, holding an emergency bleed and a low count."""
+    source = make_patient(cast.owner, name="Other")
+    make_episode(source, started_at=when, first_aid="no")
+    make_reading(source, "12", drawn_on=timezone.localdate(when), drawn_at=when)
+    return "".join(exports.csv_lines(source, ALL, UTC))
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        (timedelta(hours=1), ["emergency", "low_count"]),
+        (notifications.RECENT_IMPORT - timedelta(minutes=1), ["emergency", "low_count"]),
+        (notifications.RECENT_IMPORT + timedelta(minutes=1), []),
+        (timedelta(days=400), []),
+    ],
+)
+def test_an_import_alerts_about_recent_entries_once_per_kind(cast, age, expected):
+    set_threshold(cast, 20)
+    opt_in(cast, "viewer", emergency=True, low_count=True)
+    text = a_file_with(cast, timezone.now() - age)
+    text += "".join(
+        a_file_with(cast, timezone.now() - age - timedelta(hours=1)).splitlines(True)[1:]
+    )
+    imports.import_file(text, cast.patient, cast.owner)
+    assert BleedingEpisode.objects.filter(patient=cast.patient).count() == 2
+    queued = sorted(Notification.objects.values_list("kind", flat=True))
+    assert queued == expected
+    assert set(Notification.objects.values_list("recipient__email", flat=True)) <= {
+        "viewer@example.com"
+    }

@@ -221,13 +221,19 @@ def test_the_database_refuses_what_could_not_be_read_back(cast, model, fields):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_repairs_rows_that_made_a_record_unreadable(client):
+    before = [("readings", "0003_reading_comparator"), ("accounts", "0006_record_time_zone")]
     executor = MigrationExecutor(connection)
-    executor.migrate(
-        [("readings", "0003_reading_comparator"), ("accounts", "0006_record_time_zone")]
-    )
+    executor.migrate(before)
     owner = make_user()
     patient = make_patient(owner)
-    episode, treatment = make_episode(patient), make_treatment(patient)
+    # The tables as they were then: today's models have columns added since.
+    then = executor.loader.project_state(before).apps
+    episode = then.get_model("readings", "BleedingEpisode").objects.create(
+        patient_id=patient.pk, kind="nosebleed", started_at=NOW
+    )
+    treatment = then.get_model("readings", "Treatment").objects.create(
+        patient_id=patient.pk, medicine="steroids", started_on=NOW.date()
+    )
     # As stored before the bounds: a bleed at 0001-01-01 00:00 in Tokyo (year 0 in UTC, which
     # Python cannot read) and a treatment ending 9999-12-31.
     year_zero = (
@@ -248,8 +254,8 @@ def test_the_migration_repairs_rows_that_made_a_record_unreadable(client):
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
-    episode.refresh_from_db()
-    treatment.refresh_from_db()
+    episode = BleedingEpisode.objects.get(pk=episode.pk)
+    treatment = Treatment.objects.get(pk=treatment.pk)
     assert episode.started_at == datetime.datetime(1900, 1, 1, 12, tzinfo=datetime.UTC)
     assert "cannot be right" in episode.note and "Please correct it." in episode.note
     assert treatment.ended_on == datetime.date.today()

@@ -21,8 +21,10 @@ from readings.models import (
     FirstAid,
     Medicine,
     PlateletReading,
+    Resolution,
     Severity,
     Treatment,
+    WarningSign,
 )
 from readings.units import Comparator, Unit, format_count, format_number
 from tests.clock import pinned
@@ -45,7 +47,10 @@ def export_text(patient, selection=ALL, tz=UTC) -> str:
 
 def stored(patient) -> dict[str, set[tuple]]:
     return {
-        slug: set(kind.model.objects.filter(patient=patient).values_list(*ROUND_TRIP[slug]))
+        slug: {
+            tuple(tuple(value) if isinstance(value, list) else value for value in row)
+            for row in kind.model.objects.filter(patient=patient).values_list(*ROUND_TRIP[slug])
+        }
         for slug, kind in KINDS.items()
     }
 
@@ -147,8 +152,19 @@ def readings(draw):
 
 @st.composite
 def episodes(draw):
+    started_at = draw(moments())
+    resolution = draw(st.sampled_from(["", *Resolution.values]))
+    later = st.timedeltas(datetime.timedelta(0), datetime.timedelta(hours=72))
     return {
-        "started_at": draw(moments()),
+        "started_at": started_at,
+        "warning_signs": draw(
+            st.lists(st.sampled_from(WarningSign.values), unique=True).map(
+                lambda signs: [code for code in WarningSign.values if code in signs]
+            )
+        ),
+        "resolution": resolution,
+        # Recorded up to three days later, but never in the future.
+        "resolved_at": min(started_at + draw(later), timezone.now()) if resolution else None,
         "kind": draw(st.sampled_from(BleedingKind.values)),
         "body_site": draw(free_text(100)),
         "severity": draw(st.sampled_from(["", *Severity.values])),
@@ -456,7 +472,27 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         (
             {**BLEED, "bleed_kind": "ouch"},
             "“ouch” in bleed_kind is not one of: bruising, petechiae, purpura, gums, nosebleed, "
-            "urine, stool, menstrual, other.",
+            "urine, stool, menstrual, vomit, cough, head_injury, other.",
+        ),
+        (
+            {**BLEED, "warning_signs": "headache;hiccups"},
+            "“hiccups” in warning_signs is not one of: " + ", ".join(WarningSign.values) + ".",
+        ),
+        (
+            {**BLEED, "resolution": "maybe"},
+            "“maybe” in resolution is not one of: stopped, care.",
+        ),
+        (
+            {**BLEED, "resolution": "stopped"},
+            "Enter when it was recorded that the bleed ended. (resolved_at)",
+        ),
+        (
+            {**BLEED, "resolved_at": "2025-01-02T10:00"},
+            "Say how the bleed ended: stopped or care. (resolution)",
+        ),
+        (
+            {**BLEED, "resolution": "care", "resolved_at": "2024-12-31T10:00"},
+            "That is before the bleed started. (resolved_at)",
         ),
         (
             {**BLEED, "started_at": "2999-01-01T10:00+00:00"},

@@ -317,7 +317,13 @@ def history_queries(client, cast, rows: int) -> int:
             user=cast.owner,
         )
         make_episode(
-            cast.patient, started_at=timezone.now() - timezone.timedelta(days=day), user=cast.editor
+            cast.patient,
+            started_at=timezone.now() - timezone.timedelta(days=day),
+            user=cast.editor,
+            first_aid="no",
+            resolution="care",
+            resolved_at=timezone.now(),
+            resolved_by=cast.owner,
         )
     with CaptureQueriesContext(connection) as queries:
         for show in ["counts", "bleeds"]:
@@ -351,7 +357,7 @@ def test_a_bleed_that_first_aid_did_not_stop_leads_with_an_emergency_alert(clien
     alert = main[: main.index("</div>", main.index('role="alert"'))]
     assert main.index('role="alert"') < main.index("<h1")
     assert "Bleeding that does not stop is an emergency" in alert
-    assert "You logged bleeding that first aid did not stop." in alert
+    assert "You logged a nosebleed that first aid did not stop." in alert
     assert 'href="tel:+44 20 7946 0000"' in alert
     assert reverse("help") in alert
     assert html.count("Bleeding that does not stop is an emergency") == 1
@@ -365,7 +371,7 @@ def test_an_emergency_from_quick_add_reloads_the_dashboard(client, cast):
     assert response.status_code == 204
     assert response["HX-Redirect"] == reverse("dashboard", args=[cast.patient.pk])
     page = client.get(response["HX-Redirect"]).content.decode()
-    assert "You logged bleeding that was still going on." in page
+    assert "You logged a nosebleed that was still going on." in page
 
 
 def test_a_listed_kind_gets_contact_advice_with_the_reason(client, cast):
@@ -389,7 +395,7 @@ def test_a_count_below_the_clinicians_threshold_gets_the_plan_advice(client, cas
     client.force_login(cast.viewer)
     html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
     assert "What to do now" in html
-    assert "Your latest count, 20 ×10⁹/L, is below the threshold your clinician set." in html
+    assert "The latest count, 20 ×10⁹/L, is below the threshold the clinician set." in html
 
 
 @pytest.mark.parametrize("threshold", [None, 30])
@@ -416,7 +422,8 @@ def test_advice_leaves_the_dashboard_when_it_no_longer_applies(client, cast):
 def test_the_help_page_is_public_and_names_its_sources(client, db):
     html = client.get(reverse("help")).content.decode()
     assert "<h1>When to get help</h1>" in html
-    assert "https://www.mayoclinic.org/" in html and "https://www.nhlbi.nih.gov/" in html
+    assert "https://www.mayoclinic.org/" in html and "https://together.stjude.org/" in html
+    assert "last reviewed on" in html
     assert "does not replace your clinician" in html
 
 
