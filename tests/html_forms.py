@@ -1,6 +1,9 @@
 """What a browser would send back: the values of a page's form, read from its HTML."""
 
+import uuid
 from html.parser import HTMLParser
+
+from django.utils import timezone
 
 
 class _FormValues(HTMLParser):
@@ -52,3 +55,15 @@ def form_values(html: str, css_class: str = "entry-form") -> dict[str, str]:
     parser = _FormValues(css_class)
     parser.feed(html)
     return parser.values
+
+
+def bleed_fields(**data) -> dict[str, str]:
+    """What the bleed form posts for a nosebleed starting now (`data` overrides), once."""
+    now = timezone.localtime()
+    return {
+        "kind": "nosebleed",
+        "started_on": now.date().isoformat(),
+        "started_time": now.strftime("%H:%M"),
+        "form_token": str(uuid.uuid4()),
+        **data,
+    }

@@ -19,7 +19,7 @@ from readings.entries import KINDS
 from readings.models import BleedingEpisode, PlateletReading
 from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading
-from tests.html_forms import form_values
+from tests.html_forms import bleed_fields, form_values
 
 pytestmark = [pytest.mark.django_db, pinned]
 
@@ -49,17 +49,8 @@ def opt_in(cast, actor, emergency=False, low_count=False):
 
 def log_bleed(client, cast, user, headers=None, **data):
     client.force_login(user)
-    now = timezone.localtime()
-    fields = {
-        "kind": "nosebleed",
-        "started_on": now.date().isoformat(),
-        "started_time": now.strftime("%H:%M"),
-        "form_token": str(uuid.uuid4()),
-        **data,
-    }
-    return client.post(
-        reverse("entry_add", args=[cast.patient.pk, "bleeds"]), fields, headers=headers
-    )
+    url = reverse("entry_add", args=[cast.patient.pk, "bleeds"])
+    return client.post(url, bleed_fields(**data), headers=headers)
 
 
 def log_count(client, cast, user, count_text):

@@ -17,7 +17,7 @@ from readings.entries import KINDS
 from readings.models import BleedingEpisode
 from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading
-from tests.html_forms import form_values
+from tests.html_forms import bleed_fields, form_values
 
 pytestmark = [pytest.mark.django_db, pinned]
 
@@ -31,14 +31,7 @@ VERY_LOW = "A very low count: make sure your care team knows"
 
 def log_bleed(client, cast, actor, quick=False, **data):
     client.force_login(getattr(cast, actor))
-    now = timezone.localtime()
-    fields = {
-        "kind": "other",
-        "started_on": now.date().isoformat(),
-        "started_time": now.strftime("%H:%M"),
-        "form_token": str(uuid.uuid4()),
-        **data,
-    }
+    fields = bleed_fields(**{"kind": "other", **data})
     url = reverse("entry_add", args=[cast.patient.pk, "bleeds"])
     if quick:
         return client.post(url, {**fields, "quick": "1"}, headers=HTMX)
