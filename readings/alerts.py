@@ -249,6 +249,11 @@ def _finish(notification: Notification, status: NotificationStatus, **fields) ->
     Notification.objects.filter(pk=notification.pk).update(status=status, **fields)
 
 
+# What an emergency e-mail says to do. It does not say which bleed it was (the e-mail carries
+# no details of the record), so it gives the advice for both kinds of emergency.
+EMERGENCY_ADVICE = (guidance.BLEEDING_EMERGENCY, guidance.BRAIN_BLEED_EMERGENCY)
+
+
 def message_for(notification: Notification, connection=None) -> mail.EmailMessage:
     recipient = notification.recipient
     patient = notification.patient
@@ -262,7 +267,10 @@ def message_for(notification: Notification, connection=None) -> mail.EmailMessag
         "dashboard_url": site + reverse("dashboard", args=[patient.pk]),
         "sharing_url": site + reverse("sharing", args=[patient.pk]),
         "help_url": site + reverse("help"),
-        "emergency": (guidance.BLEEDING_EMERGENCY, guidance.BRAIN_BLEED_EMERGENCY),
+        "emergency": EMERGENCY_ADVICE,
+        "emergency_sources": list(
+            dict.fromkeys(s.name for a in EMERGENCY_ADVICE for s in a.sources)
+        ),
         "threshold": patient.alert_threshold,
     }
     with timezone.override(_zone(recipient.time_zone)):  # times as the recipient reads them

@@ -183,6 +183,12 @@ def test_pending_emails_are_sent_once_and_marked_sent(client, cast):
     assert f"http://testserver{reverse('sharing', args=[cast.patient.pk])}" in message.body
     assert "Olive Owner logged a bleed for Sam" in message.body
     assert "&#x27;" not in message.body
+    # What to do for either emergency, each source named once.
+    assert "Bleeding that does not stop is an emergency." in message.body
+    assert "Signs of bleeding in the brain are an emergency." in message.body
+    sources = next(line for line in message.body.splitlines() if line.startswith("Sources: "))
+    names = sources.removeprefix("Sources: ").split("; ")
+    assert names[0].startswith("Mayo Clinic") and len(names) == len(set(names)) == 3
     assert notifications.send_pending() == {}
     assert len(mail.outbox) == 1
 
