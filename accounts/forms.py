@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
-from accounts import invitations, mfa
+from accounts import dates, invitations, mfa
 from accounts.models import CareMembership, Patient, Role, User
 
 TIME_ZONE_CHOICES = [
@@ -123,6 +123,10 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args, earliest_entry: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.earliest_entry = earliest_entry
+        # The field's own limits say the same as clean_birth_year, in the same words.
+        year = self.fields["birth_year"]
+        year.widget.attrs.update(min=dates.EARLIEST_DATE.year, max=self.instance.today().year)
+        year.error_messages["min_value"] = self.instance.birth_year_problem(-1)
 
     class Meta:
         model = Patient

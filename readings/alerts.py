@@ -6,7 +6,9 @@ Two halves, so that a mail server that is slow or down never costs an entry:
   row (`Notification`) per member who opted in (never the person who logged it), then asks
   the worker to send them once the transaction commits. An ordinary entry costs no query.
   An entry alerts when it is logged, when an edit makes it alert-worthy (a bleed changed to
-  "did not stop"), and when it is imported recently enough to matter (`enqueue_for_import`).
+  "did not stop", or an ended emergency changed), and when it is imported
+  (`enqueue_for_import`), but only if what it records happened in the last week
+  (guidance.is_news): history brought in or typed up later alarms no one.
 - `send_pending` runs in the worker (the `send_alerts` task; `manage.py send_notifications`
   does the same by hand). It claims due rows in a short transaction (so two runs never send
   the same row), sends them over one connection, marks each sent, and keeps failures for a
@@ -22,7 +24,7 @@ aid did not stop it). "Contact the care team today" advice is shown on the page,
 import logging
 import zoneinfo
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import mail
@@ -66,11 +68,14 @@ def retry_delay(attempts: int) -> timedelta:
 # --- Enqueue, inside the entry's transaction -------------------------------------------------
 
 
-def kind_for(entry, patient: Patient) -> NotificationKind | None:
-    """Which alert a new entry raises, if any."""
+def kind_for(entry, patient: Patient, now: datetime) -> NotificationKind | None:
+    """Which alert an entry raises at `now`, if any. Only news does (guidance.is_news: it
+    happened in the last week), never an emergency a member recorded as over."""
+    if not guidance.is_news(entry, patient, now):
+        return None
     if isinstance(entry, BleedingEpisode):
-        advice = guidance.advice_for_episode(entry, patient)
-        return NotificationKind.EMERGENCY if guidance.is_emergency(advice) else None
+        emergency = guidance.bleed_level(entry).advice.level is guidance.Level.EMERGENCY
+        return NotificationKind.EMERGENCY if emergency and not entry.resolution else None
     threshold = patient.alert_threshold
     if isinstance(entry, PlateletReading) and threshold is not None:
         return NotificationKind.LOW_COUNT if entry.is_known_below(threshold) else None
@@ -83,35 +88,20 @@ def enqueue_for_entry(
     """Outbox rows for an entry just logged, or just changed (`before`: as it was). A change
     alerts only when the entry raises an alert now that it did not raise before. Call inside
     the transaction that saved it."""
-    kind = kind_for(entry, patient)
-    if kind is None or (before is not None and kind_for(before, patient) == kind):
+    now = timezone.now()
+    kind = kind_for(entry, patient, now)
+    if kind is None or (before is not None and kind_for(before, patient, now) == kind):
         return []
     return _enqueue(kind, patient, actor, site_url)
 
 
-# An imported entry alerts if it happened this recently: the file may bring today's bleed;
-# last year's counts are history, and e-mailing about them would only alarm.
-RECENT_IMPORT = timedelta(hours=48)
-
-
 def enqueue_for_import(entries, patient: Patient, actor, site_url: str) -> list[Notification]:
-    """Outbox rows for what an import brought in: at most one e-mail of each kind per member,
-    and only for entries from the last RECENT_IMPORT. Call inside the import's transaction."""
-    since = timezone.now() - RECENT_IMPORT
-    kinds = {
-        kind
-        for entry in entries
-        if _when(entry, patient) >= since and (kind := kind_for(entry, patient)) is not None
-    }
+    """Outbox rows for what an import brought in, by the same rule as a form (so last year's
+    rows alert no one): at most one e-mail of each kind per member. Call inside the import's
+    transaction."""
+    now = timezone.now()
+    kinds = {kind_for(entry, patient, now) for entry in entries} - {None}
     return [row for kind in sorted(kinds) for row in _enqueue(kind, patient, actor, site_url)]
-
-
-def _when(entry, patient: Patient):
-    if isinstance(entry, BleedingEpisode):
-        return entry.started_at
-    if isinstance(entry, PlateletReading):
-        return entry.drawn_at or datetime.combine(entry.drawn_on, time.max, patient.zone)
-    return datetime.min.replace(tzinfo=UTC)
 
 
 def _enqueue(kind, patient: Patient, actor, site_url: str) -> list[Notification]:
@@ -273,7 +263,9 @@ def message_for(notification: Notification, connection=None) -> mail.EmailMessag
         ),
         "threshold": patient.alert_threshold,
     }
-    with timezone.override(_zone(recipient.time_zone)):  # times as the recipient reads them
+    zone = _zone(recipient.time_zone)
+    ctx["zone"] = str(zone).replace("_", " ")
+    with timezone.override(zone):  # times as the recipient reads them
         subject = render_to_string("emails/notification_subject.txt", ctx)
         body = render_to_string("emails/notification.txt", ctx)
     return mail.EmailMessage(

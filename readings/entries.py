@@ -123,6 +123,10 @@ def update_entry(form):
         if field.name not in _SERVER_FIELDS
     }
     values["updated_at"] = timezone.now()
+    if _reopens(entry, form.changed_data):
+        # How the emergency ended was about the bleed as it was; changed, it is open again.
+        entry.resolution, entry.resolved_at, entry.resolved_by = "", None, None
+        values.update(resolution="", resolved_at=None, resolved_by_id=None)
     with transaction.atomic():
         updated = (
             type(entry)
@@ -136,6 +140,12 @@ def update_entry(form):
         raise EditConflict(type(entry).objects.get(pk=entry.pk))
     entry.version = expected + 1
     return entry
+
+
+def _reopens(entry, changed: list[str]) -> bool:
+    """An edit to what says how dangerous a bleed is reopens its recorded ending."""
+    danger = getattr(entry, "DANGER_FIELDS", ())
+    return bool(getattr(entry, "resolution", "")) and not set(changed).isdisjoint(danger)
 
 
 @transaction.atomic
@@ -168,16 +178,23 @@ def restore(entry) -> bool:
 
 
 @transaction.atomic
-def resolve(episode, resolution, user) -> None:
+def resolve(episode, resolution, user) -> bool:
     """Record how an emergency bleed ended, and when and by whom; "got medical help" also
-    answers "saw a doctor or nurse about it"."""
+    answers "saw a doctor or nurse about it". Once: False if someone recorded it first (or the
+    bleed was deleted meanwhile). The caller checks the ending applies (guidance.endings_for).
+    """
     changes = {"resolution": resolution, "resolved_at": timezone.now(), "resolved_by": user}
     if resolution == "care":
         changes["care_sought"] = True
-    type(episode).objects.filter(pk=episode.pk).update(
-        **changes, version=models.F("version") + 1, updated_at=timezone.now()
+    recorded = (
+        type(episode)
+        .objects.live()
+        .filter(pk=episode.pk, resolution="")
+        .update(**changes, version=models.F("version") + 1, updated_at=timezone.now())
     )
-    Patient.objects.mark_changed(episode.patient_id)
+    if recorded:
+        Patient.objects.mark_changed(episode.patient_id)
+    return bool(recorded)
 
 
 def changes_between(theirs, yours) -> list[Change]:

@@ -9,7 +9,7 @@ import datetime
 import uuid
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import formats, timezone
 
 from accounts import dates
@@ -87,6 +87,10 @@ class EntryForm(forms.ModelForm):
         # An entry already logged with the same result, once asked (readings.duplicates).
         self.same_result = None
         self.instance.patient = patient  # the model's rules read the record's bounds
+        if "note" in self.fields:
+            self.fields["note"].error_messages["max_length"] = (
+                "A note can hold up to %(limit_value)s characters; this one has %(show_value)s."
+            )
         if self.instance._state.adding:
             self.fields["form_token"].initial = uuid.uuid4()
         else:
@@ -174,7 +178,9 @@ class EntryForm(forms.ModelForm):
                 target = name
                 if name == moment:
                     target = time_field if message.code == "time" else day_field
-                if target not in self.errors:
+                elif name not in self.fields:  # a rule on a field the form does not show
+                    target = NON_FIELD_ERRORS
+                if target == NON_FIELD_ERRORS or target not in self.errors:
                     remapped.setdefault(target, []).append(message)
         return super()._update_errors(ValidationError(remapped))
 

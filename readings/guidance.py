@@ -20,8 +20,10 @@ instances they are given (saved or not); the name of whoever logged an entry com
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+
+from django.utils.timezone import now as django_now
 
 from readings import stats
 from readings.models import (
@@ -29,6 +31,7 @@ from readings.models import (
     BleedingKind,
     FirstAid,
     PlateletReading,
+    Resolution,
     Severity,
 )
 from readings.units import Unit, format_count, format_number
@@ -73,8 +76,10 @@ class Advice:
     text: str
     sources: tuple[Source, ...]
     reason: str = ""  # why it is shown ("You logged a nosebleed."); empty on the help page
-    # The bleed an emergency is about, so that a member can record how it ended.
+    # The bleed an emergency is about, and the endings a member may record for it
+    # ((value, button label) pairs of Resolution): see `endings_for`.
     episode_id: str = ""
+    endings: tuple[tuple[str, str], ...] = ()
     # The page offers the owner a link to save the care team's threshold.
     asks_for_threshold: bool = False
 
@@ -361,6 +366,50 @@ def bleed_level(episode) -> Finding:
     return Finding(normal, words, 0)
 
 
+# --- News or history ----------------------------------------------------------------------------
+
+# An entry is news when what it records happened in the last RECENT: advice right after saving
+# it, alert e-mails (from a form, an edit or an import alike), and a bleed's advice on the
+# dashboard counted from when it was logged. Older entries are history: stored and charted,
+# with no alarm. A week, not hours: signs of bleeding in the brain can come a day or more
+# after a knock, and are often logged on the bleed of the day before.
+RECENT = timedelta(days=7)
+
+
+def happened_at(entry, zone) -> datetime | None:
+    """When what an entry records happened: a bleed's start; a count's time, or the end of its
+    day in the record's zone `zone` when it has none. None for other entries."""
+    if isinstance(entry, BleedingEpisode):
+        return entry.started_at
+    if isinstance(entry, PlateletReading):
+        return entry.drawn_at or datetime.combine(entry.drawn_on, time.max, zone)
+    return None
+
+
+def is_news(entry, patient, now: datetime) -> bool:
+    when = happened_at(entry, patient.zone)
+    return when is not None and now - when <= RECENT
+
+
+# --- Closing an emergency -------------------------------------------------------------------------
+
+ENDING_BUTTONS = {
+    Resolution.STOPPED: "The bleeding has stopped",
+    Resolution.CARE: "We have got medical help",
+}
+
+
+def endings_for(episode) -> tuple[Resolution, ...]:
+    """What a member may record about how a bleed's emergency ended: nothing unless it is an
+    emergency not yet closed; only "got medical help" for signs of bleeding in the brain (no
+    one can see a bleed inside the head stop)."""
+    if episode.resolution or bleed_level(episode).advice.level is not Level.EMERGENCY:
+        return ()
+    if episode.warning_signs:
+        return (Resolution.CARE,)
+    return (Resolution.STOPPED, Resolution.CARE)
+
+
 # --- Who did it, in a reason -------------------------------------------------------------------
 
 
@@ -440,7 +489,10 @@ def _reading_advice(reading, patient, subject: str) -> list[Advice]:
     return _by_level(found)
 
 
-def advice_for_entry(entry, patient, viewer=None) -> list[Advice]:
+def advice_for_entry(entry, patient, viewer=None, now: datetime | None = None) -> list[Advice]:
+    """Advice right after `entry` was saved; none for history (`is_news`)."""
+    if not is_news(entry, patient, now or django_now()):
+        return []
     if isinstance(entry, BleedingEpisode):
         return advice_for_episode(entry, patient, viewer)
     if isinstance(entry, PlateletReading):
@@ -454,9 +506,11 @@ def is_emergency(advice: Iterable[Advice]) -> bool:
 
 # --- For the dashboard: what still applies now ------------------------------------------------
 
-# How long advice about an episode stays on the dashboard, counted from when it started
-# (episode.started_at) back from `now`. An episode exactly at the edge is still inside; one
-# dated in the future (a clock or time-zone slip) counts as recent rather than being dropped.
+# How long advice about an episode stays on the dashboard, counted back from `now` to when it
+# started, or to when it was last logged or changed if that is later and it started within
+# RECENT (a bleed of the last week logged now, or changed now to "did not stop", is shown to
+# every member from now). An episode exactly at the edge is still inside; one dated in the
+# future (a clock or time-zone slip) counts as recent rather than being dropped.
 #   - Emergency and "today" advice: 48 hours. An emergency that a member later recorded as
 #     stopped, or as seen by a doctor, shows what to watch for instead.
 #   - "Make an appointment": 7 days.
@@ -475,7 +529,11 @@ WINDOWS = {
 
 
 def _within(episode, window: timedelta, now: datetime) -> bool:
-    return now - episode.started_at <= window
+    since = episode.started_at
+    changed = episode.updated_at
+    if changed is not None and changed > since and now - since <= RECENT:
+        since = changed
+    return now - since <= window
 
 
 def _live(entries) -> list:
@@ -510,9 +568,11 @@ def _episode_candidates(episode, patient, viewer, now) -> list[tuple[Advice, int
 
 
 def _about(episode, advice: Advice) -> Advice:
-    if advice.level is Level.EMERGENCY and episode.pk is not None:
-        return replace(advice, episode_id=str(episode.pk))
-    return advice
+    endings = endings_for(episode) if episode.pk is not None else ()
+    if not endings:
+        return advice
+    buttons = tuple((ending.value, ENDING_BUTTONS[ending]) for ending in endings)
+    return replace(advice, episode_id=str(episode.pk), endings=buttons)
 
 
 def _mid_sentence(who: str) -> str:
@@ -614,6 +674,7 @@ def to_session(advice: Iterable[Advice]) -> list[dict]:
             "reason": item.reason,
             "sources": [[s.name, s.url, s.reviewed.isoformat()] for s in item.sources],
             "episode_id": item.episode_id,
+            "endings": [list(ending) for ending in item.endings],
             "asks_for_threshold": item.asks_for_threshold,
         }
         for item in advice
@@ -629,6 +690,7 @@ def from_session(data: Iterable[dict]) -> list[Advice]:
             tuple(Source(name, url, date.fromisoformat(day)) for name, url, day in item["sources"]),
             item["reason"],
             item.get("episode_id", ""),
+            tuple(tuple(ending) for ending in item.get("endings", ())),
             item.get("asks_for_threshold", False),
         )
         for item in data

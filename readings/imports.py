@@ -503,7 +503,7 @@ def _read_count_row(cell, reader: _Reader) -> dict:
         "entered_text": _text(entered_text, PlateletReading, "entered_text", "entered_text"),
         "entered_unit": unit.value,
         "lab": _text(cell("lab"), PlateletReading, "lab", "lab"),
-        "note": cell("note"),
+        "note": _text(cell("note"), PlateletReading, "note", "note"),
     }
 
 
@@ -522,7 +522,7 @@ def _read_bleed_row(cell, reader: _Reader) -> dict:
         "warning_signs": _signs(cell("warning_signs")),
         "resolution": _choice(cell("resolution"), Resolution, "resolution"),
         "resolved_at": reader.moment(cell("resolved_at"), "resolved_at"),
-        "note": cell("note"),
+        "note": _text(cell("note"), BleedingEpisode, "note", "note"),
     }
 
 
@@ -539,7 +539,7 @@ def _read_treatment_row(cell, reader: _Reader) -> dict:
         "started_on": reader.day(cell("started_on"), "started_on", required=True),
         "ended_on": reader.day(cell("ended_on"), "ended_on"),
         "dose": _text(cell("dose"), Treatment, "dose", "dose"),
-        "note": cell("note"),
+        "note": _text(cell("note"), Treatment, "note", "note"),
     }
 
 
@@ -765,9 +765,10 @@ _ORDER_OF_FORMAT = {
 
 
 def guess_date_format(table: Table, column: int) -> str | None:
-    """The date format the column's cells decide (see sheet_dates.order_of), or None."""
+    """The date format the column's cells decide (see sheet_dates.order_of), or None. Cells
+    with no digit ("see comment") neither decide nor block: the preview lists them."""
     sample = [cells[column].strip() for _, cells in table.rows[:200] if column < len(cells)]
-    sample = [text for text in sample if text]
+    sample = [text for text in sample if any(char.isdigit() for char in text)]
     if not sample:
         return None
     local = [text for text in sample if sheet_dates.is_local(text)]

@@ -36,6 +36,10 @@ class EntryQuerySet(models.QuerySet):
         return self.select_related(*self.model.PEOPLE)
 
 
+# Room for a full account of a bleed or a clinic visit; more is a paste gone wrong, and every
+# member's dashboard would carry it.
+NOTE_MAX_LENGTH = 5000
+
 # A bleed may be logged a few minutes "ahead": the phone's clock and the server's differ.
 CLOCK_SLACK = datetime.timedelta(minutes=5)
 # As long as a bleed may last: longer is a typing slip.
@@ -126,7 +130,7 @@ class PlateletReading(Entry):
     entered_text = models.CharField(max_length=50)
     entered_unit = models.CharField(max_length=8, choices=[(u.value, u.label) for u in Unit])
     lab = models.CharField("lab", max_length=100, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         # Newest first. A count without a time comes first on its day (stats.chronological),
@@ -277,7 +281,7 @@ class BleedingEpisode(Entry):
     care_sought = models.BooleanField("saw a doctor or nurse about it", null=True, blank=True)
     # Codes of WarningSign, in that order: any of them makes the bleed an emergency.
     warning_signs = models.JSONField("signs of bleeding in the brain", default=list, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
     # Recorded afterwards, from the emergency notice: the bleeding stopped, or help was got.
     resolution = models.CharField(
         "what happened then", max_length=8, choices=Resolution.choices, blank=True
@@ -287,6 +291,8 @@ class BleedingEpisode(Entry):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     PEOPLE = ("created_by", "resolved_by")
+    # What decides how dangerous a bleed is (readings.guidance.bleed_level).
+    DANGER_FIELDS = ("kind", "severity", "first_aid", "warning_signs")
 
     class Meta:
         ordering = ["-started_at", "-created_at"]
@@ -336,7 +342,12 @@ class BleedingEpisode(Entry):
         elif self.resolved_at and not self.resolution:
             errors["resolution"] = ValidationError("Say how the bleed ended: stopped or care.")
         elif self.resolved_at and self.started_at and self.resolved_at < self.started_at:
-            errors["resolved_at"] = time_error("That is before the bleed started.")
+            # Said of the start: the ending was recorded at a real moment; the start was typed.
+            ended = formats.date_format(timezone.localtime(self.resolved_at), "j M Y, H:i")
+            errors.setdefault(
+                "started_at",
+                time_error(f"That is after it was recorded as over ({ended}). Check the start."),
+            )
         elif self.resolved_at and self.resolved_at > timezone.now() + CLOCK_SLACK:
             errors["resolved_at"] = time_error("That time is still to come.")
         signs = self.warning_signs
@@ -371,7 +382,7 @@ class Treatment(Entry):
         "end date", null=True, blank=True, help_text="Leave empty if ongoing."
     )
     dose = models.CharField("dose", max_length=100, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["-started_on", "-created_at"]

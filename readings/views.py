@@ -283,18 +283,23 @@ def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
     history; the dashboard then shows what to watch for instead of the emergency."""
     patient, _ = get_patient_for(request, patient_id, write=True)
     episode = get_object_or_404(BleedingEpisode.objects.live(), pk=entry_id, patient=patient)
-    resolution = request.POST.get("resolution")
-    if resolution not in Resolution.values:
+    if request.POST.get("resolution") not in Resolution.values:
         return HttpResponseBadRequest("Say whether the bleeding stopped or help was got.")
-    entries.resolve(episode, Resolution(resolution), request.user)
-    audit.record(
-        request,
-        patient,
-        audit.EDITED_ENTRY,
-        f"{episode.describe(patient.preferred_unit)}: {Resolution(resolution).label.lower()}",
-    )
-    request.session.pop("advice", None)  # the emergency shown after the save is over
-    messages.success(request, f"Recorded: {Resolution(resolution).label.lower()}.")
+    resolution = Resolution(request.POST["resolution"])
+    if resolution in guidance.endings_for(episode):
+        recorded = entries.resolve(episode, resolution, request.user)
+    else:  # not an emergency, already closed, or "stopped" for signs in the brain
+        recorded = False
+    ended = resolution.label.lower()
+    if recorded:
+        what = episode.describe(patient.preferred_unit)
+        audit.record(request, patient, audit.EDITED_ENTRY, f"{what}: {ended}")
+        request.session.pop("advice", None)  # the emergency shown after the save is over
+        messages.success(request, f"Recorded: {ended}.")
+    elif episode.resolution:
+        messages.info(request, f"Already recorded: {episode.get_resolution_display().lower()}.")
+    else:
+        messages.info(request, f"Nothing recorded: “{ended}” does not apply to this bleed.")
     return redirect("dashboard", patient_id=patient.pk)
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import CareMembership, Notification, NotificationKind, NotificationStatus
 from readings import alerts as notifications
-from readings import exports, imports
+from readings import exports, guidance, imports
 from readings.entries import KINDS
 from readings.models import BleedingEpisode, PlateletReading
 from tests.clock import pinned
@@ -53,15 +53,16 @@ def log_bleed(client, cast, user, headers=None, **data):
     return client.post(url, bleed_fields(**data), headers=headers)
 
 
-def log_count(client, cast, user, count_text):
+def log_count(client, cast, user, count_text, **data):
     client.force_login(user)
-    data = {
+    fields = {
         "count_text": count_text,
         "unit": "e9/L",
         "drawn_on": timezone.localdate().isoformat(),
         "form_token": str(uuid.uuid4()),
+        **data,
     }
-    return client.post(reverse("entry_add", args=[cast.patient.pk, "counts"]), data)
+    return client.post(reverse("entry_add", args=[cast.patient.pk, "counts"]), fields)
 
 
 def set_threshold(cast, value):
@@ -212,7 +213,18 @@ def test_the_time_in_the_email_is_in_the_recipients_time_zone(client, cast):
     row = Notification.objects.get()
     Notification.objects.update(created_at=row.created_at.replace(hour=23, minute=30))
     notifications.send_pending()
-    assert "at 08:30" in mail.outbox[0].body
+    assert "at 08:30 (Asia/Tokyo time)" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("phone", ["+44 20 7946 0000", ""])
+def test_the_email_gives_the_care_teams_phone_when_there_is_one(client, cast, phone):
+    cast.patient.care_team_phone = phone
+    cast.patient.save()
+    opt_in(cast, "editor", emergency=True)
+    log_bleed(client, cast, cast.owner, first_aid="still")
+    notifications.send_pending()
+    assert ("Sam’s care team: +44 20 7946 0000" in mail.outbox[0].body) is bool(phone)
+    assert "care team: \n" not in mail.outbox[0].body
 
 
 def test_a_failure_keeps_the_entry_and_the_email_for_a_retry(client, cast, settings):
@@ -356,8 +368,8 @@ def a_file_with(cast, when) -> str:
     ("age", "expected"),
     [
         (timedelta(hours=1), ["emergency", "low_count"]),
-        (notifications.RECENT_IMPORT - timedelta(minutes=1), ["emergency", "low_count"]),
-        (notifications.RECENT_IMPORT + timedelta(minutes=1), []),
+        (guidance.RECENT - timedelta(minutes=1), ["emergency", "low_count"]),
+        (guidance.RECENT + timedelta(minutes=1), []),
         (timedelta(days=400), []),
     ],
 )
@@ -375,3 +387,45 @@ def test_an_import_alerts_about_recent_entries_once_per_kind(cast, age, expected
     assert set(Notification.objects.values_list("recipient__email", flat=True)) <= {
         "viewer@example.com"
     }
+
+
+@pytest.mark.parametrize(
+    ("age", "alerted"),
+    [
+        (timedelta(hours=1), True),
+        (guidance.RECENT - timedelta(minutes=5), True),
+        (guidance.RECENT + timedelta(days=1), False),
+        (timedelta(days=900), False),
+    ],
+)
+def test_the_forms_alert_by_the_same_rule_as_the_import(client, cast, age, alerted):
+    """History typed up later (a bleed of 2024 that did not stop) alarms no one."""
+    set_threshold(cast, 30)
+    opt_in(cast, "viewer", emergency=True, low_count=True)
+    when = timezone.localtime() - age
+    day, clock = when.date().isoformat(), when.strftime("%H:%M")
+    log_bleed(client, cast, cast.editor, first_aid="no", started_on=day, started_time=clock)
+    log_count(client, cast, cast.editor, "25", drawn_on=day, drawn_time=clock)
+    assert BleedingEpisode.objects.count() == PlateletReading.objects.count() == 1
+    expected = ["emergency", "low_count"] if alerted else []
+    assert sorted(Notification.objects.values_list("kind", flat=True)) == expected
+    # The dashboards say the same: news is shown to everyone for 48 hours from when it was
+    # logged; history is not.
+    client.force_login(cast.viewer)
+    dashboard = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert ("Bleeding that does not stop is an emergency" in dashboard) is alerted
+
+
+def test_an_ended_emergency_changed_again_alerts_again(client, cast):
+    opt_in(cast, "viewer", emergency=True)
+    log_bleed(client, cast, cast.editor, first_aid="no")
+    episode = BleedingEpisode.objects.get()
+    client.post(
+        reverse("episode_resolve", args=[cast.patient.pk, episode.pk]), {"resolution": "stopped"}
+    )
+    assert Notification.objects.count() == 1
+    # It started again, with a seizure: the recorded ending no longer holds.
+    edit_bleed(client, episode, first_aid="still", warning_signs=["seizure"])
+    episode.refresh_from_db()
+    assert (episode.resolution, episode.resolved_at) == ("", None)
+    assert Notification.objects.count() == 2

@@ -282,3 +282,139 @@ def test_how_it_ended_survives_an_export_and_import(cast):
         "care",
         episode.resolved_at,
     )
+
+
+# --- What a recorded ending may and may not do --------------------------------------------------
+
+
+def dashboard_of(client, cast, actor) -> str:
+    client.force_login(getattr(cast, actor))
+    return client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+
+
+def test_signs_in_the_brain_can_only_be_closed_by_getting_medical_help(client, cast):
+    log_bleed(client, cast, "owner", kind="head_injury", warning_signs=["drowsy"])
+    episode = BleedingEpisode.objects.get()
+    page = dashboard_of(client, cast, "owner")
+    assert "We have got medical help" in page and "The bleeding has stopped" not in page
+    assert "Later: have you got medical help?" in page
+    html = resolve(client, cast, episode, "stopped").content.decode()
+    assert "Nothing recorded" in html and BRAIN in html
+    episode.refresh_from_db()
+    assert episode.resolution == ""
+
+
+@pytest.mark.parametrize(
+    "data", [{"first_aid": "yes"}, {"kind": "gums"}, {"kind": "head_injury"}], ids=str
+)
+def test_a_bleed_that_is_not_an_emergency_cannot_be_closed(client, cast, data):
+    log_bleed(client, cast, "owner", **{"kind": "nosebleed", **data})
+    episode = BleedingEpisode.objects.get()
+    html = resolve(client, cast, episode, "care").content.decode()
+    assert "Nothing recorded" in html
+    episode.refresh_from_db()
+    assert (episode.resolution, episode.resolved_at) == ("", None)
+
+
+def test_an_ending_is_recorded_once(client, cast):
+    log_bleed(client, cast, "owner", kind="nosebleed", first_aid="no")
+    episode = BleedingEpisode.objects.get()
+    resolve(client, cast, episode, "care")
+    client.force_login(cast.editor)
+    html = resolve(client, cast, episode, "stopped").content.decode()
+    assert "Already recorded: got medical help." in html
+    episode.refresh_from_db()
+    assert (episode.resolution, episode.resolved_by) == ("care", cast.owner)
+
+
+def edit(client, episode, **changes):
+    url = reverse("entry_edit", args=[episode.patient_id, "bleeds", episode.pk])
+    values = form_values(client.get(url).content.decode())
+    return client.post(url, {**values, **changes}, follow=True)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reopened"),
+    [
+        ({"first_aid": "still"}, True),
+        ({"warning_signs": ["seizure"]}, True),
+        ({"kind": "gums"}, True),
+        ({"note": "we went to A&E"}, False),
+        ({"body_site": "left nostril"}, False),
+    ],
+)
+def test_changing_how_dangerous_a_closed_bleed_was_reopens_it(client, cast, changes, reopened):
+    log_bleed(client, cast, "editor", kind="nosebleed", first_aid="no")
+    episode = BleedingEpisode.objects.get()
+    resolve(client, cast, episode, "stopped")
+    edit(client, episode, **changes)
+    episode.refresh_from_db()
+    assert (episode.resolution == "") is reopened
+    viewer_page = dashboard_of(client, cast, "viewer")
+    assert ('role="alert"' in viewer_page) is reopened
+    assert ("After the bleeding: what to watch for" in viewer_page) is not reopened
+
+
+def test_an_edit_that_puts_the_start_after_the_recorded_ending_is_refused_in_words(client, cast):
+    log_bleed(client, cast, "owner", kind="nosebleed", first_aid="no")
+    episode = BleedingEpisode.objects.get()
+    resolve(client, cast, episode, "stopped")
+    later = timezone.localtime() + timedelta(minutes=3)  # inside the clock's slack
+    response = edit(client, episode, started_time=later.strftime("%H:%M"))
+    assert response.status_code == 200
+    assert "after it was recorded as over" in response.content.decode()
+
+
+def test_the_ending_buttons_say_which_bleed_they_close(client, cast):
+    log_bleed(client, cast, "owner", kind="nosebleed", first_aid="no")
+    episode = BleedingEpisode.objects.get()
+    page = dashboard_of(client, cast, "owner")
+    labelled = f'aria-labelledby="ending-{episode.pk} reason-{episode.pk}"'
+    assert labelled in page
+    assert f'id="reason-{episode.pk}"' in page and f'id="ending-{episode.pk}"' in page
+
+
+# --- More known is news; late news is shown to everyone -------------------------------------------
+
+
+@pytest.mark.parametrize("quick", [False, True], ids=["full form", "quick add"])
+def test_signs_logged_after_a_head_injury_was_logged_are_an_emergency_not_a_duplicate(
+    client, cast, quick
+):
+    log_bleed(client, cast, "editor", quick, kind="head_injury")
+    response = log_bleed(client, cast, "owner", quick, kind="head_injury", warning_signs=["drowsy"])
+    assert BleedingEpisode.objects.count() == 2
+    assert BRAIN in page_after(response, client)
+
+
+def test_an_import_row_with_signs_is_not_skipped_as_a_duplicate(cast):
+    make_episode(cast.patient, kind="head_injury")
+    source = make_patient(cast.owner, name="Elsewhere")
+    make_episode(source, kind="head_injury", warning_signs=["headache", "seizure"])
+    text = "".join(exports.csv_lines(source, exports.Selection(("bleeds",)), UTC))
+    plan = imports.import_file(text, cast.patient, cast.owner)
+    assert len(plan.new) == 1 and plan.duplicates == []
+    assert BleedingEpisode.objects.filter(patient=cast.patient).count() == 2
+
+
+def test_a_bleed_of_days_ago_logged_now_with_signs_is_on_every_dashboard(client, cast):
+    started = timezone.localtime() - timedelta(hours=60)
+    log_bleed(
+        client,
+        cast,
+        "editor",
+        kind="other",
+        warning_signs=["drowsy"],
+        started_on=started.date().isoformat(),
+        started_time=started.strftime("%H:%M"),
+    )
+    for actor in ("owner", "viewer"):
+        assert BRAIN in dashboard_of(client, cast, actor)
+
+
+def test_a_bleed_typed_up_from_last_year_is_history_not_an_emergency(client, cast):
+    html = log_bleed(
+        client, cast, "owner", kind="gums", first_aid="no", started_on="2025-05-01"
+    ).content.decode()
+    assert "Saved" in html and 'role="alert"' not in html
+    assert 'role="alert"' not in dashboard_of(client, cast, "viewer")

@@ -34,9 +34,10 @@ def count(day="2026-11-02", value="45", comparator="", at=None):
     }
 
 
-def bleed(kind="nosebleed", minutes=0):
+def bleed(kind="nosebleed", minutes=0, **danger):
     start = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    return {"kind": kind, "started_at": start + datetime.timedelta(minutes=minutes)}
+    values = {"severity": "", "first_aid": "", "warning_signs": [], **danger}
+    return {"kind": kind, "started_at": start + datetime.timedelta(minutes=minutes), **values}
 
 
 def treatment(medicine="ivig", name="", day="2026-11-02"):
@@ -66,6 +67,11 @@ TEN = datetime.datetime(2026, 11, 2, 10, tzinfo=UTC)
         ("bleeds", bleed(), bleed(minutes=-30), True),
         ("bleeds", bleed(), bleed(minutes=31), False),
         ("bleeds", bleed(), bleed("gums"), False),
+        # More known about the danger is news: it did not stop after all, or signs came on.
+        ("bleeds", bleed(first_aid="yes"), bleed(first_aid="no"), False),
+        ("bleeds", bleed(severity="mild"), bleed(severity="severe"), False),
+        ("bleeds", bleed("head_injury"), bleed("head_injury", warning_signs=["headache"]), False),
+        ("bleeds", bleed(warning_signs=["seizure"]), bleed(warning_signs=["seizure"]), True),
         ("treatments", treatment(), treatment(), True),
         ("treatments", treatment("other", "Dapsone"), treatment("other", " dapsone "), True),
         ("treatments", treatment("other", "Dapsone"), treatment("other", "Danazol"), False),

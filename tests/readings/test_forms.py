@@ -239,3 +239,19 @@ def test_forms_with_what_a_user_typed_or_saved_are_never_kept(patient, monkeypat
     editing = ReadingForm(instance=saved, patient=patient)
     assert "private note" in str(editing["note"].as_field_group())
     assert NewEntryField.kept == {}
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda patient, note: reading_form(patient, note=note),
+        lambda patient, note: episode_form(patient, note=note),
+        lambda patient, note: treatment_form(patient, note=note),
+    ],
+    ids=["count", "bleed", "treatment"],
+)
+def test_a_note_holds_5000_characters_and_no_more(patient, make):
+    assert make(patient, "x" * 5000).is_valid()
+    form = make(patient, "x" * 5001)
+    assert form.errors["note"] == ["A note can hold up to 5000 characters; this one has 5001."]
+    assert 'maxlength="5000"' in str(form["note"])

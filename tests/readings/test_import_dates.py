@@ -172,6 +172,11 @@ def test_the_date_format_is_guessed_from_any_row_that_tells(cast):
     assert imports.guess_date_format(table, 0) == "MM/DD/YYYY"
     table = imports.read_table("Date,Count\n02/11/2026,45\n03/11/2026,46\n")
     assert imports.guess_date_format(table, 0) is None  # the person chooses
+    # A cell that is no date at all neither decides nor blocks: the preview lists its row.
+    table = imports.read_table("Date,Count\nsee comment,45\n13/02/2026,46\n,47\n")
+    assert imports.guess_date_format(table, 0) == "DD/MM/YYYY"
+    table = imports.read_table("Date,Count\n2026-02-13,45\nCLUMPED,46\n")
+    assert imports.guess_date_format(table, 0) == "YYYY-MM-DD"
 
 
 # --- Through the pages: asked once, and rows skipped only by choice -------------------------

@@ -467,6 +467,8 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         ({"comparator": "about"}, "“about” in comparator should be <, <=, >=, > or empty."),
         ({"entered_unit": "mmol"}, "“mmol” in entered_unit should be e9/L or /uL."),
         ({"lab": "x" * 101}, "The lab column is longer than 100 characters."),
+        ({"note": "x" * 5001}, "The note column is longer than 5000 characters."),
+        ({**BLEED, "note": "x" * 5001}, "The note column is longer than 5000 characters."),
         ({**BLEED, "started_at": ""}, "The started_at column is empty."),
         ({**BLEED, "bleed_kind": ""}, "The bleed_kind column is empty."),
         (
@@ -492,7 +494,8 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         ),
         (
             {**BLEED, "resolution": "care", "resolved_at": "2024-12-31T10:00"},
-            "That is before the bleed started. (resolved_at)",
+            "That is after it was recorded as over (31 Dec 2024, 10:00). Check the start. "
+            "(started_at)",
         ),
         (
             {**BLEED, "started_at": "2999-01-01T10:00+00:00"},

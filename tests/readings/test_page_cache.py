@@ -44,9 +44,10 @@ def test_a_second_view_reads_no_entries(client, cast):
 
 def test_advice_on_a_kept_page_follows_the_clock(client, cast, time_machine):
     make_reading(cast.patient, "45")
-    make_episode(
-        cast.patient, first_aid="no", started_at=timezone.now() - datetime.timedelta(hours=47)
-    )
+    now = timezone.now()
+    time_machine.move_to(now - datetime.timedelta(hours=47))  # logged as it happened
+    make_episode(cast.patient, first_aid="no")
+    time_machine.move_to(now)
     client.force_login(cast.owner)
     assert "Bleeding that does not stop is an emergency" in dashboard(client, cast.patient)
     time_machine.shift(datetime.timedelta(hours=2))
