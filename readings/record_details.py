@@ -2,15 +2,23 @@
 the clinician's threshold and the care team's phone number.
 
 It lives beside the entries because two of its rules read them: the year of birth may not be
-after the earliest entry, and a new time zone keeps every date and clock time already logged.
-A record's dates and times are its patient's wall clock (accounts.dates): a family that first
-kept the default zone, or that moves, still sees each test at the time on its report. The
-moments behind them move with the zone; every entry's version goes up, so that an edit form
-opened before the change is refused rather than saving the old moment back.
+after the earliest entry, and a new time zone asks what becomes of the times already logged
+(`LoggedTimesForm`):
+- "same moment" (the family moved, or travels): every entry stays at the moment it happened
+  and shows in the new zone's clock; a count whose time falls on another day there takes
+  that day, so that its time is always on its date;
+- "same clock time" (the old zone was wrong all along): every date and clock time stays as
+  typed, and the moments behind them move.
+Either way, no entry may end up breaking its own rules (a time in the future, a clock time
+the new zone skipped, a start after its recorded ending): the change is refused, naming the
+entries, and nothing moves. Every moved entry's version goes up, so that an edit form opened
+before the change is refused rather than saving the old moment back.
 """
 
 import datetime
+from dataclasses import dataclass, field
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import models, transaction
@@ -24,6 +32,22 @@ from accounts.forms import PatientForm
 from accounts.models import Patient
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 
+SAME_MOMENT = "moment"
+SAME_CLOCK = "clock"
+
+
+class LoggedTimesForm(forms.Form):
+    logged_times = forms.ChoiceField(
+        label="If you change the time zone: the times already logged",
+        choices=[
+            (SAME_MOMENT, "We moved, or are travelling: keep each entry at the moment it happened"),
+            (SAME_CLOCK, "The old time zone was wrong: keep the clock times as they were typed"),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Only asked when the time zone changes.",
+    )
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -32,21 +56,18 @@ def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
     old_zone = patient.time_zone
     earliest = earliest_entry(patient)
     form = PatientForm(request.POST or None, instance=patient, earliest_entry=earliest)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            kept = keep_clock_times(patient, old_zone) if patient.time_zone != old_zone else 0
-            Patient.objects.mark_changed(patient.pk)
-        audit.record(request, patient, audit.CHANGED_DETAILS)
-        saved = f"Saved the details of {patient}."
-        if kept:
-            saved += (
-                f" The {kept} entries with a time keep their dates and clock times, now read "
-                f"as {patient.time_zone_label} time."
-            )
-        messages.success(request, saved)
-        return redirect("dashboard", patient_id=patient.pk)
-    ctx = {"form": form, "patient": patient, "adding": False}
+    times = LoggedTimesForm(request.POST or None) if has_times(patient) else None
+    if request.method == "POST" and form.is_valid() and (times is None or times.is_valid()):
+        plan = zone_change(patient, old_zone, times)
+        if plan.ok:
+            with transaction.atomic():
+                form.save()
+                plan.apply()
+                Patient.objects.mark_changed(patient.pk)
+            audit.record(request, patient, audit.CHANGED_DETAILS)
+            messages.success(request, f"Saved the details of {patient}.{plan.said}")
+            return redirect("dashboard", patient_id=patient.pk)
+    ctx = {"form": form, "times_form": times, "patient": patient, "adding": False}
     return render(request, "accounts/patient_form.html", ctx)
 
 
@@ -63,24 +84,92 @@ def earliest_entry(patient: Patient) -> datetime.date | None:
     return min(found, default=None)
 
 
-def keep_clock_times(patient: Patient, old_zone_name: str) -> int:
-    """Read every timed entry's clock time, as it was logged in `old_zone_name`, in the record's
-    zone now: the dates and clock times stay, the moments move. Returns how many moved."""
-    old, new = dates.zone_named(old_zone_name), patient.zone
-    moved = 0
-    for reading in PlateletReading.objects.filter(patient=patient, drawn_at__isnull=False):
-        clock = reading.drawn_at.astimezone(old).time()
-        moved += _move(reading, "drawn_at", datetime.datetime.combine(reading.drawn_on, clock, new))
-    for episode in BleedingEpisode.objects.filter(patient=patient):
-        wall = episode.started_at.astimezone(old).replace(tzinfo=new)
-        moved += _move(episode, "started_at", wall)
-    return moved
+def has_times(patient: Patient) -> bool:
+    """Whether the record holds a moment that a new time zone could read differently."""
+    timed = PlateletReading.objects.filter(patient=patient, drawn_at__isnull=False)
+    return timed.exists() or BleedingEpisode.objects.filter(patient=patient).exists()
 
 
-def _move(entry, field: str, moment: datetime.datetime) -> int:
-    if moment == getattr(entry, field):
-        return 0
-    type(entry).objects.filter(pk=entry.pk).update(
-        **{field: moment}, version=models.F("version") + 1
+@dataclass
+class ZoneChange:
+    """What a new time zone does to the entries: the moves, or why it cannot be done."""
+
+    moves: list[tuple[object, dict]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    said: str = ""  # for the success message, with a leading space
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def apply(self) -> None:
+        for entry, changes in self.moves:
+            type(entry).objects.filter(pk=entry.pk).update(
+                **changes, version=models.F("version") + 1
+            )
+
+
+def zone_change(patient: Patient, old_zone_name: str, times: LoggedTimesForm | None) -> ZoneChange:
+    """The plan for `patient`, whose form now holds its new zone; adds the reason to `times`
+    when the person must choose, or when their choice would break an entry."""
+    if times is None or patient.time_zone == old_zone_name:
+        return ZoneChange()
+    keep = times.cleaned_data["logged_times"]
+    if not keep:
+        times.add_error("logged_times", "Choose what happens to the times already logged.")
+        return ZoneChange(problems=["no choice"])
+    plan = plan_moves(patient, dates.zone_named(old_zone_name), keep)
+    if plan.problems:
+        shown = "; ".join(plan.problems[:3]) + ("; …" if len(plan.problems) > 3 else "")
+        times.add_error(
+            "logged_times",
+            f"{len(plan.problems)} entries cannot stay right that way: {shown}. Choose the "
+            "other way, or correct those entries first.",
+        )
+    zone = patient.time_zone_label
+    plan.said = (
+        f" Entries with a time keep their moments and now show in {zone} time."
+        if keep == SAME_MOMENT
+        else f" Entries with a time keep their dates and clock times, now read as {zone} time."
     )
-    return 1
+    return plan
+
+
+def plan_moves(patient: Patient, old: datetime.tzinfo, keep: str) -> ZoneChange:
+    """Each live or deleted entry with a moment, as `keep` would have it in the record's new
+    zone (`patient.zone`), checked against the entry's own rules."""
+    plan = ZoneChange()
+    timed = PlateletReading.objects.filter(patient=patient, drawn_at__isnull=False)
+    episodes = BleedingEpisode.objects.filter(patient=patient)
+    for entry in [*timed, *(episodes if keep == SAME_CLOCK else [])]:
+        what = entry.describe(patient.preferred_unit)
+        try:
+            changes = _moved(entry, keep, old, patient.zone)
+        except dates.TimeProblem as problem:
+            plan.problems.append(f"{what}: {problem}")
+            continue
+        if not changes:
+            continue
+        entry.patient = patient  # the rules read the record's new zone
+        for name, value in changes.items():
+            setattr(entry, name, value)
+        if entry.deleted_at is None and (errors := entry.problems()):
+            plan.problems.append(f"{what}: {next(iter(errors.values())).messages[0]}")
+        else:
+            plan.moves.append((entry, changes))
+    return plan
+
+
+def _moved(entry, keep: str, old: datetime.tzinfo, new: datetime.tzinfo) -> dict:
+    """The fields of `entry` that change; raises TimeProblem for a clock time `new` skips."""
+    if isinstance(entry, PlateletReading):
+        if keep == SAME_MOMENT:
+            changes = {"drawn_on": entry.drawn_at.astimezone(new).date()}
+        else:
+            clock = entry.drawn_at.astimezone(old).time()
+            changes = {"drawn_at": dates.local_moment(entry.drawn_on, clock, new, fold=0)}
+    else:
+        wall = entry.started_at.astimezone(old)
+        changes = {"started_at": dates.local_moment(wall.date(), wall.time(), new, fold=0)}
+    # Of a clock time the new zone passes twice, the first (fold=0): the earlier reading.
+    return {name: value for name, value in changes.items() if getattr(entry, name) != value}
