@@ -117,7 +117,7 @@ class PatientForm(forms.ModelForm):
         choices=TIME_ZONE_CHOICES,
         required=False,  # left out: the record keeps its zone (a new one, its owner's)
         help_text="Every date and time in the record is this place's, for everyone who sees it. "
-        "A change keeps the dates and clock times already logged.",
+        "On a change you choose what becomes of the times already logged.",
     )
 
     def __init__(self, *args, earliest_entry: datetime.date | None = None, **kwargs):
@@ -134,11 +134,11 @@ class PatientForm(forms.ModelForm):
             "name",
             "birth_year",
             "diagnosis_date",
-            "time_zone",
             "preferred_unit",
             "alert_threshold",
             "care_team_phone",
             "pregnant",
+            "time_zone",  # last: on the details page the question about logged times follows
         )
         labels = {
             "name": "Name",

@@ -67,3 +67,9 @@ def bleed_fields(**data) -> dict[str, str]:
         "form_token": str(uuid.uuid4()),
         **data,
     }
+
+
+def first_alert(html: str) -> str:
+    """The first role="alert" advice box of a page, to its sources line (includes/advice.html)."""
+    start = html.index('role="alert"')
+    return html[start : html.index("</p>", html.index('class="source"', start))]

@@ -17,7 +17,7 @@ from readings.entries import KINDS
 from readings.models import BleedingEpisode
 from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading
-from tests.html_forms import bleed_fields, form_values
+from tests.html_forms import bleed_fields, first_alert, form_values
 
 pytestmark = [pytest.mark.django_db, pinned]
 
@@ -62,9 +62,8 @@ def test_signs_of_a_brain_bleed_are_an_emergency_shown_first(client, cast, actor
         client, cast, actor, quick, kind=kind, note=BIKE, warning_signs=["headache", "vomiting"]
     )
     main = main_of(page_after(response, client))
-    first_alert = main.index('role="alert"')
-    assert first_alert < main.index("<h1")
-    alert = main[first_alert : main.index("</div>", first_alert)]
+    assert main.index('role="alert"') < main.index("<h1")
+    alert = first_alert(main)
     assert BRAIN in alert
     assert "with signs of bleeding in the brain." in alert
     assert 'href="tel:+44 20 7946 0000"' in alert

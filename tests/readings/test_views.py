@@ -11,6 +11,7 @@ from django.utils import timezone
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 from tests.clock import pinned
 from tests.factories import make_episode, make_reading, make_treatment
+from tests.html_forms import first_alert
 
 pytestmark = [pytest.mark.django_db, pinned]
 
@@ -354,7 +355,7 @@ def test_a_bleed_that_first_aid_did_not_stop_leads_with_an_emergency_alert(clien
     assert response.redirect_chain[-1][0] == reverse("dashboard", args=[cast.patient.pk])
     html = response.content.decode()
     main = html[html.index('<main id="main"') :]
-    alert = main[: main.index("</div>", main.index('role="alert"'))]
+    alert = first_alert(main)
     assert main.index('role="alert"') < main.index("<h1")
     assert "Bleeding that does not stop is an emergency" in alert
     assert "You logged a nosebleed that first aid did not stop." in alert
