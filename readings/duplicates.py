@@ -3,10 +3,11 @@
 Two entries are the same result when:
 - counts: the same date, the same count and comparator, and no different times (equal, or at
   least one without a time) — two caregivers copying one lab report;
-- bleeds: the same kind, severity, first-aid answer and signs of bleeding in the brain,
-  starting within BLEED_WINDOW of each other — two people logging one nosebleed, each at the
-  moment they heard of it. A bleed that says more about the danger (it did not stop after
-  all, a headache came on) is news, never a duplicate;
+- bleeds: the same kind, severity, first-aid answer, signs of bleeding in the brain and
+  recorded ending, starting within BLEED_WINDOW of each other — two people logging one
+  nosebleed, each at the moment they heard of it. A bleed that says more about the danger (it
+  did not stop after all, a headache came on, it started again after it had stopped) is news,
+  never a duplicate;
 - treatments: the same medicine (or the same name, for "other") starting on the same day.
 
 A form asks before saving the same result again ("Already logged by Sam on 2 Nov: save
@@ -23,7 +24,7 @@ BLEED_WINDOW = datetime.timedelta(minutes=30)
 # The fields each rule reads, as values() names.
 FIELDS = {
     "counts": ("drawn_on", "count", "comparator", "drawn_at"),
-    "bleeds": ("kind", "severity", "first_aid", "warning_signs", "started_at"),
+    "bleeds": ("kind", "severity", "first_aid", "warning_signs", "resolution", "started_at"),
     "treatments": ("medicine", "other_name", "started_on"),
 }
 
@@ -33,8 +34,14 @@ def _key(slug: str, values: dict) -> tuple:
     if slug == "counts":
         return (values["drawn_on"], values["count"], values["comparator"])
     if slug == "bleeds":
-        signs = tuple(values["warning_signs"] or ())
-        return (values["kind"], values["severity"], values["first_aid"], signs)
+        signs = tuple(sorted(set(values["warning_signs"] or ())))
+        return (
+            values["kind"],
+            values["severity"],
+            values["first_aid"],
+            signs,
+            values["resolution"],
+        )
     return (values["medicine"], values["other_name"].strip().casefold(), values["started_on"])
 
 

@@ -35,6 +35,7 @@ _SERVER_FIELDS = {
     "resolution",
     "resolved_at",
     "resolved_by",
+    "danger_logged_at",
 }
 # Shown through the count itself when two edits collide.
 _PART_OF_COUNT = {"entered_text", "entered_unit", "comparator"}
@@ -48,13 +49,16 @@ class EntryKind:
     noun: str
     add_label: str
     date_field: str
+    quick_add: bool = False  # the dashboard has a quick-add box for it
 
 
 KINDS = {
     kind.slug: kind
     for kind in (
-        EntryKind("counts", PlateletReading, ReadingForm, "count", "Log a count", "drawn_on"),
-        EntryKind("bleeds", BleedingEpisode, EpisodeForm, "bleed", "Log a bleed", "started_at"),
+        EntryKind("counts", PlateletReading, ReadingForm, "count", "Log a count", "drawn_on", True),
+        EntryKind(
+            "bleeds", BleedingEpisode, EpisodeForm, "bleed", "Log a bleed", "started_at", True
+        ),
         EntryKind(
             "treatments", Treatment, TreatmentForm, "treatment", "Add a treatment", "started_on"
         ),
@@ -123,10 +127,18 @@ def update_entry(form):
         if field.name not in _SERVER_FIELDS
     }
     values["updated_at"] = timezone.now()
-    if _reopens(entry, form.changed_data):
-        # How the emergency ended was about the bleed as it was; changed, it is open again.
+    danger = getattr(entry, "DANGER_FIELDS", ())
+    if not set(form.changed_data).isdisjoint(danger):
+        # What makes it dangerous was logged again now; how an emergency ended was about the
+        # bleed as it was, so it is open again.
+        entry.danger_logged_at = values["updated_at"]
         entry.resolution, entry.resolved_at, entry.resolved_by = "", None, None
-        values.update(resolution="", resolved_at=None, resolved_by_id=None)
+        values.update(
+            danger_logged_at=entry.danger_logged_at,
+            resolution="",
+            resolved_at=None,
+            resolved_by_id=None,
+        )
     with transaction.atomic():
         updated = (
             type(entry)
@@ -140,12 +152,6 @@ def update_entry(form):
         raise EditConflict(type(entry).objects.get(pk=entry.pk))
     entry.version = expected + 1
     return entry
-
-
-def _reopens(entry, changed: list[str]) -> bool:
-    """An edit to what says how dangerous a bleed is reopens its recorded ending."""
-    danger = getattr(entry, "DANGER_FIELDS", ())
-    return bool(getattr(entry, "resolution", "")) and not set(changed).isdisjoint(danger)
 
 
 @transaction.atomic
@@ -180,8 +186,9 @@ def restore(entry) -> bool:
 @transaction.atomic
 def resolve(episode, resolution, user) -> bool:
     """Record how an emergency bleed ended, and when and by whom; "got medical help" also
-    answers "saw a doctor or nurse about it". Once: False if someone recorded it first (or the
-    bleed was deleted meanwhile). The caller checks the ending applies (guidance.endings_for).
+    answers "saw a doctor or nurse about it". Once, and only to the bleed as `episode` has it
+    (its version): False if someone recorded an ending first, changed the bleed (new signs,
+    say) or deleted it meanwhile. The caller checks the ending applies (guidance.endings_for).
     """
     changes = {"resolution": resolution, "resolved_at": timezone.now(), "resolved_by": user}
     if resolution == "care":
@@ -189,7 +196,7 @@ def resolve(episode, resolution, user) -> bool:
     recorded = (
         type(episode)
         .objects.live()
-        .filter(pk=episode.pk, resolution="")
+        .filter(pk=episode.pk, resolution="", version=episode.version)
         .update(**changes, version=models.F("version") + 1, updated_at=timezone.now())
     )
     if recorded:

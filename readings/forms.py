@@ -16,6 +16,7 @@ from accounts import dates
 from readings import duplicates, units
 from readings.models import (
     MAX_DURATION_MINUTES,
+    NOTE_MAX_LENGTH,
     SEVERITY_DESCRIPTIONS,
     TOO_LONG,
     BleedingEpisode,
@@ -23,9 +24,11 @@ from readings.models import (
     FirstAid,
     Medicine,
     PlateletReading,
+    Resolution,
     Severity,
     Treatment,
     WarningSign,
+    lf_line_breaks,
 )
 
 
@@ -66,13 +69,39 @@ class NewEntryField(forms.BoundField):
         return html
 
 
+class NoteField(forms.CharField):
+    """A note, its line breaks counted as the box counted them (models.lf_line_breaks)."""
+
+    def to_python(self, value):
+        return lf_line_breaks(super().to_python(value))
+
+
+# The largest version a database stores (PositiveIntegerField); a larger one from a page is
+# not ours.
+MAX_VERSION = 2**31 - 1
+
+
 class EntryForm(forms.ModelForm):
-    """What every entry form shares: a one-time token and the version being edited."""
+    """What every entry form shares: a one-time token, the version being edited, a note."""
 
     bound_field_class = NewEntryField
 
+    note = NoteField(
+        label="Note",
+        help_text="Optional.",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "max_length": (
+                "A note can hold up to %(limit_value)s characters; this one has %(show_value)s."
+            )
+        },
+    )
     form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_VERSION
+    )
     # The few fields the dashboard's quick-add box shows; the rest keep their defaults.
     quick_fields: tuple[str, ...] = ()
     # The model's moment field, and the form's date and time fields that make it.
@@ -87,10 +116,6 @@ class EntryForm(forms.ModelForm):
         # An entry already logged with the same result, once asked (readings.duplicates).
         self.same_result = None
         self.instance.patient = patient  # the model's rules read the record's bounds
-        if "note" in self.fields:
-            self.fields["note"].error_messages["max_length"] = (
-                "A note can hold up to %(limit_value)s characters; this one has %(show_value)s."
-            )
         if self.instance._state.adding:
             self.fields["form_token"].initial = uuid.uuid4()
         else:
@@ -214,12 +239,9 @@ class ReadingForm(EntryForm):
     class Meta:
         model = PlateletReading
         fields = ("drawn_on", "lab", "note")
-        labels = {"drawn_on": "Date of the blood test", "lab": "Lab or clinic", "note": "Note"}
-        help_texts = {"lab": "Optional.", "note": "Optional."}
-        widgets = {
-            "drawn_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "note": forms.Textarea(attrs={"rows": 2}),
-        }
+        labels = {"drawn_on": "Date of the blood test", "lab": "Lab or clinic"}
+        help_texts = {"lab": "Optional."}
+        widgets = {"drawn_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     slug = "counts"
     field_order = ("count_text", "unit", "drawn_on", "drawn_time", "lab", "note")
@@ -328,17 +350,12 @@ class EpisodeForm(EntryForm):
             "severity": "How bad was it?",
             "first_aid": "Did pressure or first aid stop it?",
             "body_site": "Where on the body?",
-            "note": "Note",
         }
-        help_texts = {
-            "body_site": "Optional. For example: left shin, nose.",
-            "note": "Optional.",
-        }
+        help_texts = {"body_site": "Optional. For example: left shin, nose."}
         widgets = {
             "kind": forms.RadioSelect(attrs={"class": "tap-choices"}),
             "severity": forms.RadioSelect(attrs={"class": "tap-choices"}),
             "first_aid": forms.RadioSelect(attrs={"class": "tap-choices"}),
-            "note": forms.Textarea(attrs={"rows": 2}),
         }
 
     slug = "bleeds"
@@ -379,6 +396,11 @@ class EpisodeForm(EntryForm):
         elif episode.care_sought is not None:
             self.fields["care_sought"].initial = "yes" if episode.care_sought else "no"
 
+    def clean_warning_signs(self) -> list[str]:
+        # Stored in the list's order, however they were sent.
+        chosen = set(self.cleaned_data["warning_signs"])
+        return [code for code in WarningSign.values if code in chosen]
+
     def clean(self):
         cleaned = super().clean()
         self.instance.started_at = self.read_moment()
@@ -404,17 +426,14 @@ class TreatmentForm(EntryForm):
             "started_on": "Start date",
             "ended_on": "End date",
             "dose": "Dose",
-            "note": "Note",
         }
         help_texts = {
             "ended_on": "Leave empty while it is still going on.",
             "dose": "Optional. For example: 50 mg a day.",
-            "note": "Optional.",
         }
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "note": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -422,3 +441,10 @@ class TreatmentForm(EntryForm):
         self.fields["medicine"].choices = [("", "Choose one"), *Medicine.choices]
         if self.instance._state.adding:
             self.fields["started_on"].initial = self.patient.today()
+
+
+class EndingForm(forms.Form):
+    """How an emergency ended, for the bleed as the page showed it (its version)."""
+
+    resolution = forms.ChoiceField(choices=Resolution.choices)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION)

@@ -82,6 +82,8 @@ class Advice:
     endings: tuple[tuple[str, str], ...] = ()
     # The page offers the owner a link to save the care team's threshold.
     asks_for_threshold: bool = False
+    # The bleed as the page showed it: an ending is recorded only to that version.
+    episode_version: int = 0
 
 
 REVIEWED = date(2026, 11, 29)
@@ -399,15 +401,28 @@ ENDING_BUTTONS = {
 }
 
 
-def endings_for(episode) -> tuple[Resolution, ...]:
-    """What a member may record about how a bleed's emergency ended: nothing unless it is an
-    emergency not yet closed; only "got medical help" for signs of bleeding in the brain (no
-    one can see a bleed inside the head stop)."""
-    if episode.resolution or bleed_level(episode).advice.level is not Level.EMERGENCY:
+def possible_endings(episode) -> tuple[Resolution, ...]:
+    """How a bleed's emergency can end: none unless it is an emergency; only "got medical
+    help" for signs of bleeding in the brain (no one can see a bleed inside the head stop)."""
+    if bleed_level(episode).advice.level is not Level.EMERGENCY:
         return ()
     if episode.warning_signs:
         return (Resolution.CARE,)
     return (Resolution.STOPPED, Resolution.CARE)
+
+
+def endings_for(episode) -> tuple[Resolution, ...]:
+    """What a member may record now: the possible endings of an emergency not yet closed."""
+    return () if episode.resolution else possible_endings(episode)
+
+
+def ending_problem(episode) -> str | None:
+    """Why the ending an episode carries (an import row's, say) cannot be, or None."""
+    if not episode.resolution or episode.resolution in possible_endings(episode):
+        return None
+    if possible_endings(episode):
+        return "Signs of bleeding in the brain end only with medical help (resolution care)."
+    return "Only an emergency has an ending to record: leave resolution empty."
 
 
 # --- Who did it, in a reason -------------------------------------------------------------------
@@ -455,7 +470,7 @@ def _by_level(advice: Iterable[Advice]) -> list[Advice]:
 def advice_for_episode(episode, patient, viewer=None) -> list[Advice]:
     finding = bleed_level(episode)
     who = who_logged(episode, viewer)
-    found = [_about(episode, _with_reason(finding.advice, f"{who} logged {finding.what}."))]
+    found = [_finding_advice(episode, finding, f"{who} logged {finding.what}.")]
     if patient.pregnant:
         reason = f"{patient.name} is marked as pregnant, and bleeding was logged."
         found.append(_with_reason(PREGNANCY, reason))
@@ -507,10 +522,11 @@ def is_emergency(advice: Iterable[Advice]) -> bool:
 # --- For the dashboard: what still applies now ------------------------------------------------
 
 # How long advice about an episode stays on the dashboard, counted back from `now` to when it
-# started, or to when it was last logged or changed if that is later and it started within
-# RECENT (a bleed of the last week logged now, or changed now to "did not stop", is shown to
-# every member from now). An episode exactly at the edge is still inside; one dated in the
-# future (a clock or time-zone slip) counts as recent rather than being dropped.
+# started; or to when its danger was logged (danger_logged_at: logged, or changed to "did not
+# stop"), if that is later and it was news then (it had started within RECENT), so that a bleed
+# of earlier this week logged now is shown to every member from now; or to when a member
+# recorded that the emergency was over. An episode exactly at the edge is still inside; one
+# dated in the future (a clock or time-zone slip) counts as recent rather than being dropped.
 #   - Emergency and "today" advice: 48 hours. An emergency that a member later recorded as
 #     stopped, or as seen by a doctor, shows what to watch for instead.
 #   - "Make an appointment": 7 days.
@@ -530,9 +546,11 @@ WINDOWS = {
 
 def _within(episode, window: timedelta, now: datetime) -> bool:
     since = episode.started_at
-    changed = episode.updated_at
-    if changed is not None and changed > since and now - since <= RECENT:
-        since = changed
+    logged = episode.danger_logged_at
+    if logged is not None and since < logged <= since + RECENT:  # news when it was logged
+        since = logged
+    if episode.resolution and episode.resolved_at and episode.resolved_at > since:
+        since = episode.resolved_at  # what to watch for, from when it was over
     return now - since <= window
 
 
@@ -560,11 +578,16 @@ def _episode_candidates(episode, patient, viewer, now) -> list[tuple[Advice, int
     who = _mid_sentence(who_logged(episode, viewer))
     days = "7 days" if finding.advice.level is Level.APPOINTMENT else "48 hours"
     reason = f"In the last {days}, {who} logged {finding.what}."
+    return [(_finding_advice(episode, finding, reason), finding.specificity)]
+
+
+def _finding_advice(episode, finding: Finding, reason: str) -> Advice:
+    """The finding's advice with its reason; for an emergency a member closed, what to watch
+    for instead."""
     if finding.advice.level is Level.EMERGENCY and episode.resolution:
         ended = episode.get_resolution_display().lower()
-        reason = reason[:-1] + f". Since then: {ended}."
-        return [(_with_reason(AFTER_EMERGENCY, reason), finding.specificity)]
-    return [(_about(episode, _with_reason(finding.advice, reason)), finding.specificity)]
+        return _with_reason(AFTER_EMERGENCY, f"{reason[:-1]}. Since then: {ended}.")
+    return _about(episode, _with_reason(finding.advice, reason))
 
 
 def _about(episode, advice: Advice) -> Advice:
@@ -572,7 +595,9 @@ def _about(episode, advice: Advice) -> Advice:
     if not endings:
         return advice
     buttons = tuple((ending.value, ENDING_BUTTONS[ending]) for ending in endings)
-    return replace(advice, episode_id=str(episode.pk), endings=buttons)
+    return replace(
+        advice, episode_id=str(episode.pk), endings=buttons, episode_version=episode.version
+    )
 
 
 def _mid_sentence(who: str) -> str:
@@ -592,7 +617,9 @@ def advice_for_patient(
     ordered = stats.chronological(recent_readings)
     if ordered:
         # The latest count is the most specific reason for pregnancy advice: it names a number.
-        for advice in _reading_advice(ordered[-1], patient, "The latest count"):
+        latest = ordered[-1]
+        subject = f"The latest count (from {latest.drawn_on.day} {latest.drawn_on:%b %Y})"
+        for advice in _reading_advice(latest, patient, subject):
             candidates.append((advice, 3))
 
     if patient.pregnant and any(_within(e, PREGNANCY_WINDOW, now) for e in episodes):
@@ -676,6 +703,7 @@ def to_session(advice: Iterable[Advice]) -> list[dict]:
             "episode_id": item.episode_id,
             "endings": [list(ending) for ending in item.endings],
             "asks_for_threshold": item.asks_for_threshold,
+            "episode_version": item.episode_version,
         }
         for item in advice
     ]
@@ -692,6 +720,7 @@ def from_session(data: Iterable[dict]) -> list[Advice]:
             item.get("episode_id", ""),
             tuple(tuple(ending) for ending in item.get("endings", ())),
             item.get("asks_for_threshold", False),
+            item.get("episode_version", 0),
         )
         for item in data
     ]

@@ -29,11 +29,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts import dates
 from accounts.models import Patient
-from readings import alerts, duplicates, entries, sheet_dates, units
+from readings import alerts, duplicates, entries, guidance, sheet_dates, units
 from readings.exports import (
     BOM,
     DERIVED_COLUMNS,
@@ -57,6 +58,7 @@ from readings.models import (
     Severity,
     Treatment,
     WarningSign,
+    lf_line_breaks,
 )
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -245,6 +247,7 @@ class Row:
     values: dict = field(default_factory=dict)  # model field values, with `id`
     error: str = ""
     duplicate: str = ""
+    typed_id: bool = True  # our own file's row carried its id (else a new one was made)
 
     def entry(self, patient: Patient):
         return entries.KINDS[self.slug].model(patient=patient, **self.values)
@@ -452,6 +455,7 @@ def _read_our_row(number: int, cells: list[str], where: dict[str, int], reader: 
     row.slug = KIND_OF_NAME[name]
     try:
         row.values = {"id": _entry_id(cell(ID_COLUMN)), **_OUR_READERS[row.slug](cell, reader)}
+        row.typed_id = bool(cell(ID_COLUMN).strip())
         _check_rules(row, reader.patient)
     except RowError as error:
         row.error = str(error)
@@ -463,8 +467,12 @@ _COLUMN_OF_FIELD = {"kind": "bleed_kind"}
 
 
 def _check_rules(row: Row, patient: Patient, *, name_column: bool = True) -> None:
-    """The entry's own rules (the model's `problems()`, as the forms run them)."""
-    problems = row.entry(patient).problems()
+    """The entry's own rules (the model's `problems()`, as the forms run them), and for a
+    bleed the ending its row records (only an emergency's; brain signs end only with care)."""
+    entry = row.entry(patient)
+    problems = entry.problems()
+    if isinstance(entry, BleedingEpisode) and (ending := guidance.ending_problem(entry)):
+        problems.setdefault("resolution", ValidationError(ending))
     if problems:
         field_name, error = next(iter(problems.items()))
         column = _COLUMN_OF_FIELD.get(field_name, field_name)
@@ -671,6 +679,7 @@ def _entered_unit(text: str) -> units.Unit:
 
 def _text(text: str, model, field_name: str, column: str) -> str:
     limit = model._meta.get_field(field_name).max_length
+    text = lf_line_breaks(text)
     if len(text) > limit:
         raise RowError(f"The {column} column is longer than {limit} characters.")
     return text
@@ -699,6 +708,10 @@ def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
         owners = _owners_of(kind.model, [row.values["id"] for row in of_kind])
         existing = _existing(kind.model, patient, slug)
         seen: dict[uuid.UUID, tuple[int, tuple]] = {}
+        # By result, the rows kept so far: a row typed without an id that repeats one is the
+        # same result twice. Rows with ids are distinct entries, as the record had them (two
+        # results a member chose to keep, "save another").
+        kept = duplicates.Found(slug)
         for row in of_kind:
             entry_id, key = row.values["id"], content_key(slug, row.values)
             owner = owners.get(entry_id)
@@ -714,9 +727,13 @@ def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
                 row.duplicate = f"The same entry as row {first[0]}."
             elif (live := existing.find(row.values)) is not None:
                 row.duplicate = ALREADY_THERE if live else WAS_DELETED
-            elif owner is not None:
-                # The id belongs to someone else's record: never touch it, use a new one.
-                row.values["id"] = uuid.uuid4()
+            elif not row.typed_id and (twin := kept.find(row.values)) is not None:
+                row.duplicate = f"The same result as row {twin}."
+            else:
+                kept.add(row.values, row.number)
+                if owner is not None:
+                    # The id belongs to someone else's record: never touch it, use a new one.
+                    row.values["id"] = uuid.uuid4()
 
 
 def _owners_of(model, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:

@@ -40,6 +40,17 @@ class EntryQuerySet(models.QuerySet):
 # member's dashboard would carry it.
 NOTE_MAX_LENGTH = 5000
 
+
+def lf_line_breaks(text: str) -> str:
+    """`text` with each line break as one LF, as a browser counts it against `maxlength`.
+
+    Browsers send a textarea's line breaks as CR LF (the HTML form-submission rules), and
+    spreadsheets write them so inside a cell: counted as sent, a note that fitted the box
+    would be refused, and the same note would differ from itself.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 # A bleed may be logged a few minutes "ahead": the phone's clock and the server's differ.
 CLOCK_SLACK = datetime.timedelta(minutes=5)
 # As long as a bleed may last: longer is a typing slip.
@@ -290,6 +301,10 @@ class BleedingEpisode(Entry):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When what makes it dangerous (DANGER_FIELDS) was last logged: when it was logged, or
+    # changed to "did not stop", say. The dashboard's emergency window runs from here; an
+    # edit of the note does not move it.
+    danger_logged_at = models.DateTimeField(default=timezone.now)
     PEOPLE = ("created_by", "resolved_by")
     # What decides how dangerous a bleed is (readings.guidance.bleed_level).
     DANGER_FIELDS = ("kind", "severity", "first_aid", "warning_signs")

@@ -58,7 +58,7 @@ def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
     form = PatientForm(request.POST or None, instance=patient, earliest_entry=earliest)
     times = LoggedTimesForm(request.POST or None) if has_times(patient) else None
     if request.method == "POST" and form.is_valid() and (times is None or times.is_valid()):
-        plan = zone_change(patient, old_zone, times)
+        plan = zone_change(patient, old_zone, form, times)
         if plan.ok:
             with transaction.atomic():
                 form.save()
@@ -109,59 +109,68 @@ class ZoneChange:
             )
 
 
-def zone_change(patient: Patient, old_zone_name: str, times: LoggedTimesForm | None) -> ZoneChange:
-    """The plan for `patient`, whose form now holds its new zone; adds the reason to `times`
-    when the person must choose, or when their choice would break an entry."""
-    if times is None or patient.time_zone == old_zone_name:
+def zone_change(patient: Patient, old_zone_name: str, form, times) -> ZoneChange:
+    """The plan for `patient`, whose details `form` now holds its new zone. The reason goes on
+    the form (on `times`, the question about logged times, when the record has any) when the
+    person must choose, or when the change would break an entry."""
+    if patient.time_zone == old_zone_name:
         return ZoneChange()
-    keep = times.cleaned_data["logged_times"]
+    keep = times.cleaned_data["logged_times"] if times is not None else SAME_MOMENT
     if not keep:
         times.add_error("logged_times", "Choose what happens to the times already logged.")
         return ZoneChange(problems=["no choice"])
     plan = plan_moves(patient, dates.zone_named(old_zone_name), keep)
     if plan.problems:
-        shown = "; ".join(plan.problems[:3]) + ("; …" if len(plan.problems) > 3 else "")
-        times.add_error(
-            "logged_times",
-            f"{len(plan.problems)} entries cannot stay right that way: {shown}. Choose the "
-            "other way, or correct those entries first.",
+        count = len(plan.problems)
+        shown = "; ".join(problem.rstrip(".") for problem in plan.problems[:3])
+        more = f"; and {count - 3} more" if count > 3 else ""
+        other = "Choose the other way, or correct" if times is not None else "Correct"
+        (times or form).add_error(
+            "logged_times" if times is not None else "time_zone",
+            f"{count} {'entry' if count == 1 else 'entries'} would not be right in that time "
+            f"zone ({shown}{more}). {other} those entries first.",
         )
     zone = patient.time_zone_label
-    plan.said = (
-        f" Entries with a time keep their moments and now show in {zone} time."
-        if keep == SAME_MOMENT
-        else f" Entries with a time keep their dates and clock times, now read as {zone} time."
-    )
+    if times is None:
+        plan.said = ""
+    elif keep == SAME_MOMENT:
+        plan.said = f" Entries with a time keep their moments and now show in {zone} time."
+    else:
+        plan.said = (
+            f" Entries with a time keep their dates and clock times, now read as {zone} time."
+        )
     return plan
 
 
 def plan_moves(patient: Patient, old: datetime.tzinfo, keep: str) -> ZoneChange:
-    """Each live or deleted entry with a moment, as `keep` would have it in the record's new
-    zone (`patient.zone`), checked against the entry's own rules."""
+    """Every entry of the record, deleted ones too (they can be restored), as `keep` would
+    have it in the record's new zone (`patient.zone`), checked against its own rules: a date
+    that is today where the record was may still be tomorrow in the new zone."""
     plan = ZoneChange()
-    timed = PlateletReading.objects.filter(patient=patient, drawn_at__isnull=False)
-    episodes = BleedingEpisode.objects.filter(patient=patient)
-    for entry in [*timed, *(episodes if keep == SAME_CLOCK else [])]:
-        what = entry.describe(patient.preferred_unit)
-        try:
-            changes = _moved(entry, keep, old, patient.zone)
-        except dates.TimeProblem as problem:
-            plan.problems.append(f"{what}: {problem}")
-            continue
-        if not changes:
-            continue
-        entry.patient = patient  # the rules read the record's new zone
-        for name, value in changes.items():
-            setattr(entry, name, value)
-        if entry.deleted_at is None and (errors := entry.problems()):
-            plan.problems.append(f"{what}: {next(iter(errors.values())).messages[0]}")
-        else:
-            plan.moves.append((entry, changes))
+    for model in (PlateletReading, BleedingEpisode, Treatment):
+        for entry in model.objects.filter(patient=patient):
+            what = entry.describe(patient.preferred_unit)
+            try:
+                changes = _moved(entry, keep, old, patient.zone)
+            except dates.TimeProblem as problem:
+                plan.problems.append(f"{what}: {problem}")
+                continue
+            entry.patient = patient  # the rules read the record's new zone
+            for name, value in changes.items():
+                setattr(entry, name, value)
+            if errors := entry.problems():
+                plan.problems.append(f"{what}: {next(iter(errors.values())).messages[0]}")
+            elif changes:
+                plan.moves.append((entry, changes))
     return plan
 
 
 def _moved(entry, keep: str, old: datetime.tzinfo, new: datetime.tzinfo) -> dict:
     """The fields of `entry` that change; raises TimeProblem for a clock time `new` skips."""
+    if isinstance(entry, Treatment) or getattr(entry, "drawn_at", True) is None:
+        return {}  # dates only: they stay
+    if isinstance(entry, BleedingEpisode) and keep == SAME_MOMENT:
+        return {}  # a moment with no date of its own
     if isinstance(entry, PlateletReading):
         if keep == SAME_MOMENT:
             changes = {"drawn_on": entry.drawn_at.astimezone(new).date()}

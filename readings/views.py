@@ -16,6 +16,7 @@ from accounts import audit
 from accounts.access import get_patient_for, memberships_for
 from readings import alerts, charts, entries, guidance, page_cache
 from readings import dashboard as dashboard_data
+from readings.forms import EndingForm
 from readings.history import HistoryFilter
 from readings.models import BleedingEpisode, PlateletReading, Resolution
 
@@ -152,7 +153,7 @@ def entry_add(request: HttpRequest, patient_id, kind: str) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id, write=True)
     kind = entry_kind(kind)
     form = kind.form(request.POST or None, patient=patient)
-    quick = request.htmx and request.POST.get("quick")
+    quick = request.htmx and request.POST.get("quick") and kind.quick_add
     if request.method == "POST" and form.is_valid():
         saved = save_new_entry(request, form, patient)
         if saved is not None:
@@ -283,9 +284,12 @@ def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
     history; the dashboard then shows what to watch for instead of the emergency."""
     patient, _ = get_patient_for(request, patient_id, write=True)
     episode = get_object_or_404(BleedingEpisode.objects.live(), pk=entry_id, patient=patient)
-    if request.POST.get("resolution") not in Resolution.values:
+    form = EndingForm(request.POST)
+    if not form.is_valid():
         return HttpResponseBadRequest("Say whether the bleeding stopped or help was got.")
-    resolution = Resolution(request.POST["resolution"])
+    resolution = Resolution(form.cleaned_data["resolution"])
+    # The bleed as the member saw it, not as someone may have changed it since.
+    episode.version = form.cleaned_data["version"]
     if resolution in guidance.endings_for(episode):
         recorded = entries.resolve(episode, resolution, request.user)
     else:  # not an emergency, already closed, or "stopped" for signs in the brain
@@ -296,11 +300,18 @@ def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
         audit.record(request, patient, audit.EDITED_ENTRY, f"{what}: {ended}")
         request.session.pop("advice", None)  # the emergency shown after the save is over
         messages.success(request, f"Recorded: {ended}.")
-    elif episode.resolution:
-        messages.info(request, f"Already recorded: {episode.get_resolution_display().lower()}.")
     else:
-        messages.info(request, f"Nothing recorded: “{ended}” does not apply to this bleed.")
+        episode.refresh_from_db()  # as it is now, if someone else got there first
+        messages.info(request, not_recorded(episode, ended, form.cleaned_data["version"]))
     return redirect("dashboard", patient_id=patient.pk)
+
+
+def not_recorded(episode, ended: str, seen_version: int) -> str:
+    if episode.resolution:
+        return f"Already recorded: {episode.get_resolution_display().lower()}."
+    if episode.version != seen_version:
+        return "Nothing recorded: someone changed this bleed after your page showed it. Look again."
+    return f"Nothing recorded: “{ended}” does not apply to this bleed as it is now. Look again."
 
 
 @login_required

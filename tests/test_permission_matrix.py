@@ -179,7 +179,7 @@ def post_data(name: str, world: World) -> dict:
         "sharing_invite": {"email": "new@example.com", "role": "viewer"},
         "member_role": {"role": "editor"},
         "sharing_alerts": {"notify_emergency": "on"},
-        "episode_resolve": {"resolution": "stopped"},
+        "episode_resolve": {"resolution": "stopped", "version": str(world.episode.version)},
     }.get(name, {})
 
 

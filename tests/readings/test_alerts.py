@@ -182,7 +182,7 @@ def test_pending_emails_are_sent_once_and_marked_sent(client, cast):
     dashboard = f"http://testserver{reverse('dashboard', args=[cast.patient.pk])}"
     assert dashboard in message.body
     assert f"http://testserver{reverse('sharing', args=[cast.patient.pk])}" in message.body
-    assert "Olive Owner logged a bleed for Sam" in message.body
+    assert "Olive Owner recorded a bleed for Sam in ITP Tracker on " in message.body
     assert "&#x27;" not in message.body
     # What to do for either emergency, each source named once.
     assert "Bleeding that does not stop is an emergency." in message.body
@@ -213,7 +213,7 @@ def test_the_time_in_the_email_is_in_the_recipients_time_zone(client, cast):
     row = Notification.objects.get()
     Notification.objects.update(created_at=row.created_at.replace(hour=23, minute=30))
     notifications.send_pending()
-    assert "at 08:30 (Asia/Tokyo time)" in mail.outbox[0].body
+    assert "at 08:30 (Asia/Tokyo time, when it was recorded)" in mail.outbox[0].body
 
 
 @pytest.mark.parametrize("phone", ["+44 20 7946 0000", ""])
@@ -351,7 +351,8 @@ def test_an_edit_that_makes_a_bleed_an_emergency_alerts_once(client, cast):
     assert Notification.objects.count() == 1
     # Recording later that it stopped is not a new emergency either.
     client.post(
-        reverse("episode_resolve", args=[cast.patient.pk, episode.pk]), {"resolution": "stopped"}
+        reverse("episode_resolve", args=[cast.patient.pk, episode.pk]),
+        {"resolution": "stopped", "version": episode.version},
     )
     assert Notification.objects.count() == 1
 
@@ -421,7 +422,8 @@ def test_an_ended_emergency_changed_again_alerts_again(client, cast):
     log_bleed(client, cast, cast.editor, first_aid="no")
     episode = BleedingEpisode.objects.get()
     client.post(
-        reverse("episode_resolve", args=[cast.patient.pk, episode.pk]), {"resolution": "stopped"}
+        reverse("episode_resolve", args=[cast.patient.pk, episode.pk]),
+        {"resolution": "stopped", "version": episode.version},
     )
     assert Notification.objects.count() == 1
     # It started again, with a seizure: the recorded ending no longer holds.

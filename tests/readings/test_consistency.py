@@ -191,7 +191,8 @@ def test_the_card_the_advice_and_the_recent_list_agree_on_the_latest_count(clien
     client.force_login(cast.owner)
     page = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
     assert '<strong class="big">8 ×10⁹/L</strong>' in page
-    assert "The latest count, 8 ×10⁹/L, is below the threshold the clinician set." in page
+    latest = "The latest count (from 5 Nov 2026), 8 ×10⁹/L,"
+    assert f"{latest} is below the threshold the clinician set." in page
     recent = page[page.index('id="recent-entries"') :]
     assert recent.index("8 ×10⁹/L") < recent.index("45 ×10⁹/L")
     assert [r.count for r in PlateletReading.objects.all()] == [8, 45, 60]

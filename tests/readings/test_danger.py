@@ -27,6 +27,7 @@ BRAIN = "Signs of bleeding in the brain are an emergency"
 HEAD_TODAY = "A knock to the head: get checked today"
 TODAY = "Tell your care team today"
 VERY_LOW = "A very low count: make sure your care team knows"
+STILL_BLEEDING = "Bleeding that does not stop is an emergency"
 
 
 def log_bleed(client, cast, actor, quick=False, **data):
@@ -209,8 +210,9 @@ def test_a_bleed_whose_author_left_says_someone(client, cast):
 
 
 def resolve(client, cast, episode, resolution):
+    """Press an ending button of a page that showed `episode` as it is in memory."""
     url = reverse("episode_resolve", args=[cast.patient.pk, episode.pk])
-    return client.post(url, {"resolution": resolution}, follow=True)
+    return client.post(url, {"resolution": resolution, "version": episode.version}, follow=True)
 
 
 @pytest.mark.parametrize(
@@ -250,13 +252,24 @@ def test_the_emergency_offers_the_ending_buttons_only_to_members_who_log(client,
         assert ("We have got medical help" in html) is offered
 
 
-@pytest.mark.parametrize("value", ["", "maybe", "STOPPED"])
-def test_an_unknown_ending_changes_nothing(client, cast, value):
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"resolution": "", "version": "1"},
+        {"resolution": "maybe", "version": "1"},
+        {"resolution": "STOPPED", "version": "1"},
+        {"resolution": "stopped"},
+        {"resolution": "stopped", "version": "one"},
+        {"resolution": "stopped", "version": "0"},
+        {"resolution": "stopped", "version": str(2**31)},
+        {"resolution": "stopped", "version": "9" * 40},
+    ],
+    ids=str,
+)
+def test_an_unknown_ending_or_version_changes_nothing(client, cast, data):
     episode = make_episode(cast.patient, first_aid="no")
     client.force_login(cast.owner)
-    response = client.post(
-        reverse("episode_resolve", args=[cast.patient.pk, episode.pk]), {"resolution": value}
-    )
+    response = client.post(reverse("episode_resolve", args=[cast.patient.pk, episode.pk]), data)
     assert response.status_code == 400
     episode.refresh_from_db()
     assert episode.resolution == "" and episode.resolved_at is None
@@ -326,6 +339,20 @@ def test_an_ending_is_recorded_once(client, cast):
     assert (episode.resolution, episode.resolved_by) == ("care", cast.owner)
 
 
+def test_an_ending_pressed_on_a_page_older_than_an_edit_records_nothing(client, cast):
+    log_bleed(client, cast, "owner", kind="nosebleed", first_aid="no")
+    as_shown = BleedingEpisode.objects.get()
+    client.force_login(cast.editor)
+    edit(client, as_shown, severity="severe")  # still an emergency, but not the one shown
+    client.force_login(cast.owner)
+    html = resolve(client, cast, as_shown, "stopped").content.decode()
+    assert "someone changed this bleed after your page showed it" in html
+    now = BleedingEpisode.objects.get()
+    assert (now.resolution, now.resolved_at, now.version) == ("", None, as_shown.version + 1)
+    assert STILL_BLEEDING in html  # still shown, with buttons for the bleed as it is now
+    assert f'name="version" value="{now.version}"' in html
+
+
 def edit(client, episode, **changes):
     url = reverse("entry_edit", args=[episode.patient_id, "bleeds", episode.pk])
     values = form_values(client.get(url).content.decode())
@@ -352,6 +379,24 @@ def test_changing_how_dangerous_a_closed_bleed_was_reopens_it(client, cast, chan
     viewer_page = dashboard_of(client, cast, "viewer")
     assert ('role="alert"' in viewer_page) is reopened
     assert ("After the bleeding: what to watch for" in viewer_page) is not reopened
+
+
+@pytest.mark.parametrize(
+    ("changes", "shown_after_49_hours"),
+    [({"note": "we pressed for 20 minutes"}, False), ({"first_aid": "no"}, True)],
+    ids=["note", "danger"],
+)
+def test_only_an_edit_of_the_danger_restarts_its_48_hours(
+    client, cast, time_machine, changes, shown_after_49_hours
+):
+    log_bleed(client, cast, "owner", kind="nosebleed", first_aid="still")
+    time_machine.shift(timedelta(hours=47))
+    client.force_login(cast.editor)  # a new sign-in: the owner's session has timed out
+    edit(client, BleedingEpisode.objects.get(), **changes)
+    assert BleedingEpisode.objects.get().version == 2
+    assert 'role="alert"' in dashboard_of(client, cast, "viewer")
+    time_machine.shift(timedelta(hours=2))
+    assert ('role="alert"' in dashboard_of(client, cast, "viewer")) is shown_after_49_hours
 
 
 def test_an_edit_that_puts_the_start_after_the_recorded_ending_is_refused_in_words(client, cast):

@@ -36,7 +36,7 @@ def count(day="2026-11-02", value="45", comparator="", at=None):
 
 def bleed(kind="nosebleed", minutes=0, **danger):
     start = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    values = {"severity": "", "first_aid": "", "warning_signs": [], **danger}
+    values = {"severity": "", "first_aid": "", "warning_signs": [], "resolution": "", **danger}
     return {"kind": kind, "started_at": start + datetime.timedelta(minutes=minutes), **values}
 
 
@@ -72,6 +72,14 @@ TEN = datetime.datetime(2026, 11, 2, 10, tzinfo=UTC)
         ("bleeds", bleed(severity="mild"), bleed(severity="severe"), False),
         ("bleeds", bleed("head_injury"), bleed("head_injury", warning_signs=["headache"]), False),
         ("bleeds", bleed(warning_signs=["seizure"]), bleed(warning_signs=["seizure"]), True),
+        (
+            "bleeds",
+            bleed(warning_signs=["vomiting", "headache"]),
+            bleed(warning_signs=["headache", "vomiting"]),
+            True,
+        ),
+        # Still bleeding again after it had stopped: a new emergency.
+        ("bleeds", bleed(first_aid="still", resolution="stopped"), bleed(first_aid="still"), False),
         ("treatments", treatment(), treatment(), True),
         ("treatments", treatment("other", "Dapsone"), treatment("other", " dapsone "), True),
         ("treatments", treatment("other", "Dapsone"), treatment("other", "Danazol"), False),
@@ -186,3 +194,53 @@ def test_a_bleed_in_our_file_minutes_from_one_logged_is_skipped(client, cast):
     )
     plan = imports.make_plan(text, cast.patient)
     assert [row.duplicate for row in plan.rows] == [imports.ALREADY_THERE, ""]
+
+
+def bleed_when() -> dict:
+    return {"started_on": NOW.date().isoformat(), "started_time": "21:00"}
+
+
+BLEEDS = (
+    "kind,id,started_at,bleed_kind,body_site,severity,first_aid,duration_minutes,"
+    "care_sought,note\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("first_id", "second_id", "second"),
+    [
+        ("", "", "The same result as row 2."),  # typed twice by hand: one result
+        ("7f1c2a8e-5b0e-4a55-9d55-0e8f3c2b1a01", "", "The same result as row 2."),
+        # Two entries the record kept on purpose ("save another"), each with its id: both.
+        (
+            "7f1c2a8e-5b0e-4a55-9d55-0e8f3c2b1a01",
+            "7f1c2a8e-5b0e-4a55-9d55-0e8f3c2b1a02",
+            "",
+        ),
+    ],
+)
+def test_the_same_result_twice_in_one_of_our_files(cast, first_id, second_id, second):
+    text = (
+        "kind,id,drawn_on,drawn_at,count_e9_per_l,comparator,entered_text,entered_unit,lab,note\r\n"
+        f"count,{first_id},2026-11-02,,45,,45,e9/L,,\r\n"
+        f"count,{second_id},2026-11-02,,45,,45,e9/L,,\r\n"
+    )
+    plan = imports.make_plan(text, cast.patient)
+    assert [row.duplicate for row in plan.rows] == ["", second]
+
+
+def test_bleeds_twice_by_hand_in_one_file_differ_only_if_the_danger_differs(cast):
+    text = BLEEDS + (
+        "bleed,,2026-11-02T09:00:00+00:00,gums,,mild,,,,\r\n"
+        "bleed,,2026-11-02T09:05:00+00:00,gums,,mild,,,,\r\n"
+        "bleed,,2026-11-02T09:10:00+00:00,gums,,mild,no,,,it did not stop after all\r\n"
+    )
+    plan = imports.make_plan(text, cast.patient)
+    assert [row.duplicate for row in plan.rows] == ["", "The same result as row 2.", ""]
+
+
+def test_a_form_stores_brain_signs_in_one_order_however_they_were_sent(client, cast):
+    client.force_login(cast.owner)
+    signs = {"warning_signs": ["vomiting", "headache"]}
+    add(client, cast.patient, "bleeds", kind="head_injury", **bleed_when(), **signs)
+    assert BleedingEpisode.objects.get().warning_signs == ["headache", "vomiting"]

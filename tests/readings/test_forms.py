@@ -255,3 +255,13 @@ def test_a_note_holds_5000_characters_and_no_more(patient, make):
     form = make(patient, "x" * 5001)
     assert form.errors["note"] == ["A note can hold up to 5000 characters; this one has 5001."]
     assert 'maxlength="5000"' in str(form["note"])
+
+
+@pytest.mark.parametrize("sent_break", ["\r\n", "\r", "\n"])
+def test_a_line_break_counts_once_as_the_box_counted_it(patient, sent_break):
+    # A browser sends the box's line breaks as CR LF; a note that fitted stays within the limit.
+    lines = ["x" * 999] * 5
+    form = reading_form(patient, count_text="45", note=sent_break.join(lines))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["note"] == "\n".join(lines)
+    assert len(form.cleaned_data["note"]) == 4999

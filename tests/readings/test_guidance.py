@@ -77,6 +77,7 @@ def episode(
     signs=(),
     **fields,
 ) -> BleedingEpisode:
+    fields.setdefault("danger_logged_at", NOW - ago)  # logged as it happened
     return BleedingEpisode(
         started_at=NOW - ago,
         kind=kind,
@@ -295,6 +296,41 @@ def test_an_emergency_stays_48_hours_then_goes():
     assert advice_for_patient(patient(), [], [bleed], NOW) == []
 
 
+H = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("started_ago", "logged_ago", "resolved_ago", "shown"),
+    [
+        # Logged as it happened: 48 hours from then.
+        (47 * H, 47 * H, None, E),
+        (49 * H, 49 * H, None, None),
+        # Started 6 days 23 hours ago, logged 47 hours ago: news then, shown 48 hours from then.
+        (167 * H, 47 * H, None, E),
+        (167 * H, 49 * H, None, None),
+        # Started 8 days before it was logged: history, not news; the bleed's own age counts.
+        (8 * 24 * H + 47 * H, 47 * H, None, None),
+        # Recorded as over: what to watch for, 48 hours from then.
+        (100 * H, 100 * H, 47 * H, Level.INFORMATION),
+        (100 * H, 100 * H, 49 * H, None),
+    ],
+)
+def test_emergency_advice_counts_its_48_hours_from_when_the_danger_was_logged(
+    started_ago, logged_ago, resolved_ago, shown
+):
+    ended = {}
+    if resolved_ago is not None:
+        ended = {"resolution": Resolution.CARE, "resolved_at": NOW - resolved_ago}
+    bleed = episode(
+        first_aid=FirstAid.STILL_BLEEDING,
+        ago=started_ago,
+        danger_logged_at=NOW - logged_ago,
+        **ended,
+    )
+    advice = advice_for_patient(patient(), [], [bleed], NOW)
+    assert [a.level for a in advice] == ([shown] if shown else [])
+
+
 @pytest.mark.parametrize("resolution", Resolution.values)
 def test_a_recorded_ending_turns_the_emergency_into_what_to_watch_for(resolution):
     bleed = episode(first_aid=FirstAid.STILL_BLEEDING, resolution=resolution)
@@ -310,7 +346,7 @@ def test_the_dashboard_advice_uses_the_latest_count_in_the_one_order():
     timed = reading(8, drawn_at=datetime(2026, 11, 20, 8, tzinfo=UTC))
     advice = advice_for_patient(patient(threshold=20), [timed, untimed], [], NOW)
     assert [a.title for a in advice] == ["Below the threshold your clinician set"]
-    assert "The latest count, 8 ×10⁹/L," in advice[0].reason
+    assert "The latest count (from 20 Nov 2026), 8 ×10⁹/L," in advice[0].reason
 
 
 def test_the_dashboard_keeps_the_most_specific_reason_per_advice():

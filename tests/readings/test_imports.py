@@ -12,7 +12,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from readings import exports, imports
+from readings import exports, guidance, imports
 from readings.entries import KINDS, soft_delete
 from readings.models import (
     MAX_DURATION_MINUTES,
@@ -21,10 +21,10 @@ from readings.models import (
     FirstAid,
     Medicine,
     PlateletReading,
-    Resolution,
     Severity,
     Treatment,
     WarningSign,
+    lf_line_breaks,
 )
 from readings.units import Comparator, Unit, format_count, format_number
 from tests.clock import pinned
@@ -100,9 +100,10 @@ CHARACTERS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\
 
 
 def free_text(max_size=None):
+    """Text as a form or an import stores it: line breaks as LF (models.lf_line_breaks)."""
     plain = st.text(CHARACTERS, max_size=max_size or 200)
     tricky = st.builds(lambda a, b: (a + b)[: max_size or 10_000], st.sampled_from(TRICKY), plain)
-    return st.one_of(plain, st.sampled_from(TRICKY), tricky)
+    return st.one_of(plain, st.sampled_from(TRICKY), tricky).map(lf_line_breaks)
 
 
 def days_before_today():
@@ -153,18 +154,13 @@ def readings(draw):
 @st.composite
 def episodes(draw):
     started_at = draw(moments())
-    resolution = draw(st.sampled_from(["", *Resolution.values]))
-    later = st.timedeltas(datetime.timedelta(0), datetime.timedelta(hours=72))
-    return {
+    values = {
         "started_at": started_at,
         "warning_signs": draw(
             st.lists(st.sampled_from(WarningSign.values), unique=True).map(
                 lambda signs: [code for code in WarningSign.values if code in signs]
             )
         ),
-        "resolution": resolution,
-        # Recorded up to three days later, but never in the future.
-        "resolved_at": min(started_at + draw(later), timezone.now()) if resolution else None,
         "kind": draw(st.sampled_from(BleedingKind.values)),
         "body_site": draw(free_text(100)),
         "severity": draw(st.sampled_from(["", *Severity.values])),
@@ -173,6 +169,12 @@ def episodes(draw):
         "care_sought": draw(st.sampled_from([None, True, False])),
         "note": draw(free_text()),
     }
+    # An emergency may carry how it ended, recorded up to three days later (never ahead).
+    endings = guidance.possible_endings(BleedingEpisode(**values))
+    resolution = draw(st.sampled_from(["", *endings]))
+    later = st.timedeltas(datetime.timedelta(0), datetime.timedelta(hours=72))
+    resolved_at = min(started_at + draw(later), timezone.now()) if resolution else None
+    return {**values, "resolution": resolution, "resolved_at": resolved_at}
 
 
 @st.composite
@@ -413,6 +415,14 @@ def row_error(patient, **cells) -> str:
     return row.error
 
 
+@pytest.mark.parametrize("line_break", ["\r\n", "\r", "\n"])
+def test_a_cells_line_breaks_are_stored_as_one_character(cast, line_break):
+    note = line_break.join(["x" * 1249] * 4)  # 4,999 characters, 5,002 if CR LF counted two
+    (row,) = imports.make_plan(one_row(note=note), cast.patient).rows
+    assert row.error == ""
+    assert row.values["note"] == "\n".join(["x" * 1249] * 4)
+
+
 NOT_A_COUNT = "in count_e9_per_l is not a count like 45 or 45.5."
 OUT_OF_RANGE = (
     "in count_e9_per_l is not a platelet count in ×10⁹/L (0 to 2000, at most 3 decimal places)."
@@ -491,6 +501,20 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
         (
             {**BLEED, "resolved_at": "2025-01-02T10:00"},
             "Say how the bleed ended: stopped or care. (resolution)",
+        ),
+        (
+            {**BLEED, "resolution": "care", "resolved_at": "2025-01-02T10:00"},
+            "Only an emergency has an ending to record: leave resolution empty. (resolution)",
+        ),
+        (
+            {
+                **BLEED,
+                "warning_signs": "seizure",
+                "resolution": "stopped",
+                "resolved_at": "2025-01-02T10:00",
+            },
+            "Signs of bleeding in the brain end only with medical help (resolution care). "
+            "(resolution)",
         ),
         (
             {**BLEED, "resolution": "care", "resolved_at": "2024-12-31T10:00"},

@@ -396,7 +396,9 @@ def test_a_count_below_the_clinicians_threshold_gets_the_plan_advice(client, cas
     client.force_login(cast.viewer)
     html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
     assert "What to do now" in html
-    assert "The latest count, 20 ×10⁹/L, is below the threshold the clinician set." in html
+    today = timezone.localdate()
+    latest = f"The latest count (from {today.day} {today:%b %Y}), 20 ×10⁹/L,"
+    assert f"{latest} is below the threshold the clinician set." in html
 
 
 @pytest.mark.parametrize("threshold", [None, 30])

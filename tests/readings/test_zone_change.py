@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from readings.models import BleedingEpisode, PlateletReading
 from readings.record_details import SAME_CLOCK, SAME_MOMENT
 from tests.clock import NOW, pinned
-from tests.factories import make_episode, make_reading
+from tests.factories import make_episode, make_reading, make_treatment
 from tests.readings.test_consistency import edit_note
 
 pytestmark = [pytest.mark.django_db, pinned]
@@ -110,7 +110,7 @@ def test_same_clock_is_refused_when_an_entry_would_break_its_rules(
     reading = make_reading(cast.patient, "45", drawn_on=local.date(), drawn_at=moment)
     episode = make_episode(cast.patient, started_at=moment)
     page = change_zone(client, cast, new, SAME_CLOCK).content.decode()
-    assert "2 entries cannot stay right that way" in page and says in page
+    assert "2 entries would not be right in that time zone" in page and says in page
     assert "Choose the other way, or correct those entries first." in page
     assert zone_of(cast) == old
     reading.refresh_from_db()
@@ -135,6 +135,30 @@ def test_same_clock_is_refused_when_a_bleed_would_start_after_its_recorded_endin
     page = change_zone(client, cast, "Pacific/Honolulu", SAME_CLOCK).content.decode()
     assert "after it was recorded as over" in page
     assert zone_of(cast) == "America/New_York"
+
+
+KIRITIMATI_TODAY = datetime.date(2026, 11, 11)  # NOW there; still 10 Nov in Honolulu
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda patient: make_reading(patient, "45", drawn_on=KIRITIMATI_TODAY),
+        lambda patient: make_treatment(patient, started_on=KIRITIMATI_TODAY),
+        lambda patient: make_reading(
+            patient, "45", drawn_on=KIRITIMATI_TODAY, deleted_at=timezone.now()
+        ),
+    ],
+    ids=["count without a time", "treatment", "deleted count"],
+)
+def test_a_date_that_would_be_tomorrow_in_the_new_zone_refuses_the_change(client, cast, make):
+    cast.patient.time_zone = "Pacific/Kiritimati"
+    cast.patient.save()
+    make(cast.patient)
+    page = change_zone(client, cast, "Pacific/Honolulu").content.decode()
+    assert "1 entry would not be right in that time zone" in page
+    assert "That date is in the future." in page and "Correct those entries first." in page
+    assert zone_of(cast) == "Pacific/Kiritimati"
 
 
 ZONES = [
