@@ -17,3 +17,15 @@ def client_ip(request) -> str:
     if len(forwarded) < proxies:
         return remote_addr
     return forwarded[-proxies]
+
+
+def login_name(request, credentials: dict | None = None) -> str:
+    """The account a login attempt is counted against: the e-mail address as typed in the
+    form's `username` field, trimmed and in lower case, so that "Lee@Example.com " and
+    "lee@example.com" are one account's attempts (addresses are unique regardless of case)."""
+    typed = (credentials or {}).get("username") or request.POST.get("username", "")
+    return normalise_login(typed)
+
+
+def normalise_login(email: str) -> str:
+    return email.strip().lower()

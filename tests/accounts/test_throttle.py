@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -76,3 +79,60 @@ def test_client_ip_believes_only_our_own_proxies(settings, proxies, forwarded, e
     settings.TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+# --- As an attacker would try it -------------------------------------------------------------
+
+
+def attempt_from(client, address, email, password):
+    return client.post(
+        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_wrong_guesses_from_many_addresses_lock_the_account(client, settings):
+    make_user("lee@example.com")
+    addresses = [f"203.0.113.{n}" for n in range(6)]
+    for number in range(24):
+        # Each address stays under the per-address limit; the account's count does not.
+        typed = "Lee@Example.com " if number % 2 else "lee@example.com"
+        attempt_from(client, addresses[number % 6], typed, "wrong")
+    response = attempt_from(client, "198.51.100.7", "lee@example.com", PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_account_count_starts_with_the_first_failure(client, settings):
+    make_user("lee@example.com")
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        attempt_from(client, f"203.0.113.{number}", "LEE@example.com", "wrong")
+    assert attempt_from(client, "198.51.100.7", "lee@example.com", PASSWORD).status_code == 429
+
+
+def test_other_peoples_failures_never_lock_a_newcomer_out(client, settings):
+    for number in range(3 * settings.AXES_FAILURE_LIMIT):
+        make_user(f"user{number}@example.org")
+        attempt_from(client, f"203.0.113.{number}", f"user{number}@example.org", "wrong")
+    make_user("fresh@example.org")
+    response = attempt_from(client, "198.51.100.7", "fresh@example.org", "wrong")
+    assert response.status_code == 200
+    assert "do not match an account" in response.content.decode()
+    assert attempt_from(client, "198.51.100.7", "fresh@example.org", PASSWORD).status_code == 302
+
+
+def test_the_operator_can_lift_a_lock_out_of_the_account_and_of_the_address(client, settings):
+    make_user("lee@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt_from(client, "203.0.113.9", "lee@example.com", "wrong")
+    out = io.StringIO()
+    call_command("axes_reset", "--email", "LEE@example.com", stdout=out)
+    assert "Unlocked the account LEE@example.com" in out.getvalue()
+    # The address's own count is separate, and still full.
+    assert attempt_from(client, "203.0.113.9", "lee@example.com", PASSWORD).status_code == 429
+    call_command("axes_reset", "--ip", "203.0.113.9", stdout=out)
+    assert attempt_from(client, "203.0.113.9", "lee@example.com", PASSWORD).status_code == 302
+
+
+def test_axes_reset_without_a_name_explains_instead_of_crashing():
+    with pytest.raises(CommandError, match="Name the account"):
+        call_command("axes_reset")
