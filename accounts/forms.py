@@ -5,6 +5,8 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
 
 from accounts import dates, invitations, mfa
 from accounts.models import CareMembership, Patient, Role, User
@@ -50,14 +52,21 @@ class SignupForm(UserCreationForm):
         help_text="Dates and times are shown in this time zone.",
     )
 
+    # Not the model's field: whether an address has an account is not the form's to say
+    # (see save_new), so its uniqueness is not checked here.
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
     class Meta:
         model = User
-        fields = ("email", "display_name", "time_zone")
-        labels = {"email": "E-mail address", "display_name": "Your name"}
-        widgets = {
-            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
-        }
+        fields = ("display_name", "time_zone")
+        labels = {"display_name": "Your name"}
+        widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    field_order = ("email", "display_name", "time_zone", "password1", "password2")
 
     def __init__(self, *args, invited_email: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,13 +88,19 @@ class SignupForm(UserCreationForm):
             attrs["data-user-chosen"] = "true"
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "There is already an account with this e-mail address. Log in instead, or "
-                "reset your password if you forgot it."
-            )
-        return email
+        # On the instance now: the password checks compare the password with it.
+        self.instance.email = self.cleaned_data["email"].strip().lower()
+        return self.instance.email
+
+    def save_new(self) -> User | None:
+        """The new account; None when the address already has one. Both take as long (a
+        password hash each), so that the time of the answer does not tell either."""
+        try:
+            with transaction.atomic():
+                return self.save()
+        except IntegrityError:
+            make_password(self.cleaned_data["password1"])
+            return None
 
     def clean(self):
         cleaned = super().clean()

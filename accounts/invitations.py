@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import verification
 from accounts.models import CareMembership, Invitation, Patient, Role, User
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -165,6 +166,7 @@ def accept(token_hash: str, user: User, alerts: dict | None = None) -> CareMembe
         if not used:
             raise InvitationError(Problem.USED, invitation)
         membership, _ = _membership(invitation, user)
+        verification.mark_verified(user)  # the link came to their address
         if alerts:
             for field, value in alerts.items():
                 setattr(membership, field, value)

@@ -42,6 +42,9 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, default=dates.default_time_zone)
     # Part of every session's signature: a new value ends all of the user's sessions at once.
     sessions_generation = models.PositiveIntegerField(default=0)
+    # When the person opened a link we sent to `email` (accounts.verification): only then may
+    # the account make us e-mail others (invitations).
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import audit, invitations, mfa
+from accounts import audit, email_limits, invitations, mfa
 from accounts.access import get_owned_patient_for, get_patient_for
 from accounts.forms import AlertsForm, InviteForm, RoleForm
 from accounts.invitations import InvitationError, Problem
@@ -115,13 +115,15 @@ def invite(request: HttpRequest, patient_id) -> HttpResponse:
     patient = get_owned_patient_for(request, patient_id)
     form = InviteForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
-        sent = invitations.invite(
-            patient, form.cleaned_data["email"], form.cleaned_role(), request.user
-        )
-        action = audit.RESENT_INVITATION if sent.replaced else audit.INVITED
-        audit.record(request, patient, action, describe_invitation(sent.invitation))
-        send_invitation(request, sent)
-        return redirect("sharing", patient_id=patient.pk)
+        email = form.cleaned_data["email"]
+        if problem := email_problem(request, email):
+            form.add_error(None, problem)
+        else:
+            sent = invitations.invite(patient, email, form.cleaned_role(), request.user)
+            action = audit.RESENT_INVITATION if sent.replaced else audit.INVITED
+            audit.record(request, patient, action, describe_invitation(sent.invitation))
+            send_invitation(request, sent)
+            return redirect("sharing", patient_id=patient.pk)
     ctx = {"patient": patient, "role": Role.OWNER, "form": form}
     return render(request, "accounts/sharing_invite.html", ctx)
 
@@ -131,6 +133,9 @@ def invite(request: HttpRequest, patient_id) -> HttpResponse:
 def invitation_resend(request: HttpRequest, patient_id, invitation_id) -> HttpResponse:
     patient = get_owned_patient_for(request, patient_id)
     invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
+    if problem := email_problem(request, invitation.email):
+        messages.error(request, problem)
+        return redirect("sharing", patient_id=patient.pk)
     try:
         sent = invitations.resend(invitation)
     except InvitationError:
@@ -256,6 +261,19 @@ def already_closed(invitation: Invitation) -> str:
 
 def describe_invitation(invitation: Invitation) -> str:
     return f"{invitation.email}, {Role(invitation.role).label}"
+
+
+def email_problem(request: HttpRequest, address: str) -> str | None:
+    """Why the signed-in member may not make us e-mail `address` now; None, and the e-mail is
+    counted (accounts.email_limits), when they may."""
+    if request.user.email_verified_at is None:
+        return (
+            f"First confirm your own e-mail address: open the link we sent to "
+            f"{request.user.email}, or ask for a new one on your account page."
+        )
+    if not email_limits.may_send(request, address):
+        return email_limits.TOO_MANY
+    return None
 
 
 def send_invitation(request: HttpRequest, sent: invitations.Sent) -> bool:

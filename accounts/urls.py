@@ -9,6 +9,9 @@ member = f"{patient}sharing/members/<int:membership_id>/"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("account/confirm/<str:token>/", views.verify_email, name="verify_email"),
+    path("account/confirm-again/", views.resend_verification, name="resend_verification"),
     path("login/", two_factor.login, name="login"),
     path("login/code/", two_factor.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -4,33 +4,83 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import invitations, mfa
+from accounts import email_limits, invitations, mfa, verification
 from accounts.forms import AccountForm, PatientForm, SignupForm
 from accounts.models import Patient
-from accounts.patients import start_record
+from accounts.patients import TOO_MANY_RECORDS, owns_too_many, start_record
+
+# The account this browser just signed up for: its confirmation link, opened here, logs in.
+SIGNED_UP = "signed_up_user"
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Sign-up answers the same whether or not the address has an account ("check your
+    e-mail"); only the e-mail differs: a confirmation link, or a note to the owner."""
     if request.user.is_authenticated:
         return redirect("home")
     invitation = invitations.pending(request.session)  # arriving from an invitation link
-    invited_email = invitation.email if invitation else None
+    invited_email = invitations.normalise_email(invitation.email) if invitation else None
     form = SignupForm(request.POST or None, invited_email=invited_email)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        name = form.patient_name()
-        patient = start_record(user, name=name) if name else None
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        if invitation is not None:
+        user = form.save_new()
+        if user is not None and (name := form.patient_name()):
+            start_record(user, name=name)
+        if user is not None and user.email == invited_email:
+            verification.mark_verified(user)  # the invitation's link proved the address
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("invitation_accept")
-        messages.success(
-            request, f"Welcome, {user.display_name}. Your record for {patient} is ready."
-        )
-        return redirect("dashboard", patient_id=patient.pk)
+        send_confirmation(request, user, form.cleaned_data["email"])
+        return redirect("signup_sent")
     return render(request, "accounts/signup.html", {"form": form, "invitation": invitation})
+
+
+def send_confirmation(request: HttpRequest, user, email: str) -> None:
+    request.session[SIGNED_UP] = user.pk if user is not None else None
+    request.session["signup_email"] = email
+    if not email_limits.may_send(request, email):
+        return  # the page says the same: a flood of sign-ups learns nothing
+    if user is None:
+        verification.send_signup_attempt(request, email)
+    else:
+        verification.send_link(request, user)
+
+
+@require_GET
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    ctx = {"email": request.session.get("signup_email", "")}
+    return render(request, "accounts/signup_sent.html", ctx)
+
+
+@require_GET
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the confirmation e-mail. In the browser that signed up, it also logs in."""
+    user = verification.confirm(token)
+    if user is None:
+        ctx = {"days": verification.LINK_LIFETIME.days}
+        return render(request, "accounts/verify_email_invalid.html", ctx, status=400)
+    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    if not request.user.is_authenticated and request.session.get(SIGNED_UP) == user.pk:
+        request.session.pop(SIGNED_UP)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if request.user.is_authenticated:
+        return redirect("home")
+    return redirect("login")
+
+
+@login_required
+@require_POST
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    if request.user.email_verified_at is not None:
+        messages.info(request, "Your e-mail address is already confirmed.")
+    elif email_limits.may_send(request, request.user.email):
+        verification.send_link(request, request.user)
+        messages.success(request, f"We sent a new link to {request.user.email}.")
+    else:
+        messages.error(request, email_limits.TOO_MANY)
+    return redirect("account")
 
 
 @login_required
@@ -54,7 +104,9 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def add_patient(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, instance=Patient(time_zone=request.user.time_zone))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and owns_too_many(request.user):
+        form.add_error(None, TOO_MANY_RECORDS)
+    elif request.method == "POST" and form.is_valid():
         patient = start_record(request.user, **form.cleaned_data)
         messages.success(request, f"Added a record for {patient}.")
         return redirect("dashboard", patient_id=patient.pk)

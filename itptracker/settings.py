@@ -231,6 +231,10 @@ AXES_USERNAME_CALLABLE = "accounts.throttle.login_name"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+# E-mails a person can make us send (accounts/email_limits.py): counted in the shared cache,
+# per account or per client address as the login throttle finds it.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "accounts.throttle.client_ip"
 # How many reverse proxies in front of us append to X-Forwarded-For. 0 (the default) means
 # the header is ignored, because anyone can send it.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)

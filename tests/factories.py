@@ -14,7 +14,9 @@ _numbers = itertools.count(1)
 
 
 def make_user(email: str | None = None, name: str = "Test User", **fields) -> User:
+    """A user whose address is confirmed, unless `email_verified_at=None` says otherwise."""
     email = email or f"user{next(_numbers)}@example.com"
+    fields.setdefault("email_verified_at", timezone.now())
     return User.objects.create_user(email=email, password=PASSWORD, display_name=name, **fields)
 
 

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import CareMembership, Patient, Role, User
@@ -26,18 +27,36 @@ def signup_data(**overrides):
     }
 
 
+def same_page(response, address: str) -> str:
+    """The page without what differs on every answer (the masked CSRF token) or by input."""
+    html = response.content.decode().replace(address, "ADDRESS")
+    return re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", html)
+
+
+CONFIRM_LINK = re.compile(r"http://testserver(/account/confirm/[^/\s]+/)")
+
+
 def test_signup_for_myself_creates_user_patient_and_owner_membership(client):
     response = client.post(reverse("signup"), signup_data())
     user = User.objects.get()
     patient = Patient.objects.get()
     assert user.email == "pat@example.com"
     assert user.time_zone == "Europe/London"
+    assert user.email_verified_at is None
     assert patient.name == "Pat"
     membership = CareMembership.objects.get()
     assert (membership.user, membership.patient, membership.role) == (user, patient, Role.OWNER)
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard", args=[patient.pk])
-    assert client.get(response["Location"]).context["user"] == user
+    assert response["Location"] == reverse("signup_sent")
+    assert "_auth_user_id" not in client.session
+    # The link in the e-mail, opened in the same browser, confirms the address and logs in.
+    (message,) = mail.outbox
+    assert message.to == ["pat@example.com"]
+    page = client.get(CONFIRM_LINK.search(message.body).group(1), follow=True)
+    assert page.redirect_chain[-1][0] == reverse("dashboard", args=[patient.pk])
+    assert "Thank you: pat@example.com is confirmed." in page.content.decode()
+    user.refresh_from_db()
+    assert user.email_verified_at is not None
 
 
 def test_signup_for_a_child_names_the_record_after_the_child(client):
@@ -53,12 +72,21 @@ def test_signup_for_a_child_needs_the_childs_name_and_keeps_what_was_typed(clien
     assert not User.objects.exists()
 
 
-def test_signup_refuses_an_address_already_in_use_whatever_its_case(client):
-    make_user("pat@example.com")
-    response = client.post(reverse("signup"), signup_data(email="PAT@example.com"))
-    assert response.status_code == 200
-    assert "already an account" in response.context["form"].errors["email"][0]
-    assert User.objects.count() == 1
+def test_signup_answers_the_same_for_an_address_already_in_use_whatever_its_case(client):
+    owner = make_user("pat@example.com")
+    taken = client.post(reverse("signup"), signup_data(email="PAT@example.com"), follow=True)
+    fresh = Client().post(reverse("signup"), signup_data(email="new@example.com"), follow=True)
+    assert taken.redirect_chain == fresh.redirect_chain == [(reverse("signup_sent"), 302)]
+    assert same_page(taken, "pat@example.com") == same_page(fresh, "new@example.com")
+    assert User.objects.count() == 2 and not owner.memberships.exists()
+    # Only the e-mail differs: the owner hears that someone tried.
+    attempt, confirm = mail.outbox
+    assert attempt.to == ["pat@example.com"]
+    assert attempt.subject == "Someone tried to sign up with your e-mail address"
+    assert "/login/" in attempt.body and "/password-reset/" in attempt.body
+    assert confirm.to == ["new@example.com"] and CONFIRM_LINK.search(confirm.body)
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
 
 
 def test_signup_refuses_a_common_password(client):

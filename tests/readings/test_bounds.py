@@ -17,10 +17,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from accounts.models import User
 from readings import exports, imports
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 from tests.clock import NOW, pinned
-from tests.factories import make_episode, make_patient, make_reading, make_treatment, make_user
+from tests.factories import make_episode, make_patient, make_reading, make_treatment
 from tests.readings.test_imports import one_row, sheet
 
 pytestmark = [pytest.mark.django_db, pinned]
@@ -224,10 +225,13 @@ def test_the_migration_repairs_rows_that_made_a_record_unreadable(client):
     before = [("readings", "0003_reading_comparator"), ("accounts", "0006_record_time_zone")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
-    owner = make_user()
-    patient = make_patient(owner)
     # The tables as they were then: today's models have columns added since.
     then = executor.loader.project_state(before).apps
+    owner_then = then.get_model("accounts", "User").objects.create(email="then@example.com")
+    patient = then.get_model("accounts", "Patient").objects.create(name="Sam")
+    then.get_model("accounts", "CareMembership").objects.create(
+        user_id=owner_then.pk, patient_id=patient.pk, role="owner"
+    )
     episode = then.get_model("readings", "BleedingEpisode").objects.create(
         patient_id=patient.pk, kind="nosebleed", started_at=NOW
     )
@@ -260,7 +264,7 @@ def test_the_migration_repairs_rows_that_made_a_record_unreadable(client):
     assert "cannot be right" in episode.note and "Please correct it." in episode.note
     assert treatment.ended_on == datetime.date.today()
     assert "9999-12-31" in treatment.note
-    client.force_login(owner)
+    client.force_login(User.objects.get(pk=owner_then.pk))
     for name in ("dashboard", "history", "export_history"):
         assert client.get(reverse(name, args=[patient.pk])).status_code == 200
 

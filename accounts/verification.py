@@ -1,0 +1,68 @@
+"""Proof that a person reads their account's e-mail address: a signed link we send to it.
+
+The link carries the account and the address, signed with SECRET_KEY (django.core.signing),
+and works for LINK_LIFETIME; opening it marks the address verified. Accepting an invitation
+sent to the address, or signing up from one, proves it too. Only a verified account may make
+us e-mail other people (invitations): otherwise anyone could sign up with any address and
+use us to send mail.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+LINK_LIFETIME = timedelta(days=3)
+_SALT = "accounts.verification"
+
+
+def link_for(request, user) -> str:
+    """The absolute confirmation link for `user`'s current address."""
+    token = signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=_SALT)
+    return request.build_absolute_uri(reverse("verify_email", args=[token]))
+
+
+def confirm(token: str):
+    """The active user whose current address `token` was made for, now verified; or None for a
+    link that is forged, expired, or made for an address the account no longer has."""
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=LINK_LIFETIME)
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    User = get_user_model()
+    user = User.objects.filter(
+        pk=data.get("user"), email__iexact=data.get("email", ""), is_active=True
+    ).first()
+    if user is not None:
+        mark_verified(user)
+    return user
+
+
+def mark_verified(user) -> None:
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        type(user).objects.filter(pk=user.pk, email_verified_at=None).update(
+            email_verified_at=user.email_verified_at
+        )
+
+
+def send_link(request, user) -> None:
+    """E-mail `user` the confirmation link. The caller counts it (accounts.email_limits)."""
+    ctx = {"user": user, "link": link_for(request, user), "days": LINK_LIFETIME.days}
+    body = render_to_string("emails/verify_email.txt", ctx)
+    send_mail("Confirm your e-mail address for ITP Tracker", body, None, [user.email])
+
+
+def send_signup_attempt(request, email: str) -> None:
+    """Tell the owner of `email` that someone tried to sign up with it: sign-up answers the same
+    whether or not an address has an account, and this e-mail is the only place that differs."""
+    ctx = {
+        "login": request.build_absolute_uri(reverse("login")),
+        "reset": request.build_absolute_uri(reverse("password_reset")),
+    }
+    body = render_to_string("emails/signup_attempt.txt", ctx)
+    send_mail("Someone tried to sign up with your e-mail address", body, None, [email])
