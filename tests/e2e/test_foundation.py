@@ -1,7 +1,9 @@
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -29,7 +31,14 @@ def test_a_new_user_signs_up_logs_out_and_logs_back_in(live_server, page, audit)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
 
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    expect(page.get_by_text("new.parent@example.com")).to_be_visible()
+    audit()
+    (message,) = mail.outbox
+    link = re.search(r"http://\S+/account/confirm/\S+/", message.body).group(0)
+    page.goto(live_server.url + urlsplit(link).path)  # the link, opened on the same phone
     expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    expect(page.get_by_text("new.parent@example.com is confirmed")).to_be_visible()
     expect(page.get_by_text("Record shown: Mia")).to_be_visible()
     audit()
 

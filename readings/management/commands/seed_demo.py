@@ -81,7 +81,10 @@ class Command(BaseCommand):
 
     def create_demo(self, today: datetime.date) -> None:
         user = User.objects.create_user(
-            email=DEMO_EMAIL, password=DEMO_PASSWORD, display_name="Alex Demo"
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            display_name="Alex Demo",
+            email_verified_at=timezone.now(),  # so that the demo can show inviting someone
         )
         patient = start_record(
             user, name="Alex", birth_year=1988, diagnosis_date=today - datetime.timedelta(days=365)
