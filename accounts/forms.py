@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from accounts import dates, invitations, mfa
 from accounts.models import CareMembership, Patient, Role, User
+from accounts.validators import validate_plain_name
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
@@ -44,6 +45,7 @@ class SignupForm(UserCreationForm):
         max_length=100,
         required=False,
         help_text="Only if you track your child’s counts.",
+        validators=[validate_plain_name],
     )
     time_zone = forms.ChoiceField(
         label="Your time zone",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts import dates
+from accounts.validators import validate_plain_name
 
 
 class UserManager(BaseUserManager):
@@ -38,7 +39,7 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField("e-mail address", unique=True)
-    display_name = models.CharField("your name", max_length=100)
+    display_name = models.CharField("your name", max_length=100, validators=[validate_plain_name])
     time_zone = models.CharField(max_length=64, default=dates.default_time_zone)
     # Part of every session's signature: a new value ends all of the user's sessions at once.
     sessions_generation = models.PositiveIntegerField(default=0)
@@ -90,7 +91,7 @@ class Patient(models.Model):
     """The person whose health is tracked: the user themself, or a child with no account."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_plain_name])
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     diagnosis_date = models.DateField(null=True, blank=True)
     pregnant = models.BooleanField(default=False)

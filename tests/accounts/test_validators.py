@@ -30,3 +30,44 @@ def test_weak_common_and_overlong_passwords_are_refused(password):
 def test_good_passwords_and_long_passphrases_are_accepted(password):
     assert len(password) <= 128
     validate_password(password, make_user("pat@example.com", "Pat Example"))
+
+
+# --- Names are plain text -------------------------------------------------------------------
+
+HIDDEN = [
+    "\u202e",  # right-to-left override
+    "\u202d",  # left-to-right override
+    "\u2066",  # left-to-right isolate
+    "\u2069",  # pop directional isolate
+    "\u200f",  # right-to-left mark
+    "\u061c",  # Arabic letter mark
+    "\x07",  # bell: a control character
+    "\u2060",  # word joiner: invisible
+    "\ufeff",  # zero-width no-break space
+]
+PLAIN = ["José", "Zoë O’Brien-Smith", "محمد", "王小明", "Mi\u200cnoo", "Ana María (Mimi)"]
+
+
+def name_forms(name: str):
+    from accounts.forms import AccountForm, PatientForm, SignupForm
+
+    yield "display_name", AccountForm({"display_name": name, "time_zone": "UTC"})
+    yield "name", PatientForm({"name": name, "preferred_unit": "e9/L", "time_zone": "UTC"})
+    yield (
+        "child_name",
+        SignupForm({"email": "a@example.com", "tracks": "child", "child_name": name}),
+    )
+
+
+@pytest.mark.parametrize("hidden", HIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+def test_names_refuse_invisible_characters_that_reorder_text(hidden):
+    for field, form in name_forms(f"Sam{hidden} Owner"):
+        assert not form.is_valid()
+        assert "invisible character" in form.errors[field][0], field
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_names_in_any_script_are_welcome(name):
+    for field, form in name_forms(name):
+        form.is_valid()
+        assert field not in form.errors, (field, form.errors.get(field))
