@@ -22,6 +22,11 @@ class LoginForm(AuthenticationForm):
         label="E-mail address",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+    remember = forms.BooleanField(
+        label="Stay signed in on this device for 30 days",
+        help_text="Only on a phone or computer that is yours alone.",
+        required=False,
+    )
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That e-mail address and password do not match an account. "

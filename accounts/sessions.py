@@ -2,7 +2,10 @@
 
 Both limits are checked on every request from two timestamps in the session. The "last seen"
 time is written at most once a minute, so an active user does not cost a session write per
-page.
+page. "Stay signed in on this device", ticked at log-in, keeps a login for
+SESSION_REMEMBER_AGE whether it is used or not, so that a weekly count starts at the form;
+a password change and "log out everywhere" still end it (both change what every session is
+signed with: accounts.models.User._get_session_auth_hash).
 """
 
 import time
@@ -15,13 +18,22 @@ from django_htmx.http import HttpResponseClientRedirect
 
 STARTED = "session_started"
 SEEN = "session_seen"
+REMEMBERED = "session_remembered"
 SEEN_RESOLUTION = 60
+
+
+def remember(session) -> None:
+    """Keep this login, and its cookie, for SESSION_REMEMBER_AGE, in use or not."""
+    session[REMEMBERED] = True
+    session.set_expiry(settings.SESSION_REMEMBER_AGE)
 
 
 def expired(session, now: float) -> bool:
     started, seen = session.get(STARTED), session.get(SEEN)
     if started is None or seen is None:
         return False
+    if session.get(REMEMBERED):
+        return now - started > settings.SESSION_REMEMBER_AGE
     return now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE
 
 

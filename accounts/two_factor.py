@@ -10,12 +10,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts import mfa
+from accounts import mfa, sessions
 from accounts.forms import CodeForm, LoginForm, PasswordCheckForm
 from accounts.models import User
 
 PENDING_USER = "mfa_pending_user"
 PENDING_NEXT = "mfa_pending_next"
+PENDING_REMEMBER = "mfa_pending_remember"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -36,9 +37,12 @@ def login(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         if not mfa.has_two_factor(user):
             auth_login(request, user)
+            if form.cleaned_data["remember"]:
+                sessions.remember(request.session)
             return redirect(next_url(request))
         request.session[PENDING_USER] = user.pk
         request.session[PENDING_NEXT] = next_url(request)
+        request.session[PENDING_REMEMBER] = form.cleaned_data["remember"]
         return redirect("login_code")
     return render(request, "registration/login.html", {"form": form, "next": next_url(request)})
 
@@ -53,8 +57,11 @@ def login_code(request: HttpRequest) -> HttpResponse:
         device = mfa.verify(user, form.cleaned_data["code"])
         if device is not None:
             target = request.session.get(PENDING_NEXT) or reverse("home")
+            remembered = request.session.get(PENDING_REMEMBER, False)
             auth_login(request, user, backend=BACKEND)
             otp_login(request, device)
+            if remembered:
+                sessions.remember(request.session)
             return redirect(target)
         form.add_error("code", wrong_code_message(user))
     return render(request, "registration/login_code.html", {"form": form})

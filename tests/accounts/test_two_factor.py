@@ -7,7 +7,7 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import mfa
+from accounts import mfa, sessions
 from tests.clock import pinned
 from tests.factories import PASSWORD, make_patient
 
@@ -36,8 +36,8 @@ def turn_on(client, user) -> tuple[TOTPDevice, list[str]]:
     return device, response.context["codes"]
 
 
-def password_step(client, user, next_url=""):
-    data = {"username": user.email, "password": PASSWORD, "next": next_url}
+def password_step(client, user, next_url="", **extra):
+    data = {"username": user.email, "password": PASSWORD, "next": next_url, **extra}
     return client.post(reverse("login"), data)
 
 
@@ -63,6 +63,15 @@ def test_login_asks_for_the_code_and_nobody_is_logged_in_before_it(client, owner
     response = client.post(reverse("login_code"), {"code": code_for(device, steps_ahead=1)})
     assert response["Location"] == "/account/"
     assert client.session["_auth_user_id"] == str(owner.pk)
+
+
+@pytest.mark.parametrize("remember", [True, False])
+def test_stay_signed_in_carries_through_the_code_step(client, owner, remember):
+    device, _ = turn_on(Client(), owner)
+    password_step(client, owner, **({"remember": "on"} if remember else {}))
+    assert sessions.REMEMBERED not in client.session  # nobody is logged in yet
+    client.post(reverse("login_code"), {"code": code_for(device, steps_ahead=1)})
+    assert client.session.get(sessions.REMEMBERED, False) is remember
 
 
 def test_a_used_code_cannot_be_used_again(owner):
