@@ -11,13 +11,14 @@ from django.db import IntegrityError, transaction
 from accounts import dates, invitations, mfa
 from accounts.models import CareMembership, Patient, Role, User
 from accounts.validators import validate_plain_name
+from itptracker.forms import PlainErrors
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
 ]
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(PlainErrors, AuthenticationForm):
     username = forms.EmailField(
         label="E-mail address",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -34,7 +35,7 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(PlainErrors, UserCreationForm):
     MYSELF = "myself"
     CHILD = "child"
     NOBODY = "nobody"  # only offered to someone arriving from an invitation
@@ -124,7 +125,7 @@ class SignupForm(UserCreationForm):
         return self.cleaned_data["display_name"]
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(PlainErrors, forms.ModelForm):
     time_zone = forms.ChoiceField(label="Your time zone", choices=TIME_ZONE_CHOICES)
 
     class Meta:
@@ -133,7 +134,7 @@ class AccountForm(forms.ModelForm):
         labels = {"display_name": "Your name"}
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(PlainErrors, forms.ModelForm):
     time_zone = forms.ChoiceField(
         label="Time zone where they live",
         choices=TIME_ZONE_CHOICES,
@@ -216,7 +217,7 @@ class PatientForm(forms.ModelForm):
         return value
 
 
-class InviteForm(forms.Form):
+class InviteForm(PlainErrors, forms.Form):
     email = forms.EmailField(
         label="Their e-mail address",
         help_text="We send them a link that works once, for 7 days.",
@@ -273,7 +274,7 @@ class AlertsForm(forms.ModelForm):
         }
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainErrors, forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=20,
@@ -284,7 +285,7 @@ class CodeForm(forms.Form):
     )
 
 
-class PasswordCheckForm(forms.Form):
+class PasswordCheckForm(PlainErrors, forms.Form):
     """Asks for the user's password again before something that cannot be undone."""
 
     password = forms.CharField(

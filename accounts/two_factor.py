@@ -6,11 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts import mfa, sessions
+from accounts import mfa, redirects, sessions
 from accounts.forms import CodeForm, LoginForm, PasswordCheckForm
 from accounts.models import User
 
@@ -21,10 +20,7 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def next_url(request: HttpRequest) -> str:
-    url = request.POST.get("next") or request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
-        return url
-    return reverse("home")
+    return redirects.next_url(request, reverse("home"))
 
 
 @require_http_methods(["GET", "POST"])

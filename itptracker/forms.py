@@ -32,3 +32,68 @@ class FormRenderer(EngineMixin, BaseRenderer):
                 "OPTIONS": {},
             }
         )
+
+
+# Django's own messages ("Ensure this value is greater than or equal to 0.", "Select a valid
+# choice. x is not one of the available choices.") speak to programmers. These say the same
+# about the field by its label; a field's own message, set where it is defined, is kept.
+PLAIN_WORDS = {
+    "required": "Fill in “{label}”.",
+    "invalid_choice": "Choose one of the answers shown for “{label}”.",
+    "invalid_list": "Choose from the answers shown for “{label}”.",
+    "max_length": "“{label}” can hold up to %(limit_value)d characters; this has %(show_value)d.",
+    "min_length": "“{label}” needs at least %(limit_value)d characters; this has %(show_value)d.",
+    "min_value": "“{label}” cannot be below %(limit_value)s.",
+    "max_value": "“{label}” cannot be above %(limit_value)s.",
+    "max_digits": "“{label}” has too many digits.",
+    "max_decimal_places": "“{label}” has too many digits after the point.",
+    "max_whole_digits": "“{label}” has too many digits before the point.",
+}
+INVALID = [
+    (django.forms.EmailField, "Enter an e-mail address, like name@example.com."),
+    (django.forms.IntegerField, "Enter “{label}” as a whole number, like 30."),
+    (django.forms.DecimalField, "Enter “{label}” as a number, like 30 or 2.5."),
+    (django.forms.FloatField, "Enter “{label}” as a number, like 30 or 2.5."),
+    (django.forms.DateTimeField, "Enter “{label}” as a date and time, like 2026-01-31 09:30."),
+    (django.forms.DateField, "Enter “{label}” as a date, like 2026-01-31."),
+    (django.forms.TimeField, "Enter “{label}” as a time, like 09:30."),
+]
+REQUIRED_CHOICE = "Choose an answer for “{label}”."
+STALE_PAGE = "This page is out of date. Reload it, then try again."
+
+
+def use_plain_words(field: django.forms.Field, name: str) -> None:
+    """Put PLAIN_WORDS on `field` wherever it still has Django's own message."""
+    django_words = {}
+    for cls in reversed(type(field).__mro__):
+        django_words.update(getattr(cls, "default_error_messages", {}))
+    label = str(field.label or name.replace("_", " ").capitalize()).rstrip(":")
+    ours = dict(PLAIN_WORDS)
+    if isinstance(field, django.forms.ChoiceField):
+        ours["required"] = REQUIRED_CHOICE
+    ours["invalid"] = next((words for kind, words in INVALID if isinstance(field, kind)), None)
+    for code, words in ours.items():
+        if words and field.error_messages.get(code) == django_words.get(code):
+            words = words.replace("{label}", label.replace("%", "%%"))
+            field.error_messages[code] = words.removesuffix(".") if "?”" in words else words
+
+
+class PlainErrors:
+    """Mixed into a form: its errors in a patient's words (use_plain_words). A hidden field
+    (a form's one-time token, the version being edited) is never typed, so its error means
+    the page is out of date: said once, at the top of the form."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            use_plain_words(field, name)
+
+    def full_clean(self):
+        super().full_clean()
+        if not self._errors:
+            return
+        hidden = [name for name in self._errors if name in self.fields and self[name].is_hidden]
+        for name in hidden:
+            del self._errors[name]
+        if hidden:
+            self.add_error(None, STALE_PAGE)

@@ -13,6 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import formats, timezone
 
 from accounts import dates
+from itptracker.forms import PlainErrors
 from readings import duplicates, units
 from readings.models import (
     MAX_DURATION_MINUTES,
@@ -81,7 +82,7 @@ class NoteField(forms.CharField):
 MAX_VERSION = 2**31 - 1
 
 
-class EntryForm(forms.ModelForm):
+class EntryForm(PlainErrors, forms.ModelForm):
     """What every entry form shares: a one-time token, the version being edited, a note."""
 
     bound_field_class = NewEntryField

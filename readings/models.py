@@ -82,6 +82,10 @@ def time_error(message: str) -> ValidationError:
     return ValidationError(message, code="time")
 
 
+def one_per_form(prefix: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["patient", "form_token"], name=f"{prefix}_one_per_form")
+
+
 def deleted_index(name: str) -> models.Index:
     # For the "Recently deleted" list: it holds only deleted rows, so it stays small.
     return models.Index(
@@ -99,9 +103,11 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    # The token of the form that created the entry: unique, so a second submit of the same
-    # form hits the constraint instead of creating a twin.
-    form_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The token of the form that created the entry: unique in its record (one_per_form), so a
+    # second submit of the same form hits the constraint instead of creating a twin. Only in
+    # its record: a token sent to another record (a page kept from before a switch, or made
+    # up) is not a second submit there, and must not fail.
+    form_token = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
     PEOPLE = ("created_by",)  # named on pages: see EntryQuerySet.with_people
@@ -170,6 +176,7 @@ class PlateletReading(Entry):
             ),
             storable("reading", "drawn_on"),
             storable("reading", "drawn_at", moment=True),
+            one_per_form("reading"),
         ]
 
     def __str__(self):
@@ -325,6 +332,7 @@ class BleedingEpisode(Entry):
             ),
             storable("episode", "started_at", moment=True),
             storable("episode", "resolved_at", moment=True),
+            one_per_form("episode"),
             # How it ended is recorded with when it was recorded, or not at all.
             models.CheckConstraint(
                 condition=Q(resolution="", resolved_at__isnull=True)
@@ -418,6 +426,7 @@ class Treatment(Entry):
             ),
             storable("treatment", "started_on"),
             storable("treatment", "ended_on"),
+            one_per_form("treatment"),
         ]
 
     def __str__(self):

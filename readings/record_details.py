@@ -30,13 +30,14 @@ from accounts import audit, dates
 from accounts.access import get_owned_patient_for
 from accounts.forms import PatientForm
 from accounts.models import Patient
+from itptracker.forms import PlainErrors
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 
 SAME_MOMENT = "moment"
 SAME_CLOCK = "clock"
 
 
-class LoggedTimesForm(forms.Form):
+class LoggedTimesForm(PlainErrors, forms.Form):
     logged_times = forms.ChoiceField(
         label="If you change the time zone: the times already logged",
         choices=[

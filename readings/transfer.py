@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit
 from accounts.access import get_patient_for
+from itptracker.forms import PlainErrors
 from readings import exports, imports, sheet_dates
 from readings.entries import KINDS
 from readings.forms import check_date_range
@@ -41,7 +42,7 @@ SEPARATOR_MARKS = {name: mark for mark, name in SEPARATOR_NAMES.items()}
 # --- Forms ------------------------------------------------------------------------------------
 
 
-class ExportForm(forms.Form):
+class ExportForm(PlainErrors, forms.Form):
     what = forms.ChoiceField(
         label="What to download",
         choices=[
@@ -81,7 +82,7 @@ class ExportForm(forms.Form):
         return exports.Selection(slugs, self.cleaned_data["since"], self.cleaned_data["until"])
 
 
-class UploadForm(forms.Form):
+class UploadForm(PlainErrors, forms.Form):
     file = forms.FileField(
         label="Your CSV file",
         help_text=(
@@ -103,7 +104,7 @@ class UploadForm(forms.Form):
         return upload
 
 
-class SheetForm(forms.Form):
+class SheetForm(PlainErrors, forms.Form):
     """Which columns of a simple sheet hold the date and the count, and how they are written."""
 
     separator = forms.ChoiceField(
@@ -186,7 +187,7 @@ class SheetForm(forms.Form):
         return initial
 
 
-class DateOrderForm(forms.Form):
+class DateOrderForm(PlainErrors, forms.Form):
     """How our own file, re-saved by a spreadsheet, writes its dates, when its rows do not say."""
 
     date_order = forms.ChoiceField(

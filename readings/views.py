@@ -9,10 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import audit
+from accounts import audit, redirects
 from accounts.access import get_patient_for, memberships_for
 from readings import alerts, charts, entries, guidance, page_cache
 from readings import dashboard as dashboard_data
@@ -112,10 +111,7 @@ def entry_kind(slug: str) -> entries.EntryKind:
 
 
 def return_url(request: HttpRequest, patient) -> str:
-    url = request.POST.get("next") or request.GET.get("next")
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
-        return url
-    return reverse("dashboard", args=[patient.pk])
+    return redirects.next_url(request, reverse("dashboard", args=[patient.pk]))
 
 
 def saved_redirect(request, patient, saved: str, advice) -> HttpResponse:

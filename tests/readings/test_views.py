@@ -111,7 +111,7 @@ def test_without_javascript_errors_show_on_the_full_form(client, cast):
     client.force_login(cast.owner)
     response = client.post(add_url(cast, "counts"), count_data(count_text="", quick="1"))
     assert response.status_code == 200
-    assert response.context["form"].errors["count_text"] == ["This field is required."]
+    assert response.context["form"].errors["count_text"] == ["Fill in “Platelet count”."]
 
 
 def test_edit_a_count(client, cast):
