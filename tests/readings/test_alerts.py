@@ -178,7 +178,7 @@ def test_pending_emails_are_sent_once_and_marked_sent(client, cast):
     assert row.sent_at is not None
     message = mail.outbox[0]
     assert message.to == ["editor@example.com"]
-    assert message.subject == "Emergency bleed logged for Sam · ITP Tracker"
+    assert message.subject == "Emergency: a bleed was logged · ITP Tracker"
     dashboard = f"http://testserver{reverse('dashboard', args=[cast.patient.pk])}"
     assert dashboard in message.body
     assert f"http://testserver{reverse('sharing', args=[cast.patient.pk])}" in message.body
@@ -200,7 +200,7 @@ def test_a_low_count_email_does_not_carry_the_number(client, cast):
     log_count(client, cast, cast.owner, "17")
     notifications.send_pending()
     message = mail.outbox[0]
-    assert message.subject == "Low count logged for Sam · ITP Tracker"
+    assert message.subject == "A low count was logged · ITP Tracker"
     assert "17" not in message.body.replace(str(cast.patient.pk), "")
     assert "below the threshold the clinician set" in message.body
 
