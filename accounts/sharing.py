@@ -244,7 +244,15 @@ def access_log(request: HttpRequest, patient_id) -> HttpResponse:
     paginator = Paginator(audit.events_for(patient), ACCESS_LOG_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     ctx = {"patient": patient, "role": Role.OWNER, "page": page}
-    return render(request, "accounts/access_log.html", ctx)
+    response = render(request, "accounts/access_log.html", ctx)
+    # The log names the entries that were changed, so reading it is a read of the record;
+    # written after the page is drawn, which shows the log as it stood when opened.
+    audit.record(request, patient, audit.VIEWED_ACCESS_LOG, page_words(page.number))
+    return response
+
+
+def page_words(number: int) -> str:
+    return f"page {number}" if number > 1 else ""
 
 
 # --- Invitation e-mails --------------------------------------------------------------------------
