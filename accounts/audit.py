@@ -47,7 +47,8 @@ CHANGED_ROLE = Action.CHANGED_ROLE
 REMOVED_MEMBER = Action.REMOVED_MEMBER
 LEFT = Action.LEFT
 
-# What a member looked at or took away, as opposed to what they changed: folded.
+# What a member looked at or took away, as opposed to what they changed: folded, and what
+# an owner may hide of their own when reading the log.
 READS = frozenset(
     {
         VIEWED_DASHBOARD,
@@ -123,6 +124,10 @@ def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def events_for(patient: Patient):
-    """The log, newest first. Names are copies, so no join is needed to show it."""
-    return AccessEvent.objects.filter(patient=patient).order_by("-created_at", "-id")
+def events_for(patient: Patient, *, hide_reads_of=None):
+    """The log, newest first; without `hide_reads_of`'s own reads when given (an owner who
+    wants to see what others did). Names are copies, so no join is needed to show it."""
+    events = AccessEvent.objects.filter(patient=patient)
+    if hide_reads_of is not None:
+        events = events.exclude(actor=hide_reads_of, action__in=READS)
+    return events.order_by("-created_at", "-id")

@@ -340,12 +340,47 @@ def test_the_owner_reads_the_log_newest_first_and_paged(client, cast):
     assert [event.detail for event in second.context["page"]][-1] == "visit 0"
 
 
+def test_the_owner_can_hide_their_own_views_but_not_their_changes(client, cast):
+    reading = make_reading(cast.patient, "45")
+    client.force_login(cast.owner)
+    read(client, url("dashboard", cast))
+    read(client, url("entry_edit", cast, "counts", reading.pk))
+    data = {"count_text": "46", "unit": "e9/L", "drawn_on": timezone.localdate().isoformat()}
+    client.post(url("entry_edit", cast, "counts", reading.pk), {**data, "version": "1"})
+    read(client, url("export_history", cast) + "?what=all")
+    client.force_login(cast.viewer)
+    read(client, url("history", cast))
+
+    client.force_login(cast.owner)
+    everything = read(client, url("access_log", cast)).content.decode()
+    assert everything.count("<strong>Olive Owner</strong>") == 4
+    page = read(client, url("access_log", cast) + "?mine=hide").content.decode()
+    assert '<input type="checkbox" name="mine" value="hide" id="hide-mine" checked>' in page
+    assert '<label for="hide-mine">Hide my own views and downloads</label>' in page
+    assert page.count("<strong>Olive Owner</strong>") == 1
+    assert "Olive Owner</strong>: Changed an entry" in page
+    assert "Vera Viewer</strong>: Viewed the history" in page
+
+
+def test_hiding_their_own_views_keeps_to_the_pages_and_says_when_nothing_is_left(client, cast):
+    client.force_login(cast.owner)
+    read(client, url("dashboard", cast))
+    page = read(client, url("access_log", cast) + "?mine=hide").content.decode()
+    assert "Nothing to show but your own views and downloads." in page
+    for number in range(55):
+        audit.record(cast.viewer, cast.patient, audit.VIEWED_HISTORY, f"visit {number}")
+    page = read(client, url("access_log", cast) + "?mine=hide").content.decode()
+    assert 'href="?mine=hide&amp;page=2">Older<' in page
+    unticked = read(client, url("access_log", cast)).content.decode()
+    assert 'id="hide-mine">' in unticked and 'href="?page=2">Older<' in unticked
+
+
 def test_the_log_page_costs_the_same_for_many_events(client, cast):
     client.force_login(cast.owner)
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            client.get(url("access_log", cast))
+            client.get(url("access_log", cast) + "?mine=hide")
         return len(captured)
 
     audit.record(cast.viewer, cast.patient, audit.VIEWED_HISTORY)

@@ -164,7 +164,8 @@ def test_invite_accept_promote_and_remove(live_server, browser, browser_context_
 
 
 def test_the_owner_sees_each_piece_a_caregiver_read(live_server, browser, browser_context_args):
-    """Gran reads through the pieces htmx loads; the log names each one, repeats counted."""
+    """Gran reads through the pieces htmx loads; the log names each one, repeats counted, and
+    the owner can leave out her own views."""
     olive = make_user("olive@example.com", "Olive")
     sam = make_patient(olive, name="Sam")
     make_reading(sam, "45", user=olive)
@@ -188,6 +189,12 @@ def test_the_owner_sees_each_piece_a_caregiver_read(live_server, browser, browse
     expect(log).to_contain_text("Gran: Viewed the table of counts")
     expect(log).to_contain_text("Gran: Viewed the dashboard")
     expect(log).to_contain_text("Olive: Viewed the dashboard")
+    audit(owner)
+    owner.get_by_label("Hide my own views and downloads").check()
+    owner.get_by_role("button", name="Show").click()
+    expect(owner.get_by_label("Hide my own views and downloads")).to_be_checked()
+    expect(log).not_to_contain_text("Olive")
+    expect(log).to_contain_text("Gran: Viewed the dashboard chart, 3 times")
     audit(owner)
     owner.context.close()
     gran.context.close()
