@@ -286,7 +286,14 @@ class AccessAction(models.TextChoices):
     """What the access log records. accounts/audit.py names them for callers."""
 
     VIEWED_DASHBOARD = "viewed_dashboard", "Viewed the dashboard"
+    VIEWED_NUMBERS = "viewed_numbers", "Viewed the latest numbers on the dashboard"
+    VIEWED_CHART = "viewed_chart", "Viewed the dashboard chart"
+    VIEWED_TABLE = "viewed_table", "Viewed the table of counts"
     VIEWED_HISTORY = "viewed_history", "Viewed the history"
+    VIEWED_ENTRY = "viewed_entry", "Opened an entry"
+    VIEWED_DETAILS = "viewed_details", "Viewed the record’s details"
+    VIEWED_ACCESS_LOG = "viewed_access_log", "Viewed the access log"
+    COMPARED_FILE = "compared_file", "Compared a file with the history"
     EXPORTED = "exported", "Downloaded the record"
     IMPORTED = "imported", "Imported entries"
     ADDED_ENTRY = "added_entry", "Added an entry"
@@ -308,6 +315,11 @@ class AccessEvent(models.Model):
 
     The actor's name is copied, so the line still reads right after they change their name or
     delete their account.
+
+    A line can stand for several reads of the same thing by the same member (accounts/audit.py
+    folds them): `times` of them, from `created_at` to `last_at`, all within the ten minutes
+    that start at `window_start`. A change is never folded; its `window_start` stays empty, and
+    empty values never clash in the unique key below.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="access_events")
@@ -316,11 +328,21 @@ class AccessEvent(models.Model):
     action = models.CharField(max_length=24, choices=AccessAction.choices)
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(default=timezone.now)
+    times = models.PositiveIntegerField(default=1)
+    window_start = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["patient", "-created_at"], name="access_event_patient_time")
+        ]
+        constraints = [
+            # What two workers folding the same read at once meet on: one line, never two.
+            models.UniqueConstraint(
+                fields=["patient", "actor", "action", "detail", "window_start"],
+                name="access_event_one_line_per_window",
+            )
         ]
 
     def __str__(self):

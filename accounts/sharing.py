@@ -245,11 +245,22 @@ def alerts(request: HttpRequest, patient_id) -> HttpResponse:
 @login_required
 @require_GET
 def access_log(request: HttpRequest, patient_id) -> HttpResponse:
+    """The log, newest first; an owner may leave out what they looked at themselves (a plain
+    GET form, so it works without JavaScript and the filter stays in the paging links)."""
     patient = get_owned_patient_for(request, patient_id)
-    paginator = Paginator(audit.events_for(patient), ACCESS_LOG_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    ctx = {"patient": patient, "role": Role.OWNER, "page": page}
-    return render(request, "accounts/access_log.html", ctx)
+    hide_mine = request.GET.get("mine") == "hide"
+    events = audit.events_for(patient, hide_reads_of=request.user if hide_mine else None)
+    page = Paginator(events, ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {"patient": patient, "role": Role.OWNER, "page": page, "hide_mine": hide_mine}
+    response = render(request, "accounts/access_log.html", ctx)
+    # The log names the entries that were changed, so reading it is a read of the record;
+    # written after the page is drawn, which shows the log as it stood when opened.
+    audit.record(request, patient, audit.VIEWED_ACCESS_LOG, page_words(page.number))
+    return response
+
+
+def page_words(number: int) -> str:
+    return f"page {number}" if number > 1 else ""
 
 
 # --- Invitation e-mails --------------------------------------------------------------------------

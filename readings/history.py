@@ -1,6 +1,7 @@
 """Filters for the history page: which kind of entry, which dates, which kind of bleed."""
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 
 from readings.forms import check_date_range
@@ -49,6 +50,24 @@ class HistoryFilter(forms.Form):
         if kind.slug == "bleeds" and data.get("bleed_kind"):
             rows = rows.filter(kind=data["bleed_kind"])
         return rows
+
+    def describe(self, page_number: int) -> str:
+        """Words for the access log, as `apply` narrows the rows:
+        "bleeds, only nosebleed, from 1 Jan 2026 to 31 Jan 2026, page 2"."""
+        data, kind = self.cleaned_data, self.kind_slug()
+        words = [kind]
+        if kind == "bleeds" and data.get("bleed_kind"):
+            words.append(f"only {BleedingKind(data['bleed_kind']).label.lower()}")
+        dates = [
+            f"{word} {date_format(data[name], 'j M Y')}"
+            for word, name in (("from", "since"), ("to", "until"))
+            if data.get(name)
+        ]
+        if dates:
+            words.append(" ".join(dates))
+        if page_number > 1:
+            words.append(f"page {page_number}")
+        return ", ".join(words)
 
     def query_without_page(self) -> str:
         """The filters as a query string, for paging links."""

@@ -68,6 +68,7 @@ def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
             audit.record(request, patient, audit.CHANGED_DETAILS)
             messages.success(request, f"Saved the details of {patient}.{plan.said}")
             return redirect("dashboard", patient_id=patient.pk)
+    audit.record(request, patient, audit.VIEWED_DETAILS)
     ctx = {"form": form, "times_form": times, "patient": patient, "adding": False}
     return render(request, "accounts/patient_form.html", ctx)
 

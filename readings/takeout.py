@@ -45,7 +45,9 @@ Then one folder for each record you own:
                     "Bring in history".
   members.csv       Who can see or change the record, and their role.
   invitations.csv   Invitations sent, and what became of them.
-  access_log.csv    Who looked at, exported or changed the record, and when.
+  access_log.csv    Who looked at, exported or changed the record, and when: the same
+                    look again within ten minutes is one row, with how many times and
+                    the last time.
 
 The files are UTF-8 CSV. Cells that start with = + - @ are prefixed with ' so that
 spreadsheets do not run them as formulas.
@@ -97,10 +99,10 @@ def _record_files(patient: Patient) -> dict[str, str]:
         .values_list("email", "role", "sent_at", "expires_at", "accepted_at", "revoked_at"),
     )
     log = _csv(
-        ["when", "who", "what", "detail"],
+        ["when", "who", "what", "detail", "times", "last"],
         AccessEvent.objects.filter(patient=patient)
         .order_by("created_at")
-        .values_list("created_at", "actor_name", "action", "detail"),
+        .values_list("created_at", "actor_name", "action", "detail", "times", "last_at"),
     )
     history = "".join(csv_lines(patient, Selection(tuple(KINDS)), tz))
     return {

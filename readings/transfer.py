@@ -338,6 +338,8 @@ def import_preview(request: HttpRequest, patient_id, token: str) -> HttpResponse
     ctx = {"patient": patient, "role": role, "pending": pending}
     ctx["order_form" if table.is_ours else "sheet_form"] = form
     if table.is_ours or (pending.options and request.method == "GET"):
+        # The preview tells which rows the history already holds: a read of the record.
+        audit.record(request, patient, audit.COMPARED_FILE, pending.file_name)
         ctx.update(preview_context(table, patient, pending))
     return render(request, "readings/import_preview.html", ctx)
 

@@ -48,17 +48,31 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     part = request.GET.get("part", "") if request.htmx else ""
     with_table = part == "table" or request.GET.get("table") == "1"
     pieces = dashboard_pieces(patient, role, chart_range, with_table, request.user.time_zone)
+    audit.record(request, patient, *dashboard_read(part, chart_range, with_table))
     if part in DASHBOARD_PIECES:
         return HttpResponse(pieces[part])
     if request.session.get("patient_id") != str(patient.pk):
         request.session["patient_id"] = str(patient.pk)  # written only when it changes
-    audit.record(request, patient, audit.VIEWED_DASHBOARD)
     ctx = {"patient": patient, "role": role, "pieces": pieces, "return_to": request.path}
     ctx["advice"] = current_advice(request, patient, **pieces["advice_from"])
     if role.can_write:
         ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
         ctx["bleed_form"] = entries.KINDS["bleeds"].form(patient=patient)
     return render(request, "readings/dashboard.html", ctx)
+
+
+def dashboard_read(
+    part: str, chart_range: charts.ChartRange, with_table: bool
+) -> tuple[audit.Action, str]:
+    """What the response shows, in the access log's words: one piece (htmx) or the page."""
+    period = "all time" if chart_range.months is None else f"the last {chart_range.months} months"
+    if part == "stats":
+        return audit.VIEWED_NUMBERS, ""
+    if part == "chart":
+        return audit.VIEWED_CHART, period
+    if part == "table":
+        return audit.VIEWED_TABLE, period
+    return audit.VIEWED_DASHBOARD, f"{'chart and table' if with_table else 'chart'} of {period}"
 
 
 def dashboard_pieces(patient, role, chart_range, with_table: bool, viewer_zone: str) -> dict:
@@ -205,7 +219,7 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
     if entry.deleted_at is not None:  # deleted since the edit link was shown: say so
         ctx.update(form=form, deleted_meanwhile=True)
         status = 409 if request.method == "POST" else 410
-        return render(request, "readings/entry_form.html", ctx, status=status)
+        return entry_page(request, before, ctx, status)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():  # the change and any alert it now raises, together
@@ -214,12 +228,20 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
                 alerts.enqueue_for_entry(saved, patient, request.user, site, before=before)
         except entries.EditConflict as conflict:
             ctx.update(conflict_context(request, patient, kind, conflict.current, form))
-            return render(request, "readings/entry_form.html", ctx, status=409)
+            return entry_page(request, before, ctx, 409)
         what = saved.describe(patient.preferred_unit)
         audit.record(request, patient, audit.EDITED_ENTRY, what)
         advice = guidance.advice_for_entry(saved, patient, request.user)
         return saved_redirect(request, patient, f"Saved your changes to {what}.", advice)
-    return render(request, "readings/entry_form.html", {**ctx, "form": form})
+    return entry_page(request, before, {**ctx, "form": form})
+
+
+def entry_page(request, entry, ctx: dict, status: int = 200) -> HttpResponse:
+    """The edit form shows the entry as stored: a read, in the access log (named as it was
+    loaded, before the form checked what was typed into it)."""
+    patient = ctx["patient"]
+    audit.record(request, patient, audit.VIEWED_ENTRY, entry.describe(patient.preferred_unit))
+    return render(request, "readings/entry_form.html", ctx, status=status)
 
 
 def conflict_context(request, patient, kind, current, form) -> dict:
@@ -253,6 +275,7 @@ def entry_delete(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpR
             "next": return_url(request, patient),
         }
         return redirect(return_url(request, patient))
+    audit.record(request, patient, audit.VIEWED_ENTRY, what)
     ctx = {"patient": patient, "role": role, "kind": kind, "entry": entry, "what": what}
     ctx["return_to"] = return_url(request, patient)
     return render(request, "readings/entry_delete.html", ctx)
@@ -319,9 +342,9 @@ def history(request: HttpRequest, patient_id) -> HttpResponse:
     return_to = f"{request.path}?{filters.query_without_page()}"
     page = request.GET.get("page")
     pieces = history_pieces(patient, (role, request.user.time_zone), kind, filters, page, return_to)
+    audit.record(request, patient, audit.VIEWED_HISTORY, filters.describe(pieces["page_number"]))
     if request.htmx and request.GET.get("page"):
         return HttpResponse(pieces["rows"])
-    audit.record(request, patient, audit.VIEWED_HISTORY, kind.slug)
     ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, **pieces}
     ctx["return_to"] = return_to
     if role.can_write:

@@ -81,6 +81,27 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     "access_log": {"GET": OWNER_PAGE, "POST": NOT_ALLOWED},
 }
 
+# What a member's GET of each page that answers 200 leaves in the record's access log: a page
+# with health data names what it showed (accounts/audit.py); the others show none. A new page
+# must be added here too. The download and the import preview, which the matrix reaches
+# without a query or an upload, are logged too (tests/accounts/test_audit.py).
+LOGGED_READ = {
+    "dashboard": "viewed_dashboard",
+    "history": "viewed_history",
+    "entry_edit": "viewed_entry",
+    "entry_delete": "viewed_entry",
+    "patient_settings": "viewed_details",
+    "access_log": "viewed_access_log",
+    "entry_add": None,  # an empty form
+    "export_history": None,  # what to download: a form
+    "import_history": None,  # the upload form
+    "sharing": None,  # members and invitations, no health data
+    "sharing_invite": None,
+    "member_remove": None,
+    "sharing_leave": None,
+}
+MEMBERS = ("owner", "editor", "viewer")
+
 
 # --- The URLconf --------------------------------------------------------------------------------
 
@@ -235,6 +256,15 @@ def test_permission_matrix(client, world, name, method, actor):
         assert CANARY.lower() not in content.lower()
     if actor in ("removed", "stranger", "anonymous"):
         assert SECRET not in content
+    if method == "GET" and expected == 200 and actor in MEMBERS:
+        read = LOGGED_READ[name]
+        logged = AccessEvent.objects.filter(patient=world.cast.patient, actor=world.users[actor])
+        assert list(logged.values_list("action", flat=True)) == ([read] if read else [])
+
+
+def test_every_page_a_member_can_open_says_what_it_logs():
+    pages = {name for name, methods in MATRIX.items() if 200 in methods["GET"].values()}
+    assert pages == set(LOGGED_READ)
 
 
 ID_PARAMETERS = {"entry_id", "invitation_id", "membership_id"}

@@ -12,8 +12,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import expect
 
+from accounts.models import Role
 from tests.e2e.conftest import log_in
-from tests.factories import PASSWORD, make_patient, make_reading, make_user
+from tests.factories import PASSWORD, add_member, make_patient, make_reading, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -157,6 +158,43 @@ def test_invite_accept_promote_and_remove(live_server, browser, browser_context_
     expect(log).to_contain_text("Gran: Added an entry")
     expect(log).to_contain_text("Gran: Viewed the dashboard")
     expect(log).to_contain_text("Olive: Changed someone’s access")
+    audit(owner)
+    owner.context.close()
+    gran.context.close()
+
+
+def test_the_owner_sees_each_piece_a_caregiver_read(live_server, browser, browser_context_args):
+    """Gran reads through the pieces htmx loads; the log names each one, repeats counted, and
+    the owner can leave out her own views."""
+    olive = make_user("olive@example.com", "Olive")
+    sam = make_patient(olive, name="Sam")
+    make_reading(sam, "45", user=olive)
+    add_member(sam, make_user("gran@example.com", "Gran"), Role.VIEWER)
+    gran = open_page(browser, browser_context_args)
+    owner = open_page(browser, browser_context_args)
+
+    log_in(gran, live_server, "gran@example.com")
+    expect(heading(gran)).to_have_text("Sam’s dashboard")
+    for _ in range(3):
+        with gran.expect_response(lambda response: "part=chart" in response.url):
+            gran.get_by_role("link", name="All time").click()
+    with gran.expect_response(lambda response: "part=table" in response.url):
+        gran.get_by_text("The same counts as a table").click()
+    expect(gran.locator("#chart-panel table tbody tr")).to_have_count(1)
+
+    log_in(owner, live_server, "olive@example.com")
+    owner.goto(f"{live_server.url}/p/{sam.pk}/access-log/")
+    log = owner.locator(".access-log")
+    expect(log).to_contain_text("Gran: Viewed the dashboard chart, 3 times")
+    expect(log).to_contain_text("Gran: Viewed the table of counts")
+    expect(log).to_contain_text("Gran: Viewed the dashboard")
+    expect(log).to_contain_text("Olive: Viewed the dashboard")
+    audit(owner)
+    owner.get_by_label("Hide my own views and downloads").check()
+    owner.get_by_role("button", name="Show").click()
+    expect(owner.get_by_label("Hide my own views and downloads")).to_be_checked()
+    expect(log).not_to_contain_text("Olive")
+    expect(log).to_contain_text("Gran: Viewed the dashboard chart, 3 times")
     audit(owner)
     owner.context.close()
     gran.context.close()

@@ -99,6 +99,10 @@ def test_the_zip_holds_every_owned_record_and_a_readme(leaving):
     assert "'=HYPERLINK()" in solo_history
     members = archive.read(f"{takeout._folder(cast.patient)}/members.csv").decode("utf-8-sig")
     assert "viewer@example.com" in members
+    log = archive.read(f"{takeout._folder(cast.patient)}/access_log.csv").decode("utf-8-sig")
+    [line] = csv.DictReader(io.StringIO(log))
+    assert (line["what"], line["times"]) == ("viewed_dashboard", "1")
+    assert line["last"] == line["when"]
     everything = b"".join(archive.read(name) for name in names).decode("utf-8-sig", "replace")
     assert CANARY not in everything
     assert "friend@example.com" in everything
