@@ -15,7 +15,7 @@ pytestmark = [pinned]
 
 @pytest.mark.django_db(transaction=True)
 def test_lines_logged_before_folding_stand_for_one_look_when_they_were_made():
-    before = [("accounts", "0006_record_time_zone")]
+    before = [("accounts", "0008_names_are_plain_text")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     patient = make_patient(make_user())

@@ -13,7 +13,7 @@ def last_seen_when_made(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_record_time_zone"),
+        ("accounts", "0008_names_are_plain_text"),
     ]
 
     operations = [
