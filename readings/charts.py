@@ -237,7 +237,7 @@ def _reference_bands(unit: Unit) -> list[dict]:
     normal = f"Normal range {format_number(low, unit)}–{format_number(high, unit)} (NHLBI)"
     # Part of the definition of ITP, not a treatment threshold: guidance.ITP_DEFINITION calls
     # it "the ITP band", and "threshold" stays the word for the clinician's own line.
-    itp = f"ITP band <{format_number(ITP_DEFINITION_BELOW, unit)} (NHLBI)"
+    itp = f"ITP band <{format_number(ITP_DEFINITION_BELOW, unit)} (IWG)"
     return [
         _in_legend(_band(low, high, NORMAL_FILL, unit), normal),
         _in_legend(_band(ITP_BAND_FLOOR, ITP_DEFINITION_BELOW, ITP_FILL, unit), itp),

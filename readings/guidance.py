@@ -129,6 +129,12 @@ NHLBI = Source(
     "dci/Diseases/thrm/thrm_what.html",
     REVIEWED,
 )
+IWG = Source(
+    "International Working Group: Standardization of terminology in ITP (Blood, 2009)",
+    "http://ashpublications.net/blood/article-split/113/11/2386/109971/"
+    "Standardization-of-terminology-definitions-and",
+    date(2026, 11, 30),
+)
 SOURCES: tuple[Source, ...] = (
     MAYO,
     ST_JUDE_BLEEDING,
@@ -137,11 +143,12 @@ SOURCES: tuple[Source, ...] = (
     STANFORD,
     INTERMOUNTAIN,
     NHLBI,
+    IWG,
 )
 
 # The chart's reference bands, in ×10⁹/L. Definitions, never treatment thresholds.
 NORMAL_RANGE = (Decimal(150), Decimal(450))  # NHLBI
-ITP_DEFINITION_BELOW = Decimal(100)  # RCH Melbourne, Stanford
+ITP_DEFINITION_BELOW = Decimal(100)  # the IWG's definition of ITP; RCH Melbourne, Stanford
 # St. Jude's table: "Less than 20,000 / microliter: At risk for spontaneous bleeding".
 VERY_LOW_BELOW = Decimal(20)
 
@@ -260,7 +267,7 @@ ITP_DEFINITION = Advice(
     f"({format_count(ITP_DEFINITION_BELOW, Unit.PER_UL)}) is part of how ITP is defined, and the "
     "chart shows this as the ITP band. It is a definition, not a treatment threshold: it does "
     "not tell you when treatment is needed.",
-    (RCH, STANFORD),
+    (IWG, RCH, STANFORD),
 )
 VERY_LOW_COUNT = Advice(
     Level.URGENT,

@@ -56,7 +56,12 @@ def add_months(day: date, months: int) -> date:
 
 
 def phase(diagnosis_date: date | None, today: date) -> Phase | None:
-    """The ITP phase on `today`; None without a diagnosis date or before the diagnosis."""
+    """The ITP phase on `today`; None without a diagnosis date or before the diagnosis.
+
+    The International Working Group's phases (Rodeghiero et al., Blood 2009;113:2386;
+    docs/sources/iwg-2009-terminology.md): newly diagnosed within 3 months of the diagnosis,
+    persistent from 3 to 12 months, chronic after more than 12.
+    """
     if diagnosis_date is None or today < diagnosis_date:
         return None
     # Whole calendar months, as a clinic counts them. Diagnosed 10 Jan 2026: newly diagnosed

@@ -169,13 +169,13 @@ def test_deleted_readings_are_not_plotted():
             E9,
             (150.0, 450.0),
             (1.0, 100.0),
-            ["Normal range 150–450 (NHLBI)", "ITP band &lt;100 (NHLBI)"],
+            ["Normal range 150–450 (NHLBI)", "ITP band &lt;100 (IWG)"],
         ),
         (
             UL,
             (150000, 450000),
             (1000, 100000),
-            ["Normal range 150,000–450,000 (NHLBI)", "ITP band &lt;100,000 (NHLBI)"],
+            ["Normal range 150,000–450,000 (NHLBI)", "ITP band &lt;100,000 (IWG)"],
         ),
     ],
 )
