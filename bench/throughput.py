@@ -1,6 +1,10 @@
 """Dashboard and history throughput beside a trivial view, under gunicorn, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/throughput.py [--seconds 10] [--databases sqlite,postgresql]
+        [--port 8765] [--name itp_bench]
+
+`--port` and `--name` (the PostgreSQL database, and the SQLite file bench/results/NAME.sqlite3)
+let two runs on one machine stay out of each other's way.
 
 For each database: migrate, seed the 10-year bench patient (3,650 counts, 500 bleeds, 20
 treatments), start gunicorn (production settings, 2 workers for the 2 cores), then load
@@ -23,12 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 RESULTS = ROOT / "bench" / "results"
-PORT = 8765
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
-DATABASES = {
-    "sqlite": f"sqlite:///{RESULTS / 'bench.sqlite3'}",
-    "postgresql": "postgres://postgres@127.0.0.1:5432/itp_bench",
-}
+
+
+def database_url(kind: str, name: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{RESULTS / f'{name}.sqlite3'}"
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
 SESSION_SCRIPT = """
 from django.contrib.sessions.backends.db import SessionStore
 from accounts.models import CareMembership
@@ -62,13 +69,14 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout
 
 
-def prepare(name: str, env: dict) -> tuple[str, str]:
-    if name == "postgresql":
+def prepare(kind: str, name: str, env: dict) -> tuple[str, str]:
+    if kind == "postgresql":
         import psycopg
+        from psycopg import sql
 
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as db:
-            if not db.execute("SELECT 1 FROM pg_database WHERE datname='itp_bench'").fetchone():
-                db.execute("CREATE DATABASE itp_bench")
+            if not db.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
+                db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     manage(env, "migrate", "--noinput")
     manage(env, "createcachetable")
     manage(env, "seed_bench")
@@ -108,17 +116,17 @@ def wait_for(url: str) -> None:
     raise SystemExit(f"gunicorn did not answer on {url}")
 
 
-def run(name: str, seconds: int) -> None:
-    env = environment(DATABASES[name])
-    session, patient = prepare(name, env)
+def run(kind: str, name: str, port: int, seconds: int) -> None:
+    env = environment(database_url(kind, name))
+    session, patient = prepare(kind, name, env)
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "itptracker.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{PORT}"],
+        [PY, "-m", "gunicorn", "itptracker.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{PORT}"
+    base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/healthz")
         cookie = f"__Host-sessionid={session}"
@@ -133,7 +141,7 @@ def run(name: str, seconds: int) -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     trivial = results["trivial view (/healthz)"]["rps"]
-    print(f"\n{name}: gunicorn 2 workers, wrk -t2 -c8 -d{seconds}s")
+    print(f"\n{kind}: gunicorn 2 workers, wrk -t2 -c8 -d{seconds}s")
     print(f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs trivial':>10}")
     for label, r in results.items():
         ratio = r["rps"] / trivial
@@ -144,11 +152,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--name", default="itp_bench", help="database name (and SQLite file)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    manage(environment(DATABASES["sqlite"]), "collectstatic", "--noinput")
-    for name in args.databases.split(","):
-        run(name, args.seconds)
+    manage(environment(database_url("sqlite", args.name)), "collectstatic", "--noinput")
+    for kind in args.databases.split(","):
+        run(kind, args.name, args.port, args.seconds)
 
 
 if __name__ == "__main__":
