@@ -1,11 +1,14 @@
 """Saving, editing, deleting and restoring entries so that nothing is lost or doubled.
 
-- A new entry carries the token of the form it came from; the token is unique, so a
+- A new entry carries the token of the form it came from; the token is unique in its record, so a
   double-tapped or resubmitted form finds the entry it already made (even a deleted one)
   instead of making another.
 - An edit names the version it started from; if someone saved in between, the edit is
   refused with what changed, never applied over their work.
 - Deleting only hides an entry; it can be restored for UNDO_WINDOW.
+- Every write here, and the import's (readings.imports), raises the record's version in the
+  same transaction (`Patient.objects.mark_changed`): the kept pages (readings.page_cache) are
+  fresh because these are the only ways an entry is written.
 """
 
 import datetime
@@ -108,6 +111,7 @@ def create_entry(form, patient, user):
             if (same := form.unconfirmed_same_result()) is not None:
                 raise AlreadyLogged(same)
             entry.save()
+            Patient.objects.mark_changed(patient.pk)
     except IntegrityError:
         # The same form submitted at the same moment by a double tap: the other request won.
         existing = model.objects.filter(form_token=token, patient=patient).first()

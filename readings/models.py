@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import formats, timezone
 
@@ -114,13 +114,6 @@ class Entry(models.Model):
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        # Every saved entry changes its patient's pages (readings.page_cache). Queryset
-        # updates and bulk inserts, which skip save(), mark the patient themselves.
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            Patient.objects.mark_changed(self.patient_id)
 
     def clean(self):
         errors = self.problems()

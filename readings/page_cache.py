@@ -5,8 +5,9 @@ numbers and rendering them: some 20 ms, where a trivial view takes 1 ms. Most vi
 an earlier one (the same person looking again, a caregiver looking at the same day), so the
 rendered pieces are kept in the cache under the patient's `records_version`. Every change to
 a record's entries or details raises that number in the same transaction as the change
-(`Patient.objects.mark_changed()`, called by `Entry.save()` and by the code that updates
-entries in bulk), so a kept piece is never out of date: a changed record has new keys.
+(`Patient.objects.mark_changed()`, called by the write paths of readings.entries and
+readings.imports, the record's details and the author's name), so a kept piece is never out of
+date: a changed record has new keys. tests/readings/test_freshness.py walks every write path.
 
 The pieces are health data. They live only in the site's own cache, `pages` (a table of its
 database, or the Redis its operator runs beside it), are looked up only after the access

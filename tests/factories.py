@@ -28,33 +28,45 @@ def add_member(patient: Patient, user: User, role: Role) -> CareMembership:
     return CareMembership.objects.create(patient=patient, user=user, role=role)
 
 
+def _written(entry):
+    """As the app's own write paths do (readings.entries), the record's kept pages go."""
+    Patient.objects.mark_changed(entry.patient_id)
+    return entry
+
+
 def make_reading(patient, count="45", drawn_on=None, user=None, **fields):
-    return PlateletReading.objects.create(
-        patient=patient,
-        created_by=user,
-        drawn_on=drawn_on or timezone.localdate(),
-        count=Decimal(count),
-        entered_text=fields.pop("entered_text", str(count)),
-        entered_unit="e9/L",
-        **fields,
+    return _written(
+        PlateletReading.objects.create(
+            patient=patient,
+            created_by=user,
+            drawn_on=drawn_on or timezone.localdate(),
+            count=Decimal(count),
+            entered_text=fields.pop("entered_text", str(count)),
+            entered_unit="e9/L",
+            **fields,
+        )
     )
 
 
 def make_episode(patient, kind="nosebleed", started_at=None, user=None, **fields):
-    return BleedingEpisode.objects.create(
-        patient=patient,
-        created_by=user,
-        kind=kind,
-        started_at=started_at or timezone.now(),
-        **fields,
+    return _written(
+        BleedingEpisode.objects.create(
+            patient=patient,
+            created_by=user,
+            kind=kind,
+            started_at=started_at or timezone.now(),
+            **fields,
+        )
     )
 
 
 def make_treatment(patient, medicine="steroids", started_on=None, user=None, **fields):
-    return Treatment.objects.create(
-        patient=patient,
-        created_by=user,
-        medicine=medicine,
-        started_on=started_on or timezone.localdate(),
-        **fields,
+    return _written(
+        Treatment.objects.create(
+            patient=patient,
+            created_by=user,
+            medicine=medicine,
+            started_on=started_on or timezone.localdate(),
+            **fields,
+        )
     )

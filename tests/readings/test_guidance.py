@@ -6,7 +6,7 @@ without signs of bleeding in the brain.
 
 import itertools
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
