@@ -14,25 +14,40 @@ database, or the Redis its operator runs beside it), are looked up only after th
 check has passed, vary by everything that changes what is shown (the caller's role, time
 zone, day, and the release of the code that renders them), and go when the record is
 deleted (`forget()`).
+
+The cache does the bookkeeping: the record's version is the cache's own key version
+(`version=`), pieces of an older version are never asked for again and expire after TIMEOUT,
+and `forget()` deletes a record's pieces by their key's pattern in the cache's own store, so
+no list of keys has to be kept (nor can two workers lose a key from it).
 """
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.redis import RedisCache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
 from django.db.models import Q
 
 from accounts.models import Patient
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 
 TIMEOUT = 24 * 60 * 60
-# What shapes the pieces: the code, the templates, and the Plotly.js whose hashed file name
-# the chart piece links to.
-CODE = ("accounts", "readings", "itptracker", "templates", "package-lock.json")
-# Pieces kept per record and version (for forget() to find); past this, the oldest go.
-MAX_KEPT = 100
+# What shapes the pieces: the code, the templates, the libraries that render them, and the
+# Plotly.js whose hashed file name the chart piece links to.
+CODE = (
+    "accounts",
+    "readings",
+    "itptracker",
+    "templates",
+    "requirements.txt",
+    "package-lock.json",
+)
 
 
 def changed_author(user) -> None:
@@ -60,34 +75,34 @@ RELEASE = code_fingerprint(settings.BASE_DIR)
 def get_or_build(patient: Patient, variant: Iterable, build: Callable[[], dict]) -> dict:
     """The pieces for `variant` of a page of `patient`'s, built and kept if not yet kept."""
     digest = hashlib.sha256(repr((RELEASE, *variant)).encode()).hexdigest()[:32]
-    key = f"pages:{patient.pk}:{patient.records_version}:{digest}"
-    pieces = caches["pages"].get(key)
+    key, version = f"pages:{patient.pk}:{digest}", patient.records_version
+    pieces = caches["pages"].get(key, version=version)
     if pieces is None:
         pieces = build()
-        caches["pages"].set(key, pieces, TIMEOUT)
-        _remember(patient, key)
+        caches["pages"].set(key, pieces, TIMEOUT, version=version)
     return pieces
 
 
 def forget(*patient_ids) -> None:
-    """Drop every kept piece of these records (when they are deleted)."""
+    """Delete every kept piece of these records, of every version (when they are deleted)."""
+    cache = caches["pages"]
     for patient_id in patient_ids:
-        index = caches["pages"].get(_index_key(patient_id)) or {"keys": []}
-        caches["pages"].delete_many([*index["keys"], _index_key(patient_id)])
+        _delete_matching(cache, cache.make_key(f"pages:{patient_id}:*", version="*"))
 
 
-def _index_key(patient_id) -> str:
-    return f"pages:{patient_id}"
-
-
-def _remember(patient: Patient, key: str) -> None:
-    # The index lists the keys kept for the newest version seen, so that forget() finds them;
-    # on a newer version, the older pieces (unreachable now) are dropped at once.
-    index = caches["pages"].get(_index_key(patient.pk)) or {"version": -1, "keys": []}
-    if patient.records_version > index["version"]:
-        caches["pages"].delete_many(index["keys"])
-        index = {"version": patient.records_version, "keys": []}
-    keys = [*index["keys"], key]
-    caches["pages"].delete_many(keys[:-MAX_KEPT])
-    index["keys"] = keys[-MAX_KEPT:]
-    caches["pages"].set(_index_key(patient.pk), index, TIMEOUT)
+def _delete_matching(cache, pattern: str) -> None:
+    """Delete the keys that match `pattern` (`*` for any run of characters) from the cache's
+    store: Redis, or the database cache's table."""
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=pattern, count=500))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+    elif isinstance(cache, DatabaseCache):
+        like = re.sub(r"([\\%_])", r"\\\1", pattern).replace("*", "%")
+        database = router.db_for_write(cache.cache_model_class)
+        table = connections[database].ops.quote_name(cache._table)
+        with connections[database].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE cache_key LIKE %s ESCAPE '\\'", [like])  # noqa: S608
+    else:
+        raise ImproperlyConfigured("The pages cache must be Redis or the database cache.")
