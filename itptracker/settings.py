@@ -150,8 +150,8 @@ TEMPLATES = [
     },
 ]
 
-# Form fields render through Jinja2 (see itptracker/forms.py); templates/jinja2/ overrides.
-FORM_RENDERER = "itptracker.forms.FormRenderer"
+# Form fields render through the templates above, so templates/django/forms/ overrides.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": database_from_url(
@@ -177,6 +177,9 @@ CACHES = {
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     ),
+    # The HTML of blank quick-add fields (templates/readings/quick_add.html): the same for
+    # everyone, kept per process.
+    "forms": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "forms"},
     # Rendered dashboard and history pieces (readings.page_cache): a cache of their own, so
     # that culling them when it is full never drops a login counter or a pending import.
     "pages": (

@@ -45,31 +45,6 @@ def check_date_range(form, since: str, until: str) -> None:
         form.add_error(until, "The end date is before the start date.")
 
 
-class NewEntryField(forms.BoundField):
-    """A field of a blank form for a new entry, its group (label, help, widget) kept once drawn.
-
-    Such a field shows only what the code puts there: its label, choices and an initial value
-    such as today's date or the patient's unit. So its HTML is kept per process for each
-    value. The dashboard's two quick-add boxes draw 7 groups with 15 radio buttons on every
-    view, which otherwise cost more than the rest of the page together. Forms holding what a
-    user typed or saved (bound, or editing an entry) are drawn afresh and never kept.
-    """
-
-    kept: dict[tuple, str] = {}
-    MAX_KEPT = 1000
-
-    def as_field_group(self):
-        if self.form.is_bound or not self.form.instance._state.adding:
-            return super().as_field_group()
-        key = (type(self.form), self.form.prefix, self.form.auto_id, self.name, repr(self.value()))
-        html = self.kept.get(key)
-        if html is None:
-            if len(self.kept) >= self.MAX_KEPT:  # initial times change by the minute
-                self.kept.clear()
-            html = self.kept[key] = super().as_field_group()
-        return html
-
-
 class NoteField(forms.CharField):
     """A note, its line breaks counted as the box counted them (models.lf_line_breaks)."""
 
@@ -84,8 +59,6 @@ MAX_VERSION = 2**31 - 1
 
 class EntryForm(PlainErrors, forms.ModelForm):
     """What every entry form shares: a one-time token, the version being edited, a note."""
-
-    bound_field_class = NewEntryField
 
     note = NoteField(
         label="Note",
@@ -132,6 +105,21 @@ class EntryForm(PlainErrors, forms.ModelForm):
 
     def bound_quick_fields(self):
         return [self[name] for name in self.quick_fields]
+
+    def blank_key(self) -> str:
+        """For a blank new-entry form, what its quick-add fields show (label, choices and an
+        initial value such as today's date or the patient's unit), as a key to keep their HTML
+        by (templates/readings/quick_add.html); "" for a form holding what someone typed or
+        saved, which is never kept."""
+        if self.is_bound or not self.instance._state.adding:
+            return ""
+        shown = [self[name] for name in self.quick_fields]
+        return repr(
+            [
+                (f.name, f.value(), str(f.label), str(f.help_text), f.field.widget.attrs)
+                for f in shown
+            ]
+        )
 
     def read_moment(self) -> datetime.datetime | None:
         """The instant the date and time fields give, in the record's zone; None without both.

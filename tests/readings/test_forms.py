@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from readings.forms import EpisodeForm, NewEntryField, ReadingForm, TreatmentForm
+from readings.forms import EpisodeForm, ReadingForm, TreatmentForm
 from tests.clock import pinned
 from tests.factories import make_patient
 
@@ -203,42 +203,25 @@ def test_a_treatment_cannot_start_in_the_future(patient):
     assert "started_on" in form.errors
 
 
-# --- Blank forms' field groups are kept ---------------------------------------------------------
+# --- Blank forms' quick-add fields are kept --------------------------------------------------
 
 
-def groups(form) -> list[str]:
-    return [str(form[name].as_field_group()) for name in form.quick_fields]
-
-
-def test_a_blank_forms_groups_are_kept_and_match_a_fresh_drawing(patient, monkeypatch):
-    monkeypatch.setattr(NewEntryField, "kept", {})
-    first = groups(EpisodeForm(patient=patient))
-    assert len(NewEntryField.kept) == len(EpisodeForm.quick_fields)
-    assert groups(EpisodeForm(patient=patient)) == first
-    monkeypatch.setattr(NewEntryField, "kept", {})
-    assert groups(EpisodeForm(patient=patient)) == first
-
-
-def test_kept_groups_follow_the_initial_value(patient, monkeypatch):
-    monkeypatch.setattr(NewEntryField, "kept", {})
-    per_litre = groups(ReadingForm(patient=patient))
+def test_a_blank_forms_key_follows_what_its_fields_show(patient):
+    per_litre = ReadingForm(patient=patient).blank_key()
+    assert per_litre == ReadingForm(patient=patient).blank_key()
     patient.preferred_unit = "/uL"
-    per_microlitre = groups(ReadingForm(patient=patient))
-    assert 'value="e9/L" required id="id_unit_0" checked' in per_litre[1]
-    assert 'value="/uL" required id="id_unit_1" checked' in per_microlitre[1]
+    assert ReadingForm(patient=patient).blank_key() != per_litre
+    assert EpisodeForm(patient=patient).blank_key() not in ("", per_litre)
 
 
-def test_forms_with_what_a_user_typed_or_saved_are_never_kept(patient, monkeypatch):
-    monkeypatch.setattr(NewEntryField, "kept", {})
+def test_forms_with_what_a_user_typed_or_saved_are_never_kept(patient):
     bound = reading_form(patient, count_text="45", note="private note")
+    assert bound.blank_key() == ""
     bound.is_valid()
     saved = bound.save(commit=False)
     saved.patient = patient
     saved.save()
-    groups(bound)
-    editing = ReadingForm(instance=saved, patient=patient)
-    assert "private note" in str(editing["note"].as_field_group())
-    assert NewEntryField.kept == {}
+    assert ReadingForm(instance=saved, patient=patient).blank_key() == ""
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
 import datetime
+import re
 import uuid
 from decimal import Decimal
 
@@ -494,3 +495,17 @@ def test_the_dashboard_change_is_never_falsely_precise(client, cast, first, then
     change = page[page.index("Change since the previous count") :][:600]
     assert shown in change
     assert not_shown not in change
+
+
+def test_kept_quick_add_fields_match_a_fresh_drawing_with_a_new_token_each_time(client, cast):
+    from django.core.cache import caches
+
+    from tests.readings.test_page_cache import without_tokens
+
+    client.force_login(cast.owner)
+    url = reverse("dashboard", args=[cast.patient.pk])
+    first, second = (client.get(url).content.decode() for _ in range(2))
+    tokens = re.findall(r'name="form_token" value="([^"]+)"', first + second)
+    assert len(tokens) == 4 and len(set(tokens)) == 4  # two boxes a view, never the same token
+    caches["forms"].clear()
+    assert without_tokens(client.get(url).content.decode()) == without_tokens(second)
