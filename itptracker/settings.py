@@ -344,6 +344,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # Axes logs every login at INFO; failures and lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's default set-up gives "django" a console handler of its own and lets its
+        # records reach root's too, which printed every line twice: root's handler is enough.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # Axes logs every login at INFO; failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
+    },
 }

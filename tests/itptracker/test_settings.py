@@ -182,3 +182,14 @@ def test_zero_is_allowed_where_it_means_something():
     zeros = dict.fromkeys(["DB_CONN_MAX_AGE", "SECURE_HSTS_SECONDS", "TRUSTED_PROXY_COUNT"], "0")
     result = start_up(**PRODUCTION, **zeros)
     assert result.returncode == 0, result.stderr
+
+
+def test_one_request_logs_one_line(tmp_path):
+    # Django's own logging set-up and ours together: the dev server printed each line twice.
+    result = start_up(
+        "from django.test import Client; Client().get('/no-such-page/', HTTP_HOST='localhost')",
+        DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == ["Not Found: /no-such-page/"]
