@@ -268,6 +268,15 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 USE_I18N = True
 USE_TZ = True
 
+# The largest file any page takes (the import's, readings/imports.py): the first handler stops
+# reading a request there, before the rest of a larger file reaches memory or disk.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "itptracker.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # build/vendor holds what `make` installs from npm (Plotly.js and its CSS).
