@@ -26,6 +26,7 @@ from accounts.access import get_owned_patient_for, get_patient_for
 from accounts.forms import AlertsForm, InviteForm, RoleForm
 from accounts.invitations import InvitationError, Problem
 from accounts.models import CareMembership, Invitation, Patient, Role
+from accounts.patients import other_owners
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def update_membership(patient: Patient, membership_id, role: Role | None) -> Car
             pk=membership_id, patient=patient
         )
         losing_an_owner = membership.role == Role.OWNER and role != Role.OWNER
-        if losing_an_owner and not other_owners(patient, membership):
+        if losing_an_owner and not other_owners(patient, membership.user):
             raise LastOwnerError(f"{patient} needs at least one owner.")
         if role is None:
             membership.delete()
@@ -62,14 +63,6 @@ def update_membership(patient: Patient, membership_id, role: Role | None) -> Car
             membership.role = role
             membership.save(update_fields=["role"])
     return membership
-
-
-def other_owners(patient: Patient, membership: CareMembership) -> int:
-    return (
-        CareMembership.objects.filter(patient=patient, role=Role.OWNER)
-        .exclude(pk=membership.pk)
-        .count()
-    )
 
 
 def members_of(patient: Patient) -> list[CareMembership]:
@@ -214,7 +207,7 @@ def leave(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
     me = get_object_or_404(CareMembership, patient=patient, user=request.user)
     ctx = {"patient": patient, "role": role, "me": me}
-    ctx["last_owner"] = role.is_owner and not other_owners(patient, me)
+    ctx["last_owner"] = role.is_owner and not other_owners(patient, request.user)
     if request.method == "POST":
         try:
             update_membership(patient, me.pk, None)

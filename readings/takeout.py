@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import audit, mfa
 from accounts.forms import DeleteAccountForm
 from accounts.models import AccessEvent, CareMembership, Invitation, Patient, Role
+from accounts.patients import other_owners
 from readings import page_cache
 from readings.entries import KINDS
 from readings.exports import Selection, csv_lines, escape_cell
@@ -148,11 +149,7 @@ def delete_account_of(user) -> list[str]:
     # Locked, so that two co-owners deleting their accounts at once cannot both leave the
     # record to the other and so orphan it.
     patients = list(Patient.objects.select_for_update().filter(pk__in=owned).order_by("pk"))
-    sole = [
-        patient
-        for patient in patients
-        if CareMembership.objects.filter(patient=patient, role=Role.OWNER).count() == 1
-    ]
+    sole = [patient for patient in patients if not other_owners(patient, user)]
     # Entries, memberships, invitations, the access log and queued e-mails go with each record.
     Patient.objects.filter(pk__in=[patient.pk for patient in sole]).delete()
     # Invitations to this person, and the open ones they sent, name them: they go too.
@@ -198,7 +195,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Your account is deleted.{also} Take care.")
         return redirect("home")
     owned = owned_patients(request.user)
-    shared = {p.pk for p in owned if p.memberships.filter(role="owner").count() > 1}
+    shared = {p.pk for p in owned if other_owners(p, request.user)}
     ctx = {"form": form, "sole": [p for p in owned if p.pk not in shared]}
     ctx["kept"] = [p for p in owned if p.pk in shared]
     return render(request, "accounts/delete_account.html", ctx)
