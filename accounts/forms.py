@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from accounts import dates, invitations, mfa
 from accounts.models import CareMembership, Patient, Role, User
 from accounts.validators import validate_plain_name
-from itptracker.forms import PlainErrors
+from itptracker.forms import DateInput, PlainErrors
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
@@ -179,7 +179,7 @@ class PatientForm(PlainErrors, forms.ModelForm):
             "the app never sets one itself.",
         }
         widgets = {
-            "diagnosis_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "diagnosis_date": DateInput(),
             "preferred_unit": forms.RadioSelect,
             "birth_year": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "alert_threshold": forms.NumberInput(attrs={"inputmode": "numeric"}),

@@ -69,3 +69,22 @@ class PlainErrors:
             del self._errors[name]
         if hidden:
             self.add_error(None, STALE_PAGE)
+
+
+class DateInput(django.forms.DateInput):
+    """The browser's date picker: it shows the phone's own date format and sends YYYY-MM-DD,
+    the one format the form reads whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(django.forms.TimeInput):
+    """The browser's time picker: it sends HH:MM on a 24-hour clock."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")

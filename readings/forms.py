@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import formats, timezone
 
 from accounts import dates
-from itptracker.forms import PlainErrors
+from itptracker.forms import DateInput, PlainErrors, TimeInput
 from readings import duplicates, units
 from readings.models import (
     MAX_DURATION_MINUTES,
@@ -222,7 +222,7 @@ class ReadingForm(EntryForm):
         label="Time of the blood test",
         required=False,
         help_text="Optional.",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=TimeInput(),
     )
 
     class Meta:
@@ -230,7 +230,7 @@ class ReadingForm(EntryForm):
         fields = ("drawn_on", "lab", "note")
         labels = {"drawn_on": "Date of the blood test", "lab": "Lab or clinic"}
         help_texts = {"lab": "Optional."}
-        widgets = {"drawn_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"drawn_on": DateInput()}
 
     slug = "counts"
     field_order = ("count_text", "unit", "drawn_on", "drawn_time", "lab", "note")
@@ -308,11 +308,11 @@ class ReadingForm(EntryForm):
 class EpisodeForm(EntryForm):
     started_on = forms.DateField(
         label="Date it started",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     started_time = forms.TimeField(
         label="Time it started",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=TimeInput(),
     )
     care_sought = forms.TypedChoiceField(
         label="Did you see a doctor or nurse about it?",
@@ -421,8 +421,8 @@ class TreatmentForm(EntryForm):
             "dose": "Optional. For example: 50 mg a day.",
         }
         widgets = {
-            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "started_on": DateInput(),
+            "ended_on": DateInput(),
         }
 
     def __init__(self, *args, **kwargs):

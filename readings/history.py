@@ -4,6 +4,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 
+from itptracker.forms import DateInput
 from readings.forms import check_date_range
 from readings.models import BleedingKind
 
@@ -14,12 +15,8 @@ class HistoryFilter(forms.Form):
         choices=[("counts", "Counts"), ("bleeds", "Bleeds"), ("treatments", "Treatments")],
         required=False,
     )
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label="From", required=False, widget=DateInput())
+    until = forms.DateField(label="To", required=False, widget=DateInput())
     bleed_kind = forms.ChoiceField(
         label="Kind of bleed",
         choices=[("", "All kinds"), *BleedingKind.choices],

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit
 from accounts.access import get_patient_for
-from itptracker.forms import PlainErrors
+from itptracker.forms import DateInput, PlainErrors
 from readings import exports, imports, sheet_dates
 from readings.entries import KINDS
 from readings.forms import check_date_range
@@ -58,13 +58,13 @@ class ExportForm(PlainErrors, forms.Form):
         label="From",
         required=False,
         help_text="Optional. Leave both dates empty to download everything.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     until = forms.DateField(
         label="To",
         required=False,
         help_text="Optional.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     def __init__(self, *args, patient, **kwargs):
