@@ -28,11 +28,12 @@ def get_patient_for(request, patient_id, *, write: bool = False) -> tuple[Patien
     return membership.patient, role
 
 
-def get_owned_patient_for(request, patient_id) -> Patient:
+def get_owned_patient_for(request, patient_id) -> tuple[Patient, Role]:
+    """As get_patient_for, for what only an owner may do (403 for other members)."""
     patient, role = get_patient_for(request, patient_id)
     if not role.is_owner:
         raise PermissionDenied("Only the record's owners can do this.")
-    return patient
+    return patient, role
 
 
 def memberships_for(request) -> list[CareMembership]:

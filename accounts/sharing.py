@@ -105,7 +105,7 @@ def sharing(request: HttpRequest, patient_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, patient_id) -> HttpResponse:
-    patient = get_owned_patient_for(request, patient_id)
+    patient, role = get_owned_patient_for(request, patient_id)
     form = InviteForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -117,14 +117,14 @@ def invite(request: HttpRequest, patient_id) -> HttpResponse:
             audit.record(request, patient, action, describe_invitation(sent.invitation))
             send_invitation(request, sent)
             return redirect("sharing", patient_id=patient.pk)
-    ctx = {"patient": patient, "role": Role.OWNER, "form": form}
+    ctx = {"patient": patient, "role": role, "form": form}
     return render(request, "accounts/sharing_invite.html", ctx)
 
 
 @login_required
 @require_POST
 def invitation_resend(request: HttpRequest, patient_id, invitation_id) -> HttpResponse:
-    patient = get_owned_patient_for(request, patient_id)
+    patient, _ = get_owned_patient_for(request, patient_id)
     invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
     if problem := email_problem(request, invitation.email):
         messages.error(request, problem)
@@ -142,7 +142,7 @@ def invitation_resend(request: HttpRequest, patient_id, invitation_id) -> HttpRe
 @login_required
 @require_POST
 def invitation_cancel(request: HttpRequest, patient_id, invitation_id) -> HttpResponse:
-    patient = get_owned_patient_for(request, patient_id)
+    patient, _ = get_owned_patient_for(request, patient_id)
     invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
     if invitations.cancel(invitation):
         audit.record(request, patient, audit.CANCELLED_INVITATION, describe_invitation(invitation))
@@ -157,7 +157,7 @@ def invitation_cancel(request: HttpRequest, patient_id, invitation_id) -> HttpRe
 @login_required
 @require_POST
 def member_role(request: HttpRequest, patient_id, membership_id: int) -> HttpResponse:
-    patient = get_owned_patient_for(request, patient_id)
+    patient, _ = get_owned_patient_for(request, patient_id)
     member = member_of(patient, membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -181,9 +181,9 @@ def member_role(request: HttpRequest, patient_id, membership_id: int) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_remove(request: HttpRequest, patient_id, membership_id: int) -> HttpResponse:
-    patient = get_owned_patient_for(request, patient_id)
+    patient, role = get_owned_patient_for(request, patient_id)
     member = member_of(patient, membership_id)
-    ctx = {"patient": patient, "role": Role.OWNER, "member": member}
+    ctx = {"patient": patient, "role": role, "member": member}
     if request.method == "POST":
         try:
             update_membership(patient, member.pk, None)
@@ -240,11 +240,11 @@ def alerts(request: HttpRequest, patient_id) -> HttpResponse:
 def access_log(request: HttpRequest, patient_id) -> HttpResponse:
     """The log, newest first; an owner may leave out what they looked at themselves (a plain
     GET form, so it works without JavaScript and the filter stays in the paging links)."""
-    patient = get_owned_patient_for(request, patient_id)
+    patient, role = get_owned_patient_for(request, patient_id)
     hide_mine = request.GET.get("mine") == "hide"
     events = audit.events_for(patient, hide_reads_of=request.user if hide_mine else None)
     page = Paginator(events, ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"patient": patient, "role": Role.OWNER, "page": page, "hide_mine": hide_mine}
+    ctx = {"patient": patient, "role": role, "page": page, "hide_mine": hide_mine}
     response = render(request, "accounts/access_log.html", ctx)
     # The log names the entries that were changed, so reading it is a read of the record;
     # written after the page is drawn, which shows the log as it stood when opened.

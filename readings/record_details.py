@@ -53,7 +53,7 @@ class LoggedTimesForm(PlainErrors, forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
-    patient = get_owned_patient_for(request, patient_id)
+    patient, _ = get_owned_patient_for(request, patient_id)
     old_zone = patient.time_zone
     earliest = earliest_entry(patient)
     form = PatientForm(request.POST or None, instance=patient, earliest_entry=earliest)

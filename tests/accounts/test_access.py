@@ -41,7 +41,8 @@ def test_a_viewer_who_writes_gets_403(cast):
 def test_only_owners_pass_the_owner_check(cast, actor):
     with pytest.raises(PermissionDenied):
         get_owned_patient_for(request_as(getattr(cast, actor)), cast.patient.pk)
-    assert get_owned_patient_for(request_as(cast.owner), cast.patient.pk) == cast.patient
+    owned = get_owned_patient_for(request_as(cast.owner), cast.patient.pk)
+    assert owned == (cast.patient, Role.OWNER)
 
 
 def test_a_stranger_gets_404(cast):
