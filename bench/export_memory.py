@@ -5,7 +5,7 @@
 Builds a scratch database (a temporary SQLite file, or the PostgreSQL database
 itp_bench_export, created if missing and emptied of bench rows afterwards), gives one patient
 per size that many counts (each with a lab and a note), then streams the export through
-the real view function (`transfer.export_csv`, the StreamingHttpResponse the download page
+the real view function (`transfer_views.export_csv`, the StreamingHttpResponse the download page
 returns) into a byte counter. tracemalloc measures the peak Python memory of each run on its
 own. For contrast it also measures loading the same rows at once (`list(queryset.values())`),
 which is what a non-streaming export would hold.
@@ -79,7 +79,7 @@ def measure_export(user, patient) -> tuple[int, int, float]:
     """(peak bytes, file bytes, seconds) for streaming the whole export through the view."""
     from django.test import RequestFactory
 
-    from readings import exports, transfer
+    from readings import exports, transfer_views
     from readings.entries import KINDS
 
     request = RequestFactory().get("/")
@@ -88,7 +88,7 @@ def measure_export(user, patient) -> tuple[int, int, float]:
     tracemalloc.start()
     tracemalloc.reset_peak()
     started = time.perf_counter()
-    response = transfer.export_csv(request, patient, selection)
+    response = transfer_views.export_csv(request, patient, selection)
     size = sum(len(chunk) for chunk in response.streaming_content)
     seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()

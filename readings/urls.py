@@ -1,6 +1,6 @@
 from django.urls import path
 
-from readings import record_details, takeout, transfer, views
+from readings import record_details, takeout, transfer_views, views
 
 patient = "p/<uuid:patient_id>/"
 entry = f"{patient}<slug:kind>/<uuid:entry_id>/"
@@ -20,9 +20,9 @@ urlpatterns = [
     path(f"{entry}restore/", views.entry_restore, name="entry_restore"),
     path(f"{patient}bleeds/<uuid:entry_id>/ended/", views.episode_resolve, name="episode_resolve"),
     # Export and import (CSV)
-    path(f"{patient}export/", transfer.export_history, name="export_history"),
-    path(f"{patient}import/", transfer.import_history, name="import_history"),
-    path(pending_import, transfer.import_preview, name="import_preview"),
-    path(f"{pending_import}confirm/", transfer.import_confirm, name="import_confirm"),
-    path(f"{pending_import}cancel/", transfer.import_cancel, name="import_cancel"),
+    path(f"{patient}export/", transfer_views.export_history, name="export_history"),
+    path(f"{patient}import/", transfer_views.import_history, name="import_history"),
+    path(pending_import, transfer_views.import_preview, name="import_preview"),
+    path(f"{pending_import}confirm/", transfer_views.import_confirm, name="import_confirm"),
+    path(f"{pending_import}cancel/", transfer_views.import_cancel, name="import_cancel"),
 ]

@@ -19,7 +19,7 @@ from accounts.forms import (
 from itptracker.forms import STALE_PAGE
 from readings.forms import EpisodeForm, ReadingForm, TreatmentForm
 from readings.record_details import LoggedTimesForm
-from readings.transfer import DateOrderForm, ExportForm, UploadForm
+from readings.transfer_forms import DateOrderForm, ExportForm, UploadForm
 from tests.clock import pinned
 
 pytestmark = [pytest.mark.django_db, pinned]

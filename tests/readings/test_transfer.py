@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AccessEvent, CareMembership, Role
-from readings import exports, imports, transfer
+from readings import exports, imports, transfer_views
 from readings.entries import KINDS
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 from tests.clock import pinned
@@ -470,7 +470,7 @@ def test_ten_thousand_rows_through_the_pages(client, cast):
     response = client.post(import_url(cast.patient), {"file": upload(text=text)})
     page = client.get(response["Location"]).content.decode()
     assert "<strong>10,000</strong> new entries" in page
-    assert page.count('class="row-number"') == transfer.PREVIEW_ROWS
+    assert page.count('class="row-number"') == transfer_views.PREVIEW_ROWS
     assert "A large file takes a few seconds." in page
     client.post(reverse("import_confirm", args=[cast.patient.pk, pending_token(response)]))
     assert PlateletReading.objects.filter(patient=cast.patient).count() == 10_000

@@ -1,0 +1,185 @@
+"""The forms of the download and import pages: what to download, the file, how to read a
+sheet (its columns, separator, unit and date order)."""
+
+from django import forms
+
+from itptracker.forms import DateInput, PlainErrors
+from readings import exports, imports, sheet_dates
+from readings.entries import KINDS
+from readings.forms import check_date_range
+from readings.pending_imports import PendingImport
+from readings.units import Unit
+
+MAX_COLUMN_CHOICES = 50
+# In forms the separators go by name: a tab does not survive an HTML attribute well.
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+SEPARATOR_MARKS = {name: mark for mark, name in SEPARATOR_NAMES.items()}
+
+
+class ExportForm(PlainErrors, forms.Form):
+    what = forms.ChoiceField(
+        label="What to download",
+        choices=[
+            ("all", "Everything: counts, bleeds and treatments in one file"),
+            ("counts", "Counts only"),
+            ("bleeds", "Bleeds only"),
+            ("treatments", "Treatments only"),
+        ],
+        initial="all",
+        widget=forms.RadioSelect,
+    )
+    since = forms.DateField(
+        label="From",
+        required=False,
+        help_text="Optional. Leave both dates empty to download everything.",
+        widget=DateInput(),
+    )
+    until = forms.DateField(
+        label="To",
+        required=False,
+        help_text="Optional.",
+        widget=DateInput(),
+    )
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean(self):
+        cleaned = super().clean()
+        check_date_range(self, "since", "until")
+        return cleaned
+
+    def selection(self) -> exports.Selection:
+        what = self.cleaned_data["what"]
+        slugs = tuple(KINDS) if what == "all" else (what,)
+        return exports.Selection(slugs, self.cleaned_data["since"], self.cleaned_data["until"])
+
+
+class UploadForm(PlainErrors, forms.Form):
+    file = forms.FileField(
+        label="Your CSV file",
+        help_text=(
+            f"A file downloaded from ITP Tracker, or a sheet with a date column and a count "
+            f"column. Up to {imports.MAX_UPLOAD_TEXT}."
+        ),
+        allow_empty_file=True,  # an empty file gets our own message, in read_upload
+        error_messages={"required": "Choose a file first.", "invalid": "Choose a file first."},
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.text = imports.read_upload(upload)
+            self.table = imports.read_table(self.text)
+        except imports.ImportFileError as problem:
+            raise forms.ValidationError(problem.message) from None
+        return upload
+
+
+class SheetForm(PlainErrors, forms.Form):
+    """Which columns of a simple sheet hold the date and the count, and how they are written."""
+
+    separator = forms.ChoiceField(
+        label="Values are separated by",
+        choices=[(SEPARATOR_NAMES[mark], label) for mark, label in imports.SEPARATORS.items()],
+        widget=forms.RadioSelect,
+    )
+    has_header = forms.BooleanField(label="The first row holds column names", required=False)
+    date_column = forms.TypedChoiceField(label="Column with the date", coerce=int)
+    date_format = forms.ChoiceField(
+        label="How the dates are written",
+        choices=[
+            (name, f"{name} (like {imports.DATE_EXAMPLES[name]})") for name in imports.DATE_FORMATS
+        ],
+        widget=forms.RadioSelect,
+    )
+    count_column = forms.TypedChoiceField(label="Column with the platelet count", coerce=int)
+    unit = forms.ChoiceField(
+        label="Unit of the counts",
+        choices=[
+            (Unit.E9_PER_L.value, "×10⁹/L, K/µL or G/L (like 45)"),
+            (Unit.PER_UL.value, "per µL or per mm³ (like 45,000)"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="A count that names its unit, like “45 K/µL”, is read in that unit.",
+    )
+
+    def __init__(self, *args, text: str, table: imports.Table, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The columns on offer follow the separator being chosen.
+        self.table, self.separator_problem = table, ""
+        separator = SEPARATOR_MARKS.get(self.data.get("separator"))
+        if separator and separator != table.separator:
+            try:
+                self.table = imports.read_table(text, separator)
+            except imports.ImportFileError as problem:
+                self.separator_problem = problem.message
+        columns = [
+            (index, f"Column {imports.column_letter(index)} (“{_short(name)}”)")
+            for index, name in enumerate(self.table.first[:MAX_COLUMN_CHOICES])
+        ]
+        for name in ("date_column", "count_column"):
+            self.fields[name].choices = [("", "Choose a column"), *columns]
+
+    def clean_separator(self):
+        if self.separator_problem:
+            raise forms.ValidationError(self.separator_problem)
+        return self.cleaned_data["separator"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_column") is not None and (
+            cleaned.get("date_column") == cleaned.get("count_column")
+        ):
+            self.add_error("count_column", "Choose a different column from the date column.")
+        return cleaned
+
+    def options(self) -> imports.SheetOptions:
+        separator = SEPARATOR_MARKS[self.cleaned_data["separator"]]
+        return imports.SheetOptions(**{**self.cleaned_data, "separator": separator})
+
+    def remember(self, pending: PendingImport) -> None:
+        pending.options = self.options()
+
+    @staticmethod
+    def initial_from(options: imports.SheetOptions) -> dict:
+        return {**options.as_dict(), "separator": SEPARATOR_NAMES[options.separator]}
+
+    @classmethod
+    def first_guess(cls, table: imports.Table, patient) -> dict:
+        """Likely columns, by their names, and the date format if only one fits."""
+        names = [name.strip().lower() for name in table.first]
+        date_column = _find(names, ("date", "datum", "fecha", "day", "when"))
+        count_column = _find(names, ("platelet", "plt", "count", "value", "result"))
+        initial = {"separator": SEPARATOR_NAMES[table.separator], "has_header": True}
+        initial["date_column"] = date_column
+        initial.update({"count_column": count_column, "unit": patient.preferred_unit})
+        if date_column is not None:
+            initial["date_format"] = imports.guess_date_format(table, date_column)
+        return initial
+
+
+class DateOrderForm(PlainErrors, forms.Form):
+    """How our own file, re-saved by a spreadsheet, writes its dates, when its rows do not say."""
+
+    date_order = forms.ChoiceField(
+        label="How are the dates in this file written?",
+        choices=list(sheet_dates.ORDERS.items()),
+        widget=forms.RadioSelect,
+    )
+
+    def remember(self, pending: PendingImport) -> None:
+        pending.date_order = self.cleaned_data["date_order"]
+
+
+def _find(names: list[str], words: tuple[str, ...]) -> int | None:
+    return next(
+        (index for index, name in enumerate(names) if any(word in name for word in words)), None
+    )
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 30 else text[:29] + "…"

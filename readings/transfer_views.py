@@ -1,0 +1,198 @@
+"""The pages that take a history out (CSV download) and bring one in (upload, check, confirm).
+
+Their forms are in readings.transfer_forms; the uploaded file waits between the check and the
+confirm in readings.pending_imports.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import audit
+from accounts.access import get_patient_for
+from readings import exports, imports
+from readings.pending_imports import PendingImport
+from readings.transfer_forms import DateOrderForm, ExportForm, SheetForm, UploadForm
+
+PREVIEW_ROWS = 20
+PREVIEW_ERRORS = 50
+
+
+def expired(request, patient) -> HttpResponse:
+    messages.error(request, "That upload has expired or was already used. Choose the file again.")
+    return redirect("import_history", patient_id=patient.pk)
+
+
+# --- Export -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def export_history(request: HttpRequest, patient_id) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id)
+    form = ExportForm(request.GET or None, patient=patient)
+    if form.is_valid():
+        return export_csv(request, patient, form.selection())
+    return render(request, "readings/export.html", {"patient": patient, "role": role, "form": form})
+
+
+def export_csv(request: HttpRequest, patient, selection: exports.Selection) -> HttpResponse:
+    """Every export of health data goes through here: the one place to write it to the log.
+
+    Streams the file; the rows are read in chunks while it downloads.
+    """
+    audit.record(request, patient, audit.EXPORTED, selection.describe())
+    tz = timezone.get_current_timezone()
+    lines = exports.csv_lines(patient, selection, tz)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=export_file_name(patient, selection)
+    )
+    return response
+
+
+def export_file_name(patient, selection: exports.Selection) -> str:
+    what = "-".join(selection.slugs) if len(selection.slugs) == 1 else "all"
+    name = slugify(patient.name) or "record"
+    return f"itp-history-{name}-{what}-{timezone.localdate().isoformat()}.csv"
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_history(request: HttpRequest, patient_id) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id, write=True)
+    posted = request.method == "POST"
+    form = UploadForm(request.POST, request.FILES) if posted else UploadForm()
+    if posted and form.is_valid():
+        name = form.cleaned_data["file"].name[:200]
+        pending = PendingImport.save_new(request, patient, name, form.text)
+        return redirect("import_preview", patient_id=patient.pk, token=pending.token)
+    ctx = {"patient": patient, "role": role, "form": form}
+    ctx.update(max_rows=imports.MAX_ROWS, max_size=imports.MAX_UPLOAD_TEXT)
+    return render(request, "readings/import.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, patient_id, token: str) -> HttpResponse:
+    patient, role = get_patient_for(request, patient_id, write=True)
+    pending = PendingImport.load(request, patient, token)
+    if pending is None:
+        return expired(request, patient)
+    table = imports.read_table(pending.text, pending.options and pending.options.separator)
+    form = reading_form(request, pending, table, patient)
+    if request.method == "POST" and form.is_valid():
+        form.remember(pending)
+        pending.save(request, patient)
+        return redirect("import_preview", patient_id=patient.pk, token=token)
+    ctx = {"patient": patient, "role": role, "pending": pending}
+    ctx["order_form" if table.is_ours else "sheet_form"] = form
+    if table.is_ours or (pending.options and request.method == "GET"):
+        # The preview tells which rows the history already holds: a read of the record.
+        audit.record(request, patient, audit.COMPARED_FILE, pending.file_name)
+        ctx.update(preview_context(table, patient, pending))
+    return render(request, "readings/import_preview.html", ctx)
+
+
+def reading_form(request, pending: PendingImport, table, patient) -> forms.Form:
+    """What the person says about how to read the file: a simple sheet's columns, or the order
+    of day and month in our own file's dates."""
+    if table.is_ours:
+        return DateOrderForm(request.POST or None, initial={"date_order": pending.date_order})
+    if request.method == "POST":
+        return SheetForm(request.POST, text=pending.text, table=table)
+    if pending.options:
+        initial = SheetForm.initial_from(pending.options)
+    else:
+        initial = SheetForm.first_guess(table, patient)
+    return SheetForm(initial=initial, text=pending.text, table=table)
+
+
+def preview_context(table, patient, pending: PendingImport) -> dict:
+    """What the preview shows: totals, and the first few rows of each sort."""
+    try:
+        plan = imports.plan_table(table, patient, pending.options, pending.date_order)
+    except imports.ImportFileError as problem:
+        return {"file_problem": problem.message}
+    if plan.date_question:
+        return {"date_question": plan.date_question}
+    new, duplicates, errors = plan.new, plan.duplicates, plan.errors
+    return {
+        "plan": plan,
+        "new_rows": [(row.number, row.describe(patient)) for row in new[:PREVIEW_ROWS]],
+        "new_count": len(new),
+        "new_by_kind": imports.describe_kinds(plan.new_by_kind()),
+        "duplicates": [
+            (row.number, row.describe(patient), row.duplicate) for row in duplicates[:PREVIEW_ROWS]
+        ],
+        "duplicate_count": len(duplicates),
+        "errors": [(row.number, row.error) for row in errors[:PREVIEW_ERRORS]],
+        "error_count": len(errors),
+    }
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, patient_id, token: str) -> HttpResponse:
+    patient, _ = get_patient_for(request, patient_id, write=True)
+    pending = PendingImport.load(request, patient, token)
+    if pending is None:
+        return expired(request, patient)
+    skip_errors = request.POST.get("skip_errors") == "yes"
+    try:
+        plan = imports.import_file(
+            pending.text,
+            patient,
+            request.user,
+            pending.options,
+            date_order=pending.date_order,
+            skip_errors=skip_errors,
+            site_url=request.build_absolute_uri("/"),
+        )
+    except imports.ImportFileError as problem:
+        messages.error(request, problem.message)
+        return redirect("import_preview", patient_id=patient.pk, token=token)
+    if plan.date_question or (plan.errors and not skip_errors):
+        messages.error(request, "Nothing was brought in: some rows have problems.")
+        return redirect("import_preview", patient_id=patient.pk, token=token)
+    pending.forget()
+    audit.record(request, patient, audit.IMPORTED, imported_message(plan))
+    messages.success(request, imported_message(plan))
+    first_kind = next(iter(plan.new_by_kind()), "counts")
+    return redirect(reverse("history", args=[patient.pk]) + f"?show={first_kind}")
+
+
+def imported_message(plan: imports.Plan) -> str:
+    brought = imports.describe_kinds(plan.new_by_kind())
+    text = f"Brought in {brought}." if plan.new else "Nothing new to bring in."
+    if skipped := len(plan.duplicates):
+        text += f" Skipped {skipped:,} already in the history."
+    if plan.errors:
+        numbers = [str(row.number) for row in plan.errors]
+        shown = ", ".join(numbers[:20])
+        if len(numbers) > 20:
+            shown += f" and {len(numbers) - 20:,} more"
+        rows = "row" if len(numbers) == 1 else "rows"
+        text += f" Left out {len(numbers):,} {rows} with problems, as you chose: {shown}."
+    return text
+
+
+@login_required
+@require_POST
+def import_cancel(request: HttpRequest, patient_id, token: str) -> HttpResponse:
+    patient, _ = get_patient_for(request, patient_id, write=True)
+    pending = PendingImport.load(request, patient, token)
+    if pending is not None:
+        pending.forget()
+    messages.success(request, "Cancelled. Nothing was brought in and the file is forgotten.")
+    return redirect("import_history", patient_id=patient.pk)
