@@ -25,11 +25,3 @@ def start_record(owner, **patient_fields) -> Patient:
     patient = Patient.objects.create(**patient_fields)
     CareMembership.objects.create(user=owner, patient=patient, role=Role.OWNER)
     return patient
-
-
-def other_owners(patient: Patient, user) -> int:
-    """How many owners `patient` has besides `user`. Every record keeps at least one owner:
-    the last cannot step down or leave (accounts.sharing), and a record whose last owner
-    deletes their account goes with it (readings.takeout)."""
-    owners = CareMembership.objects.filter(patient=patient, role=Role.OWNER)
-    return owners.exclude(user=user).count()

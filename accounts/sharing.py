@@ -1,11 +1,9 @@
-"""Sharing a record: members and their roles, invitations, leaving, alerts and the access log.
+"""The sharing pages: members and their roles, invitations, leaving, alerts and the access log.
 
 Every patient-scoped view starts with accounts.access (a stranger gets 404, a member without
 the right gets 403). Memberships are read from the database on every request, so a removal
-or a role change applies to the very next request of that person, on every worker.
-
-Every change to a membership goes through `update_membership`, which keeps at least one
-owner on each record even when two owners act at the same moment.
+or a role change applies to the very next request of that person, on every worker. The rules
+of a membership change are in accounts.memberships.
 """
 
 import logging
@@ -14,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -25,59 +22,19 @@ from accounts import audit, email_limits, invitations, mfa
 from accounts.access import get_owned_patient_for, get_patient_for
 from accounts.forms import AlertsForm, InviteForm, RoleForm
 from accounts.invitations import InvitationError, Problem
-from accounts.models import CareMembership, Invitation, Patient, Role
-from accounts.patients import other_owners
+from accounts.memberships import (
+    LastOwnerError,
+    describe_member,
+    member_of,
+    members_of,
+    other_owners,
+    update_membership,
+)
+from accounts.models import CareMembership, Invitation, Role
 
 log = logging.getLogger(__name__)
 
 ACCESS_LOG_PAGE_SIZE = 50
-ROLE_ORDER = {Role.OWNER: 0, Role.EDITOR: 1, Role.VIEWER: 2}
-
-
-# --- Membership changes (no HTTP) ---------------------------------------------------------------
-
-
-class LastOwnerError(Exception):
-    """The change would leave the record without an owner."""
-
-
-def update_membership(patient: Patient, membership_id, role: Role | None) -> CareMembership:
-    """Give a member a new role, or remove them (`role=None`), keeping at least one owner.
-
-    The patient's row is locked first (SELECT … FOR UPDATE on PostgreSQL; on SQLite every
-    transaction begins IMMEDIATE and so holds the write lock), which puts all membership
-    changes of one record in a queue: when two owners leave at the same moment, the second
-    one counts the owners after the first has gone, and is refused.
-    """
-    with transaction.atomic():
-        Patient.objects.select_for_update().get(pk=patient.pk)
-        membership = CareMembership.objects.select_related("user").get(
-            pk=membership_id, patient=patient
-        )
-        losing_an_owner = membership.role == Role.OWNER and role != Role.OWNER
-        if losing_an_owner and not other_owners(patient, membership.user):
-            raise LastOwnerError(f"{patient} needs at least one owner.")
-        if role is None:
-            membership.delete()
-        else:
-            membership.role = role
-            membership.save(update_fields=["role"])
-    return membership
-
-
-def members_of(patient: Patient) -> list[CareMembership]:
-    members = CareMembership.objects.filter(patient=patient).select_related("user")
-    return sorted(members, key=lambda m: (ROLE_ORDER[m.role], m.user.display_name.lower()))
-
-
-def member_of(patient: Patient, membership_id) -> CareMembership:
-    """A member of this record (scoped: another record's membership id is a 404)."""
-    members = CareMembership.objects.select_related("user")
-    return get_object_or_404(members, pk=membership_id, patient=patient)
-
-
-def describe_member(membership: CareMembership) -> str:
-    return f"{membership.user.display_name}, {membership.user.email}"
 
 
 # --- The sharing page ----------------------------------------------------------------------------

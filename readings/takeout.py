@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit, mfa
 from accounts.forms import DeleteAccountForm
+from accounts.memberships import other_owners
 from accounts.models import AccessEvent, CareMembership, Invitation, Patient, Role
-from accounts.patients import other_owners
 from readings import page_cache
 from readings.entries import KINDS
 from readings.exports import Selection, csv_lines, escape_cell

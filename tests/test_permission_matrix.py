@@ -15,7 +15,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import audit, sharing
+from accounts import audit, memberships
 from accounts.invitations import invite
 from accounts.models import AccessEvent, CareMembership, Invitation, Role, User
 from readings import entries
@@ -149,7 +149,7 @@ def world(cast) -> World:
     extra = add_member(cast.patient, gran, Role.VIEWER)
     removed = make_user("removed@example.com", "Rae Removed")
     gone = add_member(cast.patient, removed, Role.EDITOR)
-    sharing.update_membership(cast.patient, gone.pk, None)
+    memberships.update_membership(cast.patient, gone.pk, None)
     invitation = invite(cast.patient, "aunt@example.com", Role.VIEWER, cast.owner).invitation
     plant_canaries(cast)
     users = {

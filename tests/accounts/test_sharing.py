@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from accounts import sharing
+from accounts import memberships
 from accounts.models import AccessAction, AccessEvent, CareMembership, Role
 from tests.clock import pinned
 from tests.factories import add_member, make_patient, make_reading, make_user
@@ -170,10 +170,10 @@ def test_the_only_owner_cannot_leave(client, cast):
 
 def test_the_only_owner_cannot_be_demoted_or_removed(client, cast):
     mine = membership(cast, "owner")
-    with pytest.raises(sharing.LastOwnerError):
-        sharing.update_membership(cast.patient, mine.pk, Role.EDITOR)
-    with pytest.raises(sharing.LastOwnerError):
-        sharing.update_membership(cast.patient, mine.pk, None)
+    with pytest.raises(memberships.LastOwnerError):
+        memberships.update_membership(cast.patient, mine.pk, Role.EDITOR)
+    with pytest.raises(memberships.LastOwnerError):
+        memberships.update_membership(cast.patient, mine.pk, None)
     client.force_login(cast.owner)
     response = client.post(url("member_remove", cast, mine.pk))
     assert response.status_code == 409
@@ -181,8 +181,8 @@ def test_the_only_owner_cannot_be_demoted_or_removed(client, cast):
 
 
 def test_with_two_owners_one_may_step_down(cast):
-    sharing.update_membership(cast.patient, membership(cast, "editor").pk, Role.OWNER)
-    sharing.update_membership(cast.patient, membership(cast, "owner").pk, Role.VIEWER)
+    memberships.update_membership(cast.patient, membership(cast, "editor").pk, Role.OWNER)
+    memberships.update_membership(cast.patient, membership(cast, "owner").pk, Role.VIEWER)
     assert membership(cast, "owner").role == Role.VIEWER
 
 
@@ -190,15 +190,15 @@ def test_with_two_owners_one_may_step_down(cast):
 @pytest.mark.parametrize("attempt", range(2))
 def test_two_owners_leaving_at_the_same_moment_leave_one_owner(cast, monkeypatch, attempt):
     """Both count the other owner; without the lock both would see one and both would go."""
-    sharing.update_membership(cast.patient, membership(cast, "editor").pk, Role.OWNER)
-    counted = sharing.other_owners
+    memberships.update_membership(cast.patient, membership(cast, "editor").pk, Role.OWNER)
+    counted = memberships.other_owners
 
     def slow_count(patient, member):
         result = counted(patient, member)
         time.sleep(0.3)  # the other request arrives while this one decides
         return result
 
-    monkeypatch.setattr(sharing, "other_owners", slow_count)
+    monkeypatch.setattr(memberships, "other_owners", slow_count)
     owners = [membership(cast, "owner"), membership(cast, "editor")]
     barrier = threading.Barrier(2)
     outcomes = []
@@ -206,9 +206,9 @@ def test_two_owners_leaving_at_the_same_moment_leave_one_owner(cast, monkeypatch
     def leave(member):
         try:
             barrier.wait(timeout=10)
-            sharing.update_membership(cast.patient, member.pk, None)
+            memberships.update_membership(cast.patient, member.pk, None)
             outcomes.append("left")
-        except sharing.LastOwnerError:
+        except memberships.LastOwnerError:
             outcomes.append("refused")
         finally:
             connection.close()
