@@ -13,10 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit, redirects
 from accounts.access import get_patient_for, memberships_for
-from readings import alerts, charts, entries, guidance, page_cache
-from readings import dashboard as dashboard_data
+from readings import alerts, charts, dashboard_data, entries, guidance, page_cache
 from readings.forms import EndingForm
-from readings.history import HistoryFilter
+from readings.history_filter import HistoryFilter
 from readings.models import BleedingEpisode, PlateletReading, Resolution
 
 HISTORY_PAGE_SIZE = 25

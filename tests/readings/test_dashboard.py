@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import pytest
 from django.utils import timezone
 
-from readings import charts, dashboard
+from readings import charts, dashboard_data
 from tests.clock import pinned
 from tests.factories import make_episode, make_patient, make_reading, make_treatment
 
@@ -36,7 +36,7 @@ def patient():
 
 
 def overview(patient, slug):
-    return dashboard.overview(patient, charts.chart_range(slug), TODAY, with_table=True)
+    return dashboard_data.overview(patient, charts.chart_range(slug), TODAY, with_table=True)
 
 
 def plotted_counts(data) -> list:
@@ -91,14 +91,14 @@ def test_the_change_is_known_when_the_counts_are_older_than_the_range():
 
 
 def test_the_table_is_capped(patient, monkeypatch):
-    monkeypatch.setattr(dashboard, "TABLE_ROWS", 2)
+    monkeypatch.setattr(dashboard_data, "TABLE_ROWS", 2)
     data = overview(patient, "all")
     assert [row.count for row in data["table"]] == ["45 ×10⁹/L", "41 ×10⁹/L"]
     assert data["table_total"] == 5
 
 
 def test_the_table_is_only_built_when_asked_for(patient):
-    data = dashboard.overview(patient, charts.chart_range("3m"), TODAY)
+    data = dashboard_data.overview(patient, charts.chart_range("3m"), TODAY)
     assert (data["table"], data["table_total"]) == ([], 3)
 
 
