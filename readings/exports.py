@@ -21,7 +21,7 @@ import csv
 import datetime
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,64 +49,88 @@ ID_COLUMN = "id"
 KIND_NAMES = {"counts": "count", "bleeds": "bleed", "treatments": "treatment"}
 KIND_OF_NAME = {name: slug for slug, name in KIND_NAMES.items()}
 
-# Columns of each kind, in file order. The model field each one reads is in `MODEL_FIELDS`.
-KIND_COLUMNS = {
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a kind's rows: its name in the file, the model field it holds (None for
+    a column written for people, which an import works out or sets itself), and how a row (a
+    values() dict) becomes its cell. `optional`: added after files were first written, so a
+    file without it still imports."""
+
+    name: str
+    field: str | None
+    cell: Callable[[dict, datetime.tzinfo], str]
+    optional: bool = False
+
+
+def _plain(field: str) -> Callable[[dict, datetime.tzinfo], str]:
+    return lambda row, tz: row[field]
+
+
+# Each kind's columns, in file order: the one table that the download writes by and the
+# import reads by (readings.imports reads each column by its name here).
+COLUMNS: dict[str, tuple[Column, ...]] = {
     "counts": (
-        "drawn_on",
-        "drawn_at",
-        "count_e9_per_l",
-        "comparator",
-        "count_as_entered",
-        "entered_text",
-        "entered_unit",
-        "lab",
+        Column("drawn_on", "drawn_on", lambda row, tz: day(row["drawn_on"])),
+        Column("drawn_at", "drawn_at", lambda row, tz: moment(row["drawn_at"], tz)),
+        Column("count_e9_per_l", "count", lambda row, tz: plain_decimal(row["count"])),
+        Column("comparator", "comparator", _plain("comparator")),
+        Column(
+            "count_as_entered",
+            None,
+            lambda row, tz: count_as_entered(row["count"], row["entered_unit"]),
+        ),
+        Column("entered_text", "entered_text", _plain("entered_text")),
+        Column("entered_unit", "entered_unit", _plain("entered_unit")),
+        Column("lab", "lab", _plain("lab")),
     ),
     "bleeds": (
-        "started_at",
-        "bleed_kind",
-        "body_site",
-        "severity",
-        "first_aid",
-        "duration_minutes",
-        "care_sought",
-        "warning_signs",
-        "resolution",
-        "resolved_at",
+        Column("started_at", "started_at", lambda row, tz: moment(row["started_at"], tz)),
+        Column("bleed_kind", "kind", _plain("kind")),
+        Column("body_site", "body_site", _plain("body_site")),
+        Column("severity", "severity", _plain("severity")),
+        Column("first_aid", "first_aid", _plain("first_aid")),
+        Column(
+            "duration_minutes", "duration_minutes", lambda row, tz: text(row["duration_minutes"])
+        ),
+        Column("care_sought", "care_sought", lambda row, tz: yes_no(row["care_sought"])),
+        Column(
+            "warning_signs",
+            "warning_signs",
+            lambda row, tz: ";".join(row["warning_signs"]),
+            optional=True,
+        ),
+        Column("resolution", "resolution", _plain("resolution"), optional=True),
+        Column(
+            "resolved_at",
+            "resolved_at",
+            lambda row, tz: moment(row["resolved_at"], tz),
+            optional=True,
+        ),
     ),
-    "treatments": ("medicine", "other_name", "started_on", "ended_on", "dose"),
+    "treatments": (
+        Column("medicine", "medicine", _plain("medicine")),
+        Column("other_name", "other_name", _plain("other_name")),
+        Column("started_on", "started_on", lambda row, tz: day(row["started_on"])),
+        Column("ended_on", "ended_on", lambda row, tz: day(row["ended_on"])),
+        Column("dose", "dose", _plain("dose")),
+    ),
 }
 TAIL_COLUMNS = ("note", "entered_by", "created_at", "updated_at")
-# Written for people to read; an import ignores them (it works them out or sets them itself).
-DERIVED_COLUMNS = frozenset({"count_as_entered", "entered_by", "created_at", "updated_at"})
 
+# Views of the table, by name.
+KIND_COLUMNS = {slug: tuple(c.name for c in columns) for slug, columns in COLUMNS.items()}
 # The model fields each kind's rows are built from (values() names); with `id` and `note`,
 # the fields an export then import brings back exactly.
 MODEL_FIELDS = {
-    "counts": (
-        "drawn_on",
-        "drawn_at",
-        "count",
-        "comparator",
-        "entered_text",
-        "entered_unit",
-        "lab",
-    ),
-    "bleeds": (
-        "started_at",
-        "kind",
-        "body_site",
-        "severity",
-        "first_aid",
-        "duration_minutes",
-        "care_sought",
-        "warning_signs",
-        "resolution",
-        "resolved_at",
-    ),
-    "treatments": ("medicine", "other_name", "started_on", "ended_on", "dose"),
+    slug: tuple(c.field for c in columns if c.field) for slug, columns in COLUMNS.items()
 }
-# Added after files were first written: a file without them still imports.
-OPTIONAL_COLUMNS = frozenset({"warning_signs", "resolution", "resolved_at"})
+# Written for people to read; an import ignores them (it works them out or sets them itself).
+DERIVED_COLUMNS = frozenset(
+    {c.name for columns in COLUMNS.values() for c in columns if c.field is None}
+    | {"entered_by", "created_at", "updated_at"}
+)
+OPTIONAL_COLUMNS = frozenset(c.name for columns in COLUMNS.values() for c in columns if c.optional)
 _COMMON_VALUES = ("id", "note", "created_by__display_name", "created_at", "updated_at")
 
 
@@ -177,42 +201,10 @@ def count_as_entered(count: Decimal, entered_unit: str) -> str:
 
 def cells(slug: str, row: dict, tz: datetime.tzinfo) -> dict[str, str]:
     """One entry (a values() dict) as {column: cell text}, before formula escaping."""
-    if slug == "counts":
-        kind_cells = {
-            "drawn_on": day(row["drawn_on"]),
-            "drawn_at": moment(row["drawn_at"], tz),
-            "count_e9_per_l": plain_decimal(row["count"]),
-            "comparator": row["comparator"],
-            "count_as_entered": count_as_entered(row["count"], row["entered_unit"]),
-            "entered_text": row["entered_text"],
-            "entered_unit": row["entered_unit"],
-            "lab": row["lab"],
-        }
-    elif slug == "bleeds":
-        kind_cells = {
-            "started_at": moment(row["started_at"], tz),
-            "bleed_kind": row["kind"],
-            "body_site": row["body_site"],
-            "severity": row["severity"],
-            "first_aid": row["first_aid"],
-            "duration_minutes": text(row["duration_minutes"]),
-            "care_sought": yes_no(row["care_sought"]),
-            "warning_signs": ";".join(row["warning_signs"]),
-            "resolution": row["resolution"],
-            "resolved_at": moment(row["resolved_at"], tz),
-        }
-    else:
-        kind_cells = {
-            "medicine": row["medicine"],
-            "other_name": row["other_name"],
-            "started_on": day(row["started_on"]),
-            "ended_on": day(row["ended_on"]),
-            "dose": row["dose"],
-        }
     return {
         KIND_COLUMN: KIND_NAMES[slug],
         ID_COLUMN: str(row["id"]),
-        **kind_cells,
+        **{column.name: column.cell(row, tz) for column in COLUMNS[slug]},
         "note": row["note"],
         "entered_by": row["created_by__display_name"] or "",
         "created_at": moment(row["created_at"], tz),
