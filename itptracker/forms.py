@@ -4,6 +4,8 @@ Fields render through Django's own templates, with our field group on top
 (templates/django/forms/field.html: no label colon, a tick box beside its words).
 """
 
+import functools
+
 import django.forms
 
 # Django's own messages ("Ensure this value is greater than or equal to 0.", "Select a valid
@@ -36,18 +38,28 @@ STALE_PAGE = "This page is out of date. Reload it, then try again."
 
 def use_plain_words(field: django.forms.Field, name: str) -> None:
     """Put PLAIN_WORDS on `field` wherever it still has Django's own message."""
-    django_words = {}
-    for cls in reversed(type(field).__mro__):
-        django_words.update(getattr(cls, "default_error_messages", {}))
+    django_words, ours = _words_for(type(field))
     label = str(field.label or name.replace("_", " ").capitalize()).rstrip(":")
-    ours = dict(PLAIN_WORDS)
-    if isinstance(field, django.forms.ChoiceField):
-        ours["required"] = REQUIRED_CHOICE
-    ours["invalid"] = next((words for kind, words in INVALID if isinstance(field, kind)), None)
     for code, words in ours.items():
-        if words and field.error_messages.get(code) == django_words.get(code):
+        # The very object Django put there (its messages are lazy translations: comparing
+        # them by value would translate each one on every form of every page).
+        if code in django_words and field.error_messages.get(code) is django_words[code]:
             words = words.replace("{label}", label.replace("%", "%%"))
             field.error_messages[code] = words.removesuffix(".") if "?”" in words else words
+
+
+@functools.cache
+def _words_for(kind: type) -> tuple[dict, dict]:
+    """Django's own messages for a kind of field, and ours to put in their place. Kept per
+    kind: every form on every page asks, and the answer never changes."""
+    django_words = {}
+    for cls in reversed(kind.__mro__):
+        django_words.update(getattr(cls, "default_error_messages", {}))
+    ours = dict(PLAIN_WORDS)
+    if issubclass(kind, django.forms.ChoiceField):
+        ours["required"] = REQUIRED_CHOICE
+    ours["invalid"] = next((words for cls, words in INVALID if issubclass(kind, cls)), None)
+    return django_words, {code: words for code, words in ours.items() if words}
 
 
 class PlainErrors:
