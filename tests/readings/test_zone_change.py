@@ -15,6 +15,7 @@ from readings.record_details import SAME_CLOCK, SAME_MOMENT
 from tests.clock import NOW, pinned
 from tests.factories import make_episode, make_reading, make_treatment
 from tests.readings.test_consistency import edit_note
+from tests.readings.test_record_time import ZONES
 
 pytestmark = [pytest.mark.django_db, pinned]
 
@@ -159,15 +160,6 @@ def test_a_date_that_would_be_tomorrow_in_the_new_zone_refuses_the_change(client
     assert "1 entry would not be right in that time zone" in page
     assert "That date is in the future." in page and "Correct those entries first." in page
     assert zone_of(cast) == "Pacific/Kiritimati"
-
-
-ZONES = [
-    "Pacific/Kiritimati",
-    "Asia/Tokyo",
-    "Europe/London",
-    "America/New_York",
-    "Pacific/Pago_Pago",
-]
 
 
 @settings(
