@@ -30,8 +30,8 @@ class LoginForm(PlainErrors, AuthenticationForm):
     )
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That e-mail address and password do not match an account. "
-        "Check them and try again.",
+        "invalid_login": "That e-mail address and password do not match an account, or the "
+        "address is not confirmed yet (open the link we e-mailed you). Check them and try again.",
     }
 
 
@@ -100,15 +100,33 @@ class SignupForm(PlainErrors, UserCreationForm):
         self.instance.email = self.cleaned_data["email"].strip().lower()
         return self.instance.email
 
-    def save_new(self) -> User | None:
-        """The new account; None when the address already has one. Both take as long (a
-        password hash each), so that the time of the answer does not tell either."""
-        try:
-            with transaction.atomic():
-                return self.save()
-        except IntegrityError:
+    def save_new(self) -> tuple[User, bool] | None:
+        """(account, is new) for the address typed, or None when it has a confirmed account.
+
+        A new account cannot log in until its address is confirmed (is_active, set by
+        accounts.verification): otherwise anyone could hold an address they do not read, and
+        logging in after signing up would tell whether an address was taken. An unconfirmed
+        account of the same address takes this password instead, so whoever made it first
+        cannot keep it from the address's owner, who alone gets the link. Each way costs one
+        password hash, so that the time of the answer tells nothing either.
+        """
+        email = self.cleaned_data["email"]
+        existing = User.objects.filter(email=email).first()
+        if existing is not None and existing.is_active:
             make_password(self.cleaned_data["password1"])
             return None
+        if existing is not None:
+            existing.set_password(self.cleaned_data["password1"])
+            existing.save(update_fields=["password"])
+            return existing, False
+        try:
+            with transaction.atomic():
+                user = self.save(commit=False)
+                user.is_active = False
+                user.save()
+        except IntegrityError:  # the same address signed up at the same moment
+            return None
+        return user, True
 
     def clean(self):
         cleaned = super().clean()

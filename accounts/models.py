@@ -17,7 +17,10 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        # Addresses are stored in lower case (create_user). Matched exactly as Python lowers
+        # them: a case-blind match in the database would let look-alikes in ("eddıe" with a
+        # dotless ı is "EDDIE" to PostgreSQL's UPPER), each with a login counter of its own.
+        return self.get(email=email.strip().lower())
 
     def create_user(self, email, password=None, **extra_fields):
         if not email:

@@ -232,9 +232,7 @@ def email_problem(request: HttpRequest, address: str) -> str | None:
             f"First confirm your own e-mail address: open the link we sent to "
             f"{request.user.email}, or ask for a new one on your account page."
         )
-    if not email_limits.may_send(request, address):
-        return email_limits.TOO_MANY
-    return None
+    return email_limits.refusal(request, address)
 
 
 def send_invitation(request: HttpRequest, sent: invitations.Sent) -> bool:

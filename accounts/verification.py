@@ -27,27 +27,26 @@ def link_for(request, user) -> str:
 
 
 def confirm(token: str):
-    """The active user whose current address `token` was made for, now verified; or None for a
-    link that is forged, expired, or made for an address the account no longer has."""
+    """The user whose current address `token` was made for, now verified (and able to log in);
+    or None for a link that is forged, expired, or made for an address the account no longer
+    has."""
     try:
         data = signing.loads(token, salt=_SALT, max_age=LINK_LIFETIME)
     except signing.BadSignature:  # SignatureExpired is one
         return None
     User = get_user_model()
-    user = User.objects.filter(
-        pk=data.get("user"), email__iexact=data.get("email", ""), is_active=True
-    ).first()
+    user = User.objects.filter(pk=data.get("user"), email=data.get("email", "")).first()
     if user is not None:
         mark_verified(user)
     return user
 
 
 def mark_verified(user) -> None:
-    if user.email_verified_at is None:
+    """The address is the person's: the account may log in (a new one could not) and invite."""
+    if user.email_verified_at is None:  # never again after: it must not undo a closed account
         user.email_verified_at = timezone.now()
-        type(user).objects.filter(pk=user.pk, email_verified_at=None).update(
-            email_verified_at=user.email_verified_at
-        )
+        user.is_active = True
+        user.save(update_fields=["email_verified_at", "is_active"])
 
 
 def send_link(request, user) -> None:

@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,8 @@ from accounts import email_limits, invitations, mfa, verification
 from accounts.forms import AccountForm, PatientForm, SignupForm
 from accounts.models import Patient
 from accounts.patients import TOO_MANY_RECORDS, owns_too_many, start_record
+
+log = logging.getLogger(__name__)
 
 # The account this browser just signed up for: its confirmation link, opened here, logs in.
 SIGNED_UP = "signed_up_user"
@@ -25,27 +29,39 @@ def signup(request: HttpRequest) -> HttpResponse:
     invited_email = invitations.normalise_email(invitation.email) if invitation else None
     form = SignupForm(request.POST or None, invited_email=invited_email)
     if request.method == "POST" and form.is_valid():
-        user = form.save_new()
-        if user is not None and (name := form.patient_name()):
-            start_record(user, name=name)
-        if user is not None and user.email == invited_email:
-            verification.mark_verified(user)  # the invitation's link proved the address
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("invitation_accept")
-        send_confirmation(request, user, form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
+        # Every sign-up e-mails the address: counted first (per client and per address);
+        # past the limit nothing is made or sent, behind the same page.
+        if email_limits.may_send(request, email):
+            return signed_up(request, form, email, invited_email)
+        remember_sign_up(request, None, email)
         return redirect("signup_sent")
     return render(request, "accounts/signup.html", {"form": form, "invitation": invitation})
 
 
-def send_confirmation(request: HttpRequest, user, email: str) -> None:
+def signed_up(request: HttpRequest, form: SignupForm, email: str, invited_email) -> HttpResponse:
+    saved = form.save_new()
+    user, new = saved or (None, False)
+    if new and (name := form.patient_name()):
+        start_record(user, name=name)
+    if new and email == invited_email:
+        verification.mark_verified(user)  # the invitation's link proved the address
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("invitation_accept")
+    remember_sign_up(request, user, email)
+    try:  # the link for an account to confirm; for a confirmed one, the note that someone tried
+        if user is None:
+            verification.send_signup_attempt(request, email)
+        else:
+            verification.send_link(request, user)
+    except Exception:  # noqa: BLE001 - the person can sign up again for a new link
+        log.exception("Could not send the sign-up e-mail")
+    return redirect("signup_sent")
+
+
+def remember_sign_up(request: HttpRequest, user, email: str) -> None:
     request.session[SIGNED_UP] = user.pk if user is not None else None
     request.session["signup_email"] = email
-    if not email_limits.may_send(request, email):
-        return  # the page says the same: a flood of sign-ups learns nothing
-    if user is None:
-        verification.send_signup_attempt(request, email)
-    else:
-        verification.send_link(request, user)
 
 
 @require_GET
@@ -75,11 +91,16 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 def resend_verification(request: HttpRequest) -> HttpResponse:
     if request.user.email_verified_at is not None:
         messages.info(request, "Your e-mail address is already confirmed.")
-    elif email_limits.may_send(request, request.user.email):
+        return redirect("account")
+    if problem := email_limits.refusal(request, request.user.email):
+        messages.error(request, problem)
+        return redirect("account")
+    try:
         verification.send_link(request, request.user)
         messages.success(request, f"We sent a new link to {request.user.email}.")
-    else:
-        messages.error(request, email_limits.TOO_MANY)
+    except Exception:  # noqa: BLE001 - they can ask again
+        log.exception("Could not send a confirmation link")
+        messages.error(request, "The e-mail could not be sent just now. Try again in a while.")
     return redirect("account")
 
 

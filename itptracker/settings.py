@@ -252,7 +252,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.throttle.login_name"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+# A success never clears the counts: it would let one address reset its count across
+# accounts by logging into its own between guesses; they lapse after the cool-off.
+AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
 # E-mails a person can make us send (accounts/email_limits.py): counted in the shared cache,
 # per account or per client address as the login throttle finds it.

@@ -96,7 +96,7 @@ def test_invitations_per_sender_are_limited_per_hour(client, cast):
         invite(client, cast.patient, f"person{number}@example.org")
     assert len(mail.outbox) == PER_HOUR
     response = invite(client, cast.patient, "one.more@example.org")
-    assert email_limits.TOO_MANY.split(";")[0] in response.content.decode()
+    assert email_limits.TOO_MANY_FROM_YOU.split(";")[0] in response.content.decode()
 
 
 def test_send_again_is_limited_too(client, cast):

@@ -2,7 +2,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.throttle import client_ip
@@ -136,3 +136,16 @@ def test_the_operator_can_lift_a_lock_out_of_the_account_and_of_the_address(clie
 def test_axes_reset_without_a_name_explains_instead_of_crashing():
     with pytest.raises(CommandError, match="Name the account"):
         call_command("axes_reset")
+
+
+def test_logging_into_your_own_account_does_not_reset_your_addresss_count(client, settings):
+    make_user("mine@example.com")
+    for number in range(12):
+        make_user(f"victim{number}@example.org")
+    refused = 0
+    for number in range(12):
+        response = attempt_from(client, "203.0.113.50", f"victim{number}@example.org", "wrong")
+        refused += response.status_code == 429
+        if number % 4 == 3:
+            attempt_from(Client(), "203.0.113.50", "mine@example.com", PASSWORD)
+    assert refused >= 12 - settings.AXES_FAILURE_LIMIT

@@ -201,3 +201,58 @@ def test_patient_details_refuse_a_future_diagnosis_and_an_absurd_threshold(clien
     )
     errors = response.context["form"].errors
     assert set(errors) == {"alert_threshold", "diagnosis_date"}
+
+
+def test_a_new_account_cannot_log_in_before_its_address_is_confirmed(client):
+    client.post(reverse("signup"), signup_data(email="new@example.com"))
+    response = client.post(reverse("login"), {"username": "new@example.com", "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    # The same words as a wrong password: logging in tells nothing about who signed up.
+    make_user("taken@example.com")
+    wrong = Client().post(reverse("login"), {"username": "taken@example.com", "password": "x"})
+    assert wrong.context["form"].errors == response.context["form"].errors
+
+
+def test_signing_up_again_for_an_unconfirmed_address_takes_the_new_password(client):
+    first = "first pass phrase 1"
+    signup = reverse("signup")
+    client.post(signup, signup_data(email="new@example.com", password1=first, password2=first))
+    client.post(signup, signup_data(email="new@example.com"))
+    user = User.objects.get(email="new@example.com")
+    assert user.check_password(PASSWORD) and not user.is_active
+    Client().get(CONFIRM_LINK.findall(mail.outbox[-1].body)[0])
+    response = Client().post(reverse("login"), {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("taken", [None, "active", "unconfirmed"])
+def test_every_sign_up_costs_one_password_hash(client, monkeypatch, taken):
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    if taken:
+        make_user("pat@example.com", is_active=taken == "active")
+    calls = []
+    real = MD5PasswordHasher.encode
+    monkeypatch.setattr(
+        MD5PasswordHasher, "encode", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    client.post(reverse("signup"), signup_data())
+    assert len(calls) == 1
+
+
+def test_a_mail_server_that_fails_still_answers_check_your_email(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("no mail server")
+
+    monkeypatch.setattr("accounts.verification.send_mail", broken)
+    response = client.post(reverse("signup"), signup_data())
+    assert response["Location"] == reverse("signup_sent")
+
+
+@pytest.mark.parametrize("look_alike", ["leı@example.com", "leſ@example.com", "LEE@EXAMPLE.COM "])
+def test_only_the_address_itself_logs_in(client, look_alike):
+    make_user("lee@example.com")
+    make_user("les@example.com")
+    response = client.post(reverse("login"), {"username": look_alike, "password": PASSWORD})
+    logged_in = "_auth_user_id" in client.session
+    assert logged_in is (look_alike.strip().lower() == "lee@example.com"), response.status_code
