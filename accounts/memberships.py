@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 
 from accounts.models import CareMembership, Patient, Role
+from accounts.patients import check_room_to_own
 
 ROLE_ORDER = {Role.OWNER: 0, Role.EDITOR: 1, Role.VIEWER: 2}
 
@@ -26,7 +27,8 @@ class LastOwnerError(Exception):
 
 
 def update_membership(patient: Patient, membership_id, role: Role | None) -> CareMembership:
-    """Give a member a new role, or remove them (`role=None`), keeping at least one owner.
+    """Give a member a new role, or remove them (`role=None`), keeping at least one owner;
+    raises LastOwnerError, or TooManyRecords for a new owner who owns the most an account may.
 
     The patient's row is locked first (SELECT … FOR UPDATE on PostgreSQL; on SQLite every
     transaction begins IMMEDIATE and so holds the write lock), which puts all membership
@@ -41,6 +43,8 @@ def update_membership(patient: Patient, membership_id, role: Role | None) -> Car
         losing_an_owner = membership.role == Role.OWNER and role != Role.OWNER
         if losing_an_owner and not other_owners(patient, membership.user):
             raise LastOwnerError(f"{patient} needs at least one owner.")
+        if role == Role.OWNER and membership.role != Role.OWNER:
+            check_room_to_own(membership.user)
         if role is None:
             membership.delete()
         else:

@@ -1,6 +1,6 @@
 from django.db import transaction
 
-from accounts.models import CareMembership, Patient, Role
+from accounts.models import CareMembership, Patient, Role, User
 
 # Records one account may own: a family's children and more, while an account that makes
 # records by the hundred is not keeping a family's history.
@@ -11,8 +11,24 @@ TOO_MANY_RECORDS = (
 )
 
 
-def owns_too_many(user) -> bool:
-    return CareMembership.objects.filter(user=user, role=Role.OWNER).count() >= MAX_OWNED_RECORDS
+class TooManyRecords(Exception):
+    """The account owns MAX_OWNED_RECORDS records already."""
+
+
+def check_room_to_own(user) -> None:
+    """Raise TooManyRecords if `user` owns the most records an account may. Call inside the
+    transaction that adds the ownership: the user's row is locked, so that requests at the
+    same moment count one after the other."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if CareMembership.objects.filter(user=user, role=Role.OWNER).count() >= MAX_OWNED_RECORDS:
+        raise TooManyRecords
+
+
+@transaction.atomic
+def start_own_record(owner, **patient_fields) -> Patient:
+    """A new record for `owner`, within the number an account may own (TooManyRecords)."""
+    check_room_to_own(owner)
+    return start_record(owner, **patient_fields)
 
 
 @transaction.atomic

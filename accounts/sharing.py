@@ -31,6 +31,7 @@ from accounts.memberships import (
     update_membership,
 )
 from accounts.models import CareMembership, Invitation, Role
+from accounts.patients import MAX_OWNED_RECORDS, TooManyRecords
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,13 @@ def member_role(request: HttpRequest, patient_id, membership_id: int) -> HttpRes
     except LastOwnerError:
         messages.error(
             request, f"{patient.name}’s record needs an owner. Make someone else an owner first."
+        )
+        return redirect("sharing", patient_id=patient.pk)
+    except TooManyRecords:
+        messages.error(
+            request,
+            f"{member.user.display_name} already owns {MAX_OWNED_RECORDS} records, the most one "
+            "account can. They can log for this record as an editor instead.",
         )
         return redirect("sharing", patient_id=patient.pk)
     if before != after:

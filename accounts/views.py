@@ -2,6 +2,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import email_limits, invitations, mfa, verification
 from accounts.forms import AccountForm, PatientForm, SignupForm
 from accounts.models import Patient
-from accounts.patients import TOO_MANY_RECORDS, owns_too_many, start_record
+from accounts.patients import TOO_MANY_RECORDS, TooManyRecords, start_own_record, start_record
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +126,14 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def add_patient(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, instance=Patient(time_zone=request.user.time_zone))
-    if request.method == "POST" and owns_too_many(request.user):
-        form.add_error(None, TOO_MANY_RECORDS)
-    elif request.method == "POST" and form.is_valid():
-        patient = start_record(request.user, **form.cleaned_data)
-        messages.success(request, f"Added a record for {patient}.")
-        return redirect("dashboard", patient_id=patient.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = start_own_record(request.user, **form.cleaned_data)
+        except TooManyRecords:
+            form.add_error(None, TOO_MANY_RECORDS)
+        else:
+            messages.success(request, f"Added a record for {patient}.")
+            return redirect("dashboard", patient_id=patient.pk)
     return render(request, "accounts/patient_form.html", {"form": form, "adding": True})
 
 
@@ -143,3 +146,13 @@ def log_out_everywhere(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, "You are logged out on every device, this one too.")
     return redirect("login")
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Django's reset page, its e-mails counted like every other (accounts.email_limits): past
+    a limit nothing is sent, behind the same "check your e-mail" page."""
+
+    def form_valid(self, form):
+        if email_limits.may_send(self.request, form.cleaned_data["email"]):
+            return super().form_valid(form)
+        return redirect(self.get_success_url())

@@ -154,3 +154,35 @@ def test_no_free_text_in_any_subject(client, cast):
     client.force_login(cast.owner)
     invite(client, cast.patient, "gran@example.com")
     assert "spam" not in mail.outbox[-1].subject and "Sam" not in mail.outbox[-1].subject
+
+
+def test_password_reset_e_mails_are_limited_too(client):
+    make_user("demo@example.com")
+    for _ in range(12):
+        response = client.post(reverse("password_reset"), {"email": "demo@example.com"})
+        assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == PER_ADDRESS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_records_added_at_the_same_moment_stay_within_the_limit():
+    from tests.readings.test_concurrency import at_the_same_time
+
+    owner = make_user()
+    for number in range(MAX_OWNED_RECORDS - 1):
+        make_patient(owner, name=f"Child {number}")
+    data = {"name": "One more", "preferred_unit": "e9/L", "time_zone": "UTC"}
+    at_the_same_time(*[(owner, reverse("add_patient"), data)] * 6)
+    assert owner.memberships.filter(role="owner").count() == MAX_OWNED_RECORDS
+
+
+def test_becoming_an_owner_counts_against_the_limit_too(client, cast):
+    for number in range(MAX_OWNED_RECORDS):
+        make_patient(cast.viewer, name=f"Own {number}")
+    client.force_login(cast.owner)
+    member = cast.patient.memberships.get(user=cast.viewer)
+    url = reverse("member_role", args=[cast.patient.pk, member.pk])
+    page = client.post(url, {"role": "owner"}, follow=True).content.decode()
+    assert f"already owns {MAX_OWNED_RECORDS} records" in page
+    member.refresh_from_db()
+    assert member.role == "viewer"
