@@ -126,8 +126,10 @@ def _shorten(text: str, length: int) -> str:
 
 def events_for(patient: Patient, *, hide_reads_of=None):
     """The log, newest first; without `hide_reads_of`'s own reads when given (an owner who
-    wants to see what others did). Names are copies, so no join is needed to show it."""
-    events = AccessEvent.objects.filter(patient=patient)
+    wants to see what others did). Each line shows the name as it was and, while the account
+    exists, its address: a name is typed by its owner and proves nothing (anyone can call
+    themselves "Alex")."""
+    events = AccessEvent.objects.filter(patient=patient).select_related("actor")
     if hide_reads_of is not None:
         events = events.exclude(actor=hide_reads_of, action__in=READS)
     return events.order_by("-created_at", "-id")

@@ -23,21 +23,39 @@ class MaximumLengthValidator:
 # Characters that are never part of a name but change how the text around them is shown:
 # bidirectional controls (Unicode TR #9; "Trojan Source", CVE-2021-42574) reorder what a
 # reader sees, so that "Sam" can read as someone else's name in a list, an e-mail or a log;
-# other invisible format and control characters hide or split text the same way.
+# other invisible characters (format and control characters, line and paragraph separators,
+# blank "letters" such as the Hangul filler) hide or split a name the same way.
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+JOINERS = frozenset("\u200c\u200d")  # some scripts need them between letters
+MAX_MARKS = 3  # combining marks on one letter: Vietnamese needs two; more only stack up
+
+
+def invisible_characters(value: str) -> bool:
+    """True if `value` holds a character that hides or reorders text (see above)."""
+    return any(
+        char in BIDI_CONTROLS
+        or char in BLANK_LETTERS
+        or (unicodedata.category(char) in HIDDEN_CATEGORIES and char not in JOINERS)
+        for char in value
+    )
 
 
 def validate_plain_name(value: str) -> None:
-    """Refuse a name holding bidirectional controls or other invisible control characters
-    (Unicode categories Cc and Cf, bar the zero-width joiners some scripts need)."""
-    if any(
-        char in BIDI_CONTROLS
-        or unicodedata.category(char) == "Cc"
-        or (unicodedata.category(char) == "Cf" and char not in "\u200c\u200d")
-        for char in value
-    ):
+    """Refuse a name that shows something other than it is: with a character that hides or
+    reorders text, with no visible letter or digit, or with marks stacked on one letter."""
+    marks = 0
+    for char in value:
+        marks = marks + 1 if unicodedata.category(char) in ("Mn", "Me") else 0
+        if marks > MAX_MARKS:
+            break
+    visible = any(
+        unicodedata.category(char)[0] in "LN" for char in value if char not in BLANK_LETTERS
+    )
+    if invisible_characters(value) or marks > MAX_MARKS or not visible:
         raise ValidationError(
             "This name holds an invisible character that changes how text is shown. "
             "Type it again with letters, spaces and punctuation only.",

@@ -30,3 +30,27 @@ def test_lines_logged_before_folding_stand_for_one_look_when_they_were_made():
 
     event = AccessEvent.objects.get()
     assert (event.times, event.last_at, event.window_start) == (1, made, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_names_saved_before_the_check_lose_their_invisible_characters():
+    from accounts.models import Patient, User
+
+    before = [("accounts", "0009_access_log_folds_repeated_reads")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    then = executor.loader.project_state(before).apps
+    user = then.get_model("accounts", "User").objects.create(
+        email="vera@example.com", display_name="Vera \u202egnp.exe"
+    )
+    blank = then.get_model("accounts", "User").objects.create(
+        email="blank@example.com", display_name="\u3164"
+    )
+    patient = then.get_model("accounts", "Patient").objects.create(name="Sam\u2066")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert User.objects.get(pk=user.pk).display_name == "Vera gnp.exe"
+    assert User.objects.get(pk=blank.pk).display_name == "A member"
+    assert Patient.objects.get(pk=patient.pk).name == "Sam"

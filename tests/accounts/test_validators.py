@@ -44,8 +44,23 @@ HIDDEN = [
     "\x07",  # bell: a control character
     "\u2060",  # word joiner: invisible
     "\ufeff",  # zero-width no-break space
+    "\u2028",  # line separator
+    "\u2029",  # paragraph separator
+    "\u3164",  # Hangul filler: a blank "letter"
+    "\u2800",  # blank braille pattern
+    "\u0336" * 4,  # marks stacked on one letter
 ]
-PLAIN = ["José", "Zoë O’Brien-Smith", "محمد", "王小明", "Mi\u200cnoo", "Ana María (Mimi)"]
+BLANK = ["\u3164", "\u2800", "\u200d\u200d", " ", "\u0301"]
+PLAIN = [
+    "José",
+    "Zoë O’Brien-Smith",
+    "محمد",
+    "王小明",
+    "Mi\u200cnoo",
+    "Ana María (Mimi)",
+    "Nguyễn",
+    "Ngu\u0065\u0302\u0303n",  # the same, with its marks apart (decomposed)
+]
 
 
 def name_forms(name: str):
@@ -59,7 +74,7 @@ def name_forms(name: str):
     )
 
 
-@pytest.mark.parametrize("hidden", HIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("hidden", HIDDEN, ids=lambda c: f"U+{ord(c[0]):04X}x{len(c)}")
 def test_names_refuse_invisible_characters_that_reorder_text(hidden):
     for field, form in name_forms(f"Sam{hidden} Owner"):
         assert not form.is_valid()
@@ -71,3 +86,10 @@ def test_names_in_any_script_are_welcome(name):
     for field, form in name_forms(name):
         form.is_valid()
         assert field not in form.errors, (field, form.errors.get(field))
+
+
+@pytest.mark.parametrize("blank", BLANK, ids=lambda c: f"U+{ord(c[0]):04X}x{len(c)}")
+def test_a_name_needs_a_visible_letter_or_digit(blank):
+    for field, form in name_forms(blank):
+        assert not form.is_valid()
+        assert field in form.errors, field
