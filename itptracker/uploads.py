@@ -18,7 +18,8 @@ class TooLargeUpload(UploadedFile):
 
 
 class UploadLimitHandler(FileUploadHandler):
-    """Stops reading a request at the first file larger than settings.MAX_UPLOAD_BYTES.
+    """Stops reading a request once its files come to more than settings.MAX_UPLOAD_BYTES,
+    in one file or in many together.
 
     First in FILE_UPLOAD_HANDLERS. Without it Django reads a body of any size, spooling its
     files to disk, before a form can look at their size. A body no larger than the limit is
@@ -32,6 +33,7 @@ class UploadLimitHandler(FileUploadHandler):
     def __init__(self, request=None):
         super().__init__(request)
         self.parsing = False
+        self.received = 0  # bytes of every file of the request so far
         self.stopped_at: int | None = None
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
@@ -45,8 +47,10 @@ class UploadLimitHandler(FileUploadHandler):
         return post, files
 
     def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > settings.MAX_UPLOAD_BYTES:
-            self.stopped_at = start + len(raw_data)
+        self.received += len(raw_data)
+        if self.received > settings.MAX_UPLOAD_BYTES:
+            # The stand-in is as large as all that came, so the form says it is too large.
+            self.stopped_at = self.received
             raise StopUpload(connection_reset=True)
         return raw_data
 

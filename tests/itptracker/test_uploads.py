@@ -32,8 +32,8 @@ def upload_request():
     stream it reads. Closes the request's files, as Django does after a response."""
     requests = []
 
-    def make(file_size: int) -> tuple[WSGIRequest, CountingStream]:
-        request, stream = build_upload_request(file_size)
+    def make(file_size: int, files: int = 1) -> tuple[WSGIRequest, CountingStream]:
+        request, stream = build_upload_request(file_size, files)
         requests.append(request)
         return request, stream
 
@@ -42,11 +42,9 @@ def upload_request():
         request.close()
 
 
-def build_upload_request(file_size: int) -> tuple[WSGIRequest, CountingStream]:
-    body = encode_multipart(
-        BOUNDARY,
-        {"csrfmiddlewaretoken": "token", "file": SimpleUploadedFile("big.csv", b"x" * file_size)},
-    )
+def build_upload_request(file_size: int, files: int = 1) -> tuple[WSGIRequest, CountingStream]:
+    uploads = [SimpleUploadedFile(f"big{n}.csv", b"x" * file_size) for n in range(files)]
+    body = encode_multipart(BOUNDARY, {"csrfmiddlewaretoken": "token", "file": uploads})
     stream = CountingStream(body)
     environ = {
         "REQUEST_METHOD": "POST",
@@ -65,10 +63,18 @@ def test_a_file_past_the_limit_is_not_read_further(upload_request):
     request, stream = upload_request(20 * 1024 * 1024)
     upload = request.FILES["file"]
     assert isinstance(upload, TooLargeUpload)
-    assert upload.name == "big.csv"
+    assert upload.name == "big0.csv"
     assert upload.size > LIMIT
     assert upload.read() == b""
     assert request.POST["csrfmiddlewaretoken"] == "token"
+    assert stream.bytes_read < LIMIT + CHUNKS_PAST_THE_LIMIT
+
+
+def test_many_files_under_the_limit_each_are_not_read_past_it_together(upload_request):
+    request, stream = upload_request(LIMIT - 10, files=20)  # 95 such files were 498 MB on disk
+    uploads = request.FILES.getlist("file")
+    assert isinstance(uploads[-1], TooLargeUpload) and uploads[-1].size > LIMIT
+    assert len(uploads) == 2
     assert stream.bytes_read < LIMIT + CHUNKS_PAST_THE_LIMIT
 
 
