@@ -4,6 +4,7 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
@@ -35,7 +36,11 @@ class LoginForm(PlainErrors, AuthenticationForm):
     }
 
 
+MISMATCH = "The two passwords are not the same. Type them again."
+
+
 class SignupForm(PlainErrors, UserCreationForm):
+    error_messages = {"password_mismatch": MISMATCH}
     MYSELF = "myself"
     CHILD = "child"
     NOBODY = "nobody"  # only offered to someone arriving from an invitation
@@ -343,3 +348,21 @@ class DeleteAccountForm(PasswordCheckForm):
         if mfa.verify(self.user, code) is None:
             raise forms.ValidationError("That code is not right.")
         return code
+
+
+# --- Django's password forms, in our words -----------------------------------------------------
+
+
+class PasswordResetForm(PlainErrors, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(PlainErrors, auth_forms.SetPasswordForm):
+    error_messages = {"password_mismatch": MISMATCH}
+
+
+class PasswordChangeForm(PlainErrors, auth_forms.PasswordChangeForm):
+    error_messages = {
+        "password_mismatch": MISMATCH,
+        "password_incorrect": "That is not your current password. Type it again.",
+    }

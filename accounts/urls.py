@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import sharing, two_factor, views
+from accounts import forms, sharing, two_factor, views
 
 patient = "p/<uuid:patient_id>/"
 invitation = f"{patient}sharing/invitations/<uuid:invitation_id>/"
@@ -20,7 +20,11 @@ urlpatterns = [
     path("account/two-factor/", two_factor.two_factor, name="two_factor"),
     path("account/two-factor/recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),
     path("account/two-factor/off/", two_factor.two_factor_off, name="two_factor_off"),
-    path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(form_class=forms.PasswordChangeForm),
+        name="password_change",
+    ),
     path(
         "account/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
@@ -34,7 +38,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=forms.SetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import email_limits, invitations, mfa, verification
-from accounts.forms import AccountForm, PatientForm, SignupForm
+from accounts.forms import AccountForm, PasswordResetForm, PatientForm, SignupForm
 from accounts.models import Patient
 from accounts.patients import TOO_MANY_RECORDS, TooManyRecords, start_own_record, start_record
 
@@ -151,6 +151,8 @@ def log_out_everywhere(request: HttpRequest) -> HttpResponse:
 class PasswordReset(auth_views.PasswordResetView):
     """Django's reset page, its e-mails counted like every other (accounts.email_limits): past
     a limit nothing is sent, behind the same "check your e-mail" page."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         if email_limits.may_send(self.request, form.cleaned_data["email"]):

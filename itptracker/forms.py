@@ -33,6 +33,11 @@ INVALID = [
     (django.forms.TimeField, "Enter “{label}” as a time, like 09:30."),
 ]
 REQUIRED_CHOICE = "Choose an answer for “{label}”."
+# Raised by a text field's validators, not named by the field.
+VALIDATOR_CODES = {
+    "null_characters_not_allowed": "“{label}” holds a character that cannot be stored. "
+    "Type it again.",
+}
 STALE_PAGE = "This page is out of date. Reload it, then try again."
 
 
@@ -41,9 +46,12 @@ def use_plain_words(field: django.forms.Field, name: str) -> None:
     django_words, ours = _words_for(type(field))
     label = str(field.label or name.replace("_", " ").capitalize()).rstrip(":")
     for code, words in ours.items():
-        # The very object Django put there (its messages are lazy translations: comparing
-        # them by value would translate each one on every form of every page).
-        if code in django_words and field.error_messages.get(code) is django_words[code]:
+        # None: the field names no message, and its validators' own would show (a field's
+        # limits, a NUL character). Else only the very object Django put there (its messages
+        # are lazy translations: comparing them by value would translate each one on every
+        # form of every page).
+        given = field.error_messages.get(code)
+        if given is None or given is django_words.get(code):
             words = words.replace("{label}", label.replace("%", "%%"))
             field.error_messages[code] = words.removesuffix(".") if "?”" in words else words
 
@@ -56,6 +64,8 @@ def _words_for(kind: type) -> tuple[dict, dict]:
     for cls in reversed(kind.__mro__):
         django_words.update(getattr(cls, "default_error_messages", {}))
     ours = dict(PLAIN_WORDS)
+    if issubclass(kind, django.forms.CharField):
+        ours.update(VALIDATOR_CODES)
     if issubclass(kind, django.forms.ChoiceField):
         ours["required"] = REQUIRED_CHOICE
     ours["invalid"] = next((words for cls, words in INVALID if issubclass(kind, cls)), None)

@@ -4,12 +4,12 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 
-from itptracker.forms import DateInput
+from itptracker.forms import DateInput, PlainErrors
 from readings.forms import check_date_range
 from readings.models import BleedingKind
 
 
-class HistoryFilter(forms.Form):
+class HistoryFilter(PlainErrors, forms.Form):
     show = forms.ChoiceField(
         label="Show",
         choices=[("counts", "Counts"), ("bleeds", "Bleeds"), ("treatments", "Treatments")],

@@ -5,6 +5,7 @@ hidden field's error (a page kept open too long, or tampered with) says to reloa
 import django.core.validators
 import django.forms
 import pytest
+from django.contrib.auth import forms as auth_forms
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,12 +13,16 @@ from accounts.forms import (
     AccountForm,
     CodeForm,
     InviteForm,
+    PasswordChangeForm,
     PasswordCheckForm,
+    PasswordResetForm,
     PatientForm,
+    SetPasswordForm,
     SignupForm,
 )
 from itptracker.forms import STALE_PAGE
 from readings.forms import EpisodeForm, ReadingForm, TreatmentForm
+from readings.history_filter import HistoryFilter
 from readings.record_details import LoggedTimesForm
 from readings.transfer_forms import DateOrderForm, ExportForm, UploadForm
 from tests.clock import pinned
@@ -33,8 +38,15 @@ def django_words() -> set[str]:
         if isinstance(cls, type) and issubclass(cls, django.forms.Field):
             for message in getattr(cls, "default_error_messages", {}).values():
                 found.add(str(message).split("%(")[0].strip())
-    for name in ("MinValueValidator", "MaxValueValidator", "MaxLengthValidator"):
+    for name in (
+        "MinValueValidator",
+        "MaxValueValidator",
+        "MaxLengthValidator",
+        "ProhibitNullCharactersValidator",
+    ):
         found.add(str(getattr(django.core.validators, name).message).split("%(")[0].strip())
+    for form in (auth_forms.SetPasswordForm, auth_forms.PasswordChangeForm):
+        found |= {str(message).split("%(")[0].strip() for message in form.error_messages.values()}
     found.add("Constraint")
     return {words for words in found if len(words) > 8}
 
@@ -57,10 +69,16 @@ def forms_for(patient, user):
     yield lambda data: ExportForm(data, patient=patient)
     yield lambda data: UploadForm(data)
     yield lambda data: DateOrderForm(data)
+    yield lambda data: HistoryFilter(data, patient=patient)
+    yield lambda data: PasswordResetForm(data)
+    yield lambda data: SetPasswordForm(fresh(pk=user.pk), data)
+    yield lambda data: PasswordChangeForm(fresh(pk=user.pk), data)
 
 
 BAD = st.one_of(
-    st.sampled_from(["", "-1", "abc", "9" * 40, "1e5", "2147483648", "x" * 6000, "0", "1.5"]),
+    st.sampled_from(
+        ["", "-1", "abc", "9" * 40, "1e5", "2147483648", "x" * 6000, "0", "1.5", "a\x00b"]
+    ),
     st.text(max_size=30),
 )
 
@@ -70,7 +88,7 @@ BAD = st.one_of(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(which=st.integers(0, 12), values=st.lists(BAD, min_size=1, max_size=12))
+@given(which=st.integers(0, 16), values=st.lists(BAD, min_size=1, max_size=12))
 def test_no_form_answers_in_djangos_own_words(cast, which, values):
     make = list(forms_for(cast.patient, cast.owner))[which]
     names = list(make(None).fields)
