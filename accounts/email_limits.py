@@ -29,7 +29,8 @@ def refusal(request, address: str) -> str | None:
     """Why no e-mail to `address` may go now on behalf of `request` (its user, or its client
     address when signed out); None, and the e-mail counted against every limit, when it may.
     A refused e-mail counts against none."""
-    address = address.strip().lower()
+    # Quotes around the local part ("lee"@example.com) reach the same inbox as without.
+    address = address.strip().lower().replace('"', "")
     limits = [("email-address", lambda group, request: address, ADDRESS_RATE, TOO_MANY_TO_ADDRESS)]
     limits += [("email-sender", "user_or_ip", rate, TOO_MANY_FROM_YOU) for rate in SENDER_RATES]
     for group, key, rate, words in limits:

@@ -25,9 +25,7 @@ class LoginForm(PlainErrors, AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     remember = forms.BooleanField(
-        label="Stay signed in on this device for 30 days",
-        help_text="Only on a phone or computer that is yours alone.",
-        required=False,
+        help_text="Only on a phone or computer that is yours alone.", required=False
     )
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -35,8 +33,16 @@ class LoginForm(PlainErrors, AuthenticationForm):
         "address is not confirmed yet (open the link we e-mailed you). Check them and try again.",
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hours = settings.SESSION_REMEMBER_AGE // 3600
+        days = hours // 24
+        length = f"{days} days" if days > 1 else f"{hours} hours" if hours > 1 else "an hour"
+        self.fields["remember"].label = f"Stay signed in on this device for {length}"
+
 
 MISMATCH = "The two passwords are not the same. Type them again."
+THRESHOLD_RANGE = "Enter a number between 1 and 2,000 ×10⁹/L."
 
 
 class SignupForm(PlainErrors, UserCreationForm):
@@ -173,6 +179,9 @@ class PatientForm(PlainErrors, forms.ModelForm):
         year = self.fields["birth_year"]
         year.widget.attrs.update(min=dates.EARLIEST_DATE.year, max=self.instance.today().year)
         year.error_messages["min_value"] = self.instance.birth_year_problem(-1)
+        # The database's own limits on the field say the record's rule, in its words.
+        threshold = self.fields["alert_threshold"].error_messages
+        threshold["min_value"] = threshold["max_value"] = THRESHOLD_RANGE
 
     class Meta:
         model = Patient
@@ -236,7 +245,7 @@ class PatientForm(PlainErrors, forms.ModelForm):
     def clean_alert_threshold(self):
         value = self.cleaned_data.get("alert_threshold")
         if value is not None and not 1 <= value <= 2000:
-            raise forms.ValidationError("Enter a number between 1 and 2,000 ×10⁹/L.")
+            raise forms.ValidationError(THRESHOLD_RANGE)
         return value
 
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.template.loader import render_to_string
 
 
 def security_headers(get_response):
@@ -14,6 +15,20 @@ def security_headers(get_response):
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         if "Cache-Control" not in response:
             response["Cache-Control"] = "no-store"
+        return response
+
+    return middleware
+
+
+def method_not_allowed_page(get_response):
+    """Our page for a 405, which Django answers with an empty body (a link followed to an
+    address that only takes a form's POST, like "Log out")."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code == 405 and not response.content and request.method != "HEAD":
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
         return response
 
     return middleware

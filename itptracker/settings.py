@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below whitenoise, so static files keep their long cache headers.
     "itptracker.middleware.security_headers",
+    "itptracker.middleware.method_not_allowed_page",
     # Before anything that reads the session or the user, so that it alone touches the database.
     "itptracker.health.healthz",
     "csp.middleware.CSPMiddleware",
@@ -266,10 +267,18 @@ TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # A login ends after SESSION_IDLE_TIMEOUT seconds without use, and after SESSION_COOKIE_AGE
 # seconds in any case (accounts/sessions.py).
-SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 60 * 60 * 8, minimum=1)
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60 * 24 * 7, minimum=1)
+# Browsers keep a cookie for 400 days at the most; longer would only fail at log-in.
+MAX_COOKIE_AGE = 60 * 60 * 24 * 400
+SESSION_IDLE_TIMEOUT = envint(
+    "SESSION_IDLE_TIMEOUT", 60 * 60 * 8, minimum=1, maximum=MAX_COOKIE_AGE
+)
+SESSION_COOKIE_AGE = envint(
+    "SESSION_COOKIE_AGE", 60 * 60 * 24 * 7, minimum=1, maximum=MAX_COOKIE_AGE
+)
 # ... unless "Stay signed in on this device" was ticked: then it lasts this long, used or not.
-SESSION_REMEMBER_AGE = envint("SESSION_REMEMBER_AGE", 60 * 60 * 24 * 30, minimum=1)
+SESSION_REMEMBER_AGE = envint(
+    "SESSION_REMEMBER_AGE", 60 * 60 * 24 * 30, minimum=60 * 60, maximum=MAX_COOKIE_AGE
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -371,7 +380,8 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_faults": {"()": "itptracker.logs.WithoutClientTracebacks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_faults"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Django's default set-up gives "django" a console handler of its own and lets its

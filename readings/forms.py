@@ -106,6 +106,17 @@ class EntryForm(PlainErrors, forms.ModelForm):
     def bound_quick_fields(self):
         return [self[name] for name in self.quick_fields]
 
+    def errors_outside_quick_fields(self) -> list[str]:
+        """Errors of fields the quick-add box does not show (sent by an old or foreign page):
+        said in the box all the same, or it would refuse without a word."""
+        shown = {*self.quick_fields, NON_FIELD_ERRORS}
+        return [
+            message
+            for name, errors in self.errors.items()
+            if name not in shown
+            for message in errors
+        ]
+
     def blank_key(self) -> str:
         """For a blank new-entry form, what its quick-add fields show (label, choices and an
         initial value such as today's date or the patient's unit), as a key to keep their HTML

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit, redirects
 from accounts.access import get_patient_for, memberships_for
+from itptracker.forms import STALE_PAGE
 from readings import alerts, charts, dashboard_data, entries, guidance, page_cache
 from readings.forms import EndingForm
 from readings.history_filter import HistoryFilter
@@ -303,8 +304,9 @@ def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
     patient, _ = get_patient_for(request, patient_id, write=True)
     episode = get_object_or_404(BleedingEpisode.objects.live(), pk=entry_id, patient=patient)
     form = EndingForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest("Say whether the bleeding stopped or help was got.")
+    if not form.is_valid():  # a page out of date, or not ours: the dashboard as it is now
+        messages.error(request, STALE_PAGE)
+        return redirect("dashboard", patient_id=patient.pk)
     resolution = Resolution(form.cleaned_data["resolution"])
     # The bleed as the member saw it, not as someone may have changed it since.
     episode.version = form.cleaned_data["version"]

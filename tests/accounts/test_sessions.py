@@ -124,3 +124,12 @@ def test_the_login_page_offers_it_with_a_visible_label(client):
     html = client.get(reverse("login")).content.decode()
     assert "Stay signed in on this device for 30 days" in html
     assert 'type="checkbox" name="remember"' in html
+
+
+@pytest.mark.parametrize(
+    ("age", "words"), [(30 * DAY, "30 days"), (2 * DAY, "2 days"), (5 * 3600, "5 hours")]
+)
+def test_the_tick_box_says_how_long(client, settings, age, words):
+    settings.SESSION_REMEMBER_AGE = age
+    html = client.get(reverse("login")).content.decode()
+    assert f"Stay signed in on this device for {words}" in html

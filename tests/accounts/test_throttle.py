@@ -149,3 +149,18 @@ def test_logging_into_your_own_account_does_not_reset_your_addresss_count(client
         if number % 4 == 3:
             attempt_from(Client(), "203.0.113.50", "mine@example.com", PASSWORD)
     assert refused >= 12 - settings.AXES_FAILURE_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "error"),
+    [("--email", "nobody-here", "not an e-mail address"), ("--ip", "not-an-ip", "not an IP")],
+)
+def test_axes_reset_refuses_what_is_not_an_account_or_address(option, value, error):
+    with pytest.raises(CommandError, match=error):
+        call_command("axes_reset", option, value)
+
+
+def test_axes_reset_says_when_there_is_nothing_to_unlock(db):
+    out = io.StringIO()
+    call_command("axes_reset", "--email", "calm@example.com", stdout=out)
+    assert "No failed attempts are recorded for the account calm@example.com" in out.getvalue()

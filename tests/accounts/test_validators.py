@@ -93,3 +93,11 @@ def test_a_name_needs_a_visible_letter_or_digit(blank):
     for field, form in name_forms(blank):
         assert not form.is_valid()
         assert field in form.errors, field
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "2001", "99999999999"])
+def test_a_threshold_out_of_range_is_refused_by_the_records_rule(value):
+    from accounts.forms import PatientForm
+
+    form = PatientForm({"name": "Sam", "preferred_unit": "e9/L", "alert_threshold": value})
+    assert form.errors["alert_threshold"] == ["Enter a number between 1 and 2,000 ×10⁹/L."]

@@ -169,6 +169,9 @@ def test_an_unknown_log_level_stops_start_up():
         ("EMAIL_PORT", "0", "at least 1"),
         ("EMAIL_PORT", "65536", "at most 65535"),
         ("TRUSTED_PROXY_COUNT", "-1", "at least 0"),
+        ("SESSION_REMEMBER_AGE", "99999999999999999999999", "at most 34560000"),
+        ("SESSION_REMEMBER_AGE", "60", "at least 3600"),
+        ("SESSION_COOKIE_AGE", "34560001", "at most 34560000"),
     ],
 )
 def test_a_number_out_of_range_stops_start_up(name, value, message):
@@ -193,3 +196,15 @@ def test_one_request_logs_one_line(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == ["Not Found: /no-such-page/"]
+
+
+def test_a_refused_request_logs_one_line_without_a_traceback(tmp_path):
+    result = start_up(
+        "from django.test import Client; Client().get('/', HTTP_HOST='evil.example')",
+        DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Invalid HTTP_HOST header: 'evil.example'" in lines[0]
+    assert "Traceback" not in result.stderr

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from itptracker.forms import STALE_PAGE
 from readings import exports, imports
 from readings.entries import KINDS
 from readings.models import BleedingEpisode
@@ -269,8 +270,10 @@ def test_the_emergency_offers_the_ending_buttons_only_to_members_who_log(client,
 def test_an_unknown_ending_or_version_changes_nothing(client, cast, data):
     episode = make_episode(cast.patient, first_aid="no")
     client.force_login(cast.owner)
-    response = client.post(reverse("episode_resolve", args=[cast.patient.pk, episode.pk]), data)
-    assert response.status_code == 400
+    url = reverse("episode_resolve", args=[cast.patient.pk, episode.pk])
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain == [(reverse("dashboard", args=[cast.patient.pk]), 302)]
+    assert STALE_PAGE in response.content.decode()
     episode.refresh_from_db()
     assert episode.resolution == "" and episode.resolved_at is None
 

@@ -60,3 +60,34 @@ def test_log_in_with_a_next_that_is_not_a_page_of_ours_goes_home(client, value):
         reverse("login"), {"username": "lee@example.com", "password": PASSWORD, "next": value}
     )
     assert response["Location"] == reverse("home")
+
+
+@pytest.mark.parametrize("value", ["/logout/", "/p/zzz/", "/no-such-page/"])
+def test_a_next_that_leads_nowhere_goes_to_the_dashboard(client, cast, value):
+    client.force_login(cast.owner)
+    url = reverse("entry_add", args=[cast.patient.pk, "counts"])
+    response = client.post(url, {**count(str(uuid.uuid4())), "next": value})
+    assert response["Location"] == reverse("dashboard", args=[cast.patient.pk])
+
+
+@pytest.mark.parametrize("name", ["logout", "resend_verification"])
+def test_a_post_only_address_opened_by_a_link_gets_our_page(client, cast, name):
+    client.force_login(cast.owner)
+    response = client.get(reverse(name))
+    assert response.status_code == 405
+    html = response.content.decode()
+    assert html.count("<h1>") == 1 and "That page is not opened this way" in html
+    assert 'href="/"' in html and "style=" not in html
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("severity", "zzz"), ("duration_minutes", "-5"), ("care_sought", "maybe")]
+)
+def test_quick_add_says_what_is_wrong_with_a_field_it_does_not_show(client, cast, field, value):
+    from tests.html_forms import bleed_fields
+
+    client.force_login(cast.owner)
+    data = bleed_fields(kind="gums", quick="1", **{field: value})
+    url = reverse("entry_add", args=[cast.patient.pk, "bleeds"])
+    html = client.post(url, data, **HTMX).content.decode()
+    assert 'class="form-errors" role="alert"' in html

@@ -6,9 +6,13 @@ with NotImplementedError. A lock-out names an account or an address, and so does
 lock-out also lifts by itself after LOGIN_COOLOFF_MINUTES.
 """
 
+import ipaddress
+
 from axes.utils import reset
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
 
 from accounts.throttle import normalise_login
 
@@ -28,8 +32,20 @@ class Command(BaseCommand):
                 f"to unlock. Every lock-out also lifts by itself after {minutes} minutes."
             )
         if email:
-            reset(username=normalise_login(email))
-            self.stdout.write(f"Unlocked the account {email}: its failed attempts are cleared.")
+            try:
+                validate_email(email.strip())
+            except ValidationError:
+                raise CommandError(f"{email!r} is not an e-mail address.") from None
+            self.say(reset(username=normalise_login(email)), f"the account {email}")
         if ip:
-            reset(ip=ip)
-            self.stdout.write(f"Unlocked the address {ip}: its failed attempts are cleared.")
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                raise CommandError(f"{ip!r} is not an IP address.") from None
+            self.say(reset(ip=ip), f"the address {ip}")
+
+    def say(self, cleared: int, what: str) -> None:
+        if cleared:
+            self.stdout.write(f"Unlocked {what}: its failed attempts are cleared.")
+        else:
+            self.stdout.write(f"No failed attempts are recorded for {what}: nothing to unlock.")
