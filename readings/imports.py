@@ -672,9 +672,9 @@ def _entered_unit(text: str) -> units.Unit:
     if not text:
         return units.Unit.E9_PER_L
     for unit in units.Unit:
-        if text.lower() in (unit.value.lower(), unit.label.lower()):
+        if text.lower() in (unit.value.lower(), unit.label.lower(), unit.ucum.lower()):
             return unit
-    raise RowError(f"“{_short(text)}” in entered_unit should be e9/L or /uL.")
+    raise RowError(f"“{_short(text)}” in entered_unit should be e9/L (10*9/L) or /uL.")
 
 
 def _text(text: str, model, field_name: str, column: str) -> str:

@@ -8,7 +8,7 @@ from readings import exports, imports, sheet_dates
 from readings.entries import KINDS
 from readings.forms import check_date_range
 from readings.pending_imports import PendingImport
-from readings.units import Unit
+from readings.units import LOINC_PLATELET_COUNT, Unit
 
 MAX_COLUMN_CHOICES = 50
 # In forms the separators go by name: a tab does not survive an HTML attribute well.
@@ -152,7 +152,9 @@ class SheetForm(PlainErrors, forms.Form):
         """Likely columns, by their names, and the date format if only one fits."""
         names = [name.strip().lower() for name in table.first]
         date_column = _find(names, ("date", "datum", "fecha", "day", "when"))
-        count_column = _find(names, ("platelet", "plt", "count", "value", "result"))
+        count_column = _find(
+            names, (LOINC_PLATELET_COUNT, "platelet", "plt", "count", "value", "result")
+        )
         initial = {"separator": SEPARATOR_NAMES[table.separator], "has_header": True}
         initial["date_column"] = date_column
         initial.update({"count_column": count_column, "unit": patient.preferred_unit})

@@ -40,6 +40,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+# LOINC's code for the platelet count: "Platelets [#/volume] in Blood by Automated count".
+# Lab portals name a sheet's column by it.
+LOINC_PLATELET_COUNT = "777-3"
+
 
 class Unit(enum.StrEnum):
     E9_PER_L = "e9/L"
@@ -48,6 +52,11 @@ class Unit(enum.StrEnum):
     @property
     def label(self) -> str:
         return "×10⁹/L" if self is Unit.E9_PER_L else "per µL"
+
+    @property
+    def ucum(self) -> str:
+        """The unit as UCUM writes it (the code FHIR and lab systems send)."""
+        return "10*9/L" if self is Unit.E9_PER_L else "/uL"
 
     @property
     def other(self) -> "Unit":

@@ -475,7 +475,7 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
             "A “more than” count needs a number above 0, like >450.",
         ),
         ({"comparator": "about"}, "“about” in comparator should be <, <=, >=, > or empty."),
-        ({"entered_unit": "mmol"}, "“mmol” in entered_unit should be e9/L or /uL."),
+        ({"entered_unit": "mmol"}, "“mmol” in entered_unit should be e9/L (10*9/L) or /uL."),
         ({"lab": "x" * 101}, "The lab column is longer than 100 characters."),
         ({"note": "x" * 5001}, "The note column is longer than 5000 characters."),
         ({**BLEED, "note": "x" * 5001}, "The note column is longer than 5000 characters."),
@@ -830,3 +830,9 @@ def test_a_sheet_count_that_reads_two_ways_is_a_row_question(cast, typed, unit):
     assert question.error.startswith(f"“{typed}” can be read two ways. Did you mean ")
     assert "K/µL”" in question.error
     assert fine.error == "" or unit == "/uL"
+
+
+@pytest.mark.parametrize(("cell", "unit"), [("10*9/L", "e9/L"), ("/uL", "/uL"), ("E9/l", "e9/L")])
+def test_entered_unit_takes_the_ucum_code_too(cast, cell, unit):
+    (row,) = imports.make_plan(one_row(entered_unit=cell), cast.patient).rows
+    assert row.error == "" and row.values["entered_unit"] == unit

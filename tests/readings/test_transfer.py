@@ -492,3 +492,12 @@ def test_exports_are_in_the_access_log(client, cast):
     b"".join(response.streaming_content)
     event = AccessEvent.objects.filter(patient=cast.patient, action="exported").get()
     assert (event.actor, event.detail) == (cast.viewer, "counts, bleeds, treatments, everything")
+
+
+def test_a_sheet_whose_count_column_is_named_by_its_loinc_code_is_guessed(client, cast):
+    client.force_login(cast.editor)
+    text = "Collected,Code,LOINC 777-3\n31/01/2025,CBC,45\n01/02/2025,CBC,52\n"
+    response = client.post(import_url(cast.patient), {"file": upload(text=text)})
+    page = client.get(response["Location"]).content.decode()
+    count_select = page[page.index('name="count_column"') :].split("</select>")[0]
+    assert 'value="2" selected' in count_select
