@@ -11,6 +11,8 @@ same instant may both pass the last free place. A refused e-mail is checked befo
 counted, so that it uses up no one's allowance.
 """
 
+import unicodedata
+
 from django_ratelimit.core import get_usage
 
 SENDER_RATES = ("10/h", "30/d")
@@ -29,8 +31,9 @@ def refusal(request, address: str) -> str | None:
     """Why no e-mail to `address` may go now on behalf of `request` (its user, or its client
     address when signed out); None, and the e-mail counted against every limit, when it may.
     A refused e-mail counts against none."""
-    # Quotes around the local part ("lee"@example.com) reach the same inbox as without.
-    address = address.strip().lower().replace('"', "")
+    # The inbox the e-mail reaches, however it is typed: quotes around the local part, and
+    # letters that Unicode folds into others ("ſ" is "s" to Django's own look-up of accounts).
+    address = unicodedata.normalize("NFKC", address.strip()).casefold().replace('"', "")
     limits = [("email-address", lambda group, request: address, ADDRESS_RATE, TOO_MANY_TO_ADDRESS)]
     limits += [("email-sender", "user_or_ip", rate, TOO_MANY_FROM_YOU) for rate in SENDER_RATES]
     for group, key, rate, words in limits:

@@ -30,18 +30,37 @@ BIDI_CONTROLS = frozenset(
 )
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
-JOINERS = frozenset("\u200c\u200d")  # some scripts need them between letters
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt) that are not format
+# characters: invisible marks such as the grapheme joiner, variation selectors and Khmer's
+# inherent vowels, which make "Sam" a different string that looks the same.
+IGNORABLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0xFE00, 0xFE0F),
+    (0xE0100, 0xE01EF),
+)
+JOINERS = frozenset("\u200c\u200d")  # some scripts need them, between two letters
 MAX_MARKS = 3  # combining marks on one letter: Vietnamese needs two; more only stack up
+
+
+def _hidden(value: str, index: int) -> bool:
+    char = value[index]
+    if char in JOINERS:
+        between = 0 < index < len(value) - 1
+        return not (between and value[index - 1].isalpha() and value[index + 1].isalpha())
+    code = ord(char)
+    return (
+        char in BIDI_CONTROLS
+        or char in BLANK_LETTERS
+        or unicodedata.category(char) in HIDDEN_CATEGORIES
+        or any(low <= code <= high for low, high in IGNORABLE_RANGES)
+    )
 
 
 def invisible_characters(value: str) -> bool:
     """True if `value` holds a character that hides or reorders text (see above)."""
-    return any(
-        char in BIDI_CONTROLS
-        or char in BLANK_LETTERS
-        or (unicodedata.category(char) in HIDDEN_CATEGORIES and char not in JOINERS)
-        for char in value
-    )
+    return any(_hidden(value, index) for index in range(len(value)))
 
 
 def validate_plain_name(value: str) -> None:

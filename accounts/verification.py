@@ -7,6 +7,7 @@ us e-mail other people (invitations): otherwise anyone could sign up with any ad
 use us to send mail.
 """
 
+import hashlib
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -20,25 +21,35 @@ LINK_LIFETIME = timedelta(days=3)
 _SALT = "accounts.verification"
 
 
+def password_mark(user) -> str:
+    """A short digest of the account's password hash: a link, or the browser that signed up,
+    stands for the password that was set then, and no other."""
+    return hashlib.sha256(user.password.encode()).hexdigest()[:16]
+
+
 def link_for(request, user) -> str:
-    """The absolute confirmation link for `user`'s current address."""
-    token = signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=_SALT)
+    """The absolute confirmation link for `user`'s current address and password."""
+    data = {"user": user.pk, "email": user.email.lower(), "password": password_mark(user)}
+    token = signing.dumps(data, salt=_SALT)
     return request.build_absolute_uri(reverse("verify_email", args=[token]))
 
 
 def confirm(token: str):
-    """The user whose current address `token` was made for, now verified (and able to log in);
-    or None for a link that is forged, expired, or made for an address the account no longer
-    has."""
+    """(user, was new) for the account `token` was made for, now verified and able to log in;
+    None for a link that is forged, expired, or made for an address or password the account no
+    longer has (a later sign-up of the same address sends a new link). `was new`: the account
+    could not log in before (a sign-up), so its password is only as good as who set it."""
     try:
         data = signing.loads(token, salt=_SALT, max_age=LINK_LIFETIME)
     except signing.BadSignature:  # SignatureExpired is one
         return None
     User = get_user_model()
     user = User.objects.filter(pk=data.get("user"), email=data.get("email", "")).first()
-    if user is not None:
-        mark_verified(user)
-    return user
+    if user is None or data.get("password") != password_mark(user):
+        return None
+    was_new = not user.is_active and user.email_verified_at is None
+    mark_verified(user)
+    return user, was_new
 
 
 def mark_verified(user) -> None:

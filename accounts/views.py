@@ -4,9 +4,12 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import email_limits, invitations, mfa, verification
@@ -61,7 +64,9 @@ def signed_up(request: HttpRequest, form: SignupForm, email: str, invited_email)
 
 
 def remember_sign_up(request: HttpRequest, user, email: str) -> None:
-    request.session[SIGNED_UP] = user.pk if user is not None else None
+    """Which account, with which password, this browser signed up (None: none it may open)."""
+    mark = [user.pk, verification.password_mark(user)] if user is not None else None
+    request.session[SIGNED_UP] = mark
     request.session["signup_email"] = email
 
 
@@ -73,18 +78,28 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    """The link from the confirmation e-mail. In the browser that signed up, it also logs in."""
-    user = verification.confirm(token)
-    if user is None:
+    """The link from the confirmation e-mail. In the browser that signed up with the account's
+    current password, it also logs in. A new account's link opened anywhere else asks for a new
+    password: whoever typed the one it has may not be the person who reads the address."""
+    confirmed = verification.confirm(token)
+    if confirmed is None:
         ctx = {"days": verification.LINK_LIFETIME.days}
         return render(request, "accounts/verify_email_invalid.html", ctx, status=400)
+    user, was_new = confirmed
     messages.success(request, f"Thank you: {user.email} is confirmed.")
-    if not request.user.is_authenticated and request.session.get(SIGNED_UP) == user.pk:
-        request.session.pop(SIGNED_UP)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if request.user.is_authenticated:
         return redirect("home")
-    return redirect("login")
+    if request.session.pop(SIGNED_UP, None) == [user.pk, verification.password_mark(user)]:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("home")
+    if not was_new:
+        return redirect("login")
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    messages.info(request, "Choose a password for your account.")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return redirect("password_reset_confirm", uidb64=uid, token=token)
 
 
 @login_required

@@ -17,6 +17,25 @@ class TooLargeUpload(UploadedFile):
         super().__init__(io.BytesIO(), name=name, size=size)
 
 
+class RawLimit:
+    """The request body as the parser reads it, stopped (StopUpload) once more than the limit
+    and a little room for the form's other fields has been read: decoded bytes can stay few
+    while the raw ones are many (a base64 part of blanks decodes to nothing)."""
+
+    ROOM = 64 * 1024
+
+    def __init__(self, stream, handler: "UploadLimitHandler"):
+        self.stream, self.handler, self.read_so_far = stream, handler, 0
+
+    def read(self, size=-1):
+        data = self.stream.read(size)
+        self.read_so_far += len(data)
+        if self.read_so_far > settings.MAX_UPLOAD_BYTES + self.ROOM:
+            self.handler.stopped_at = self.read_so_far
+            raise StopUpload(connection_reset=True)
+        return data
+
+
 class UploadLimitHandler(FileUploadHandler):
     """Stops reading a request once its files come to more than settings.MAX_UPLOAD_BYTES,
     in one file or in many together.
@@ -40,9 +59,10 @@ class UploadLimitHandler(FileUploadHandler):
         if self.parsing or content_length <= settings.MAX_UPLOAD_BYTES:
             return None
         self.parsing = True
-        parser = MultiPartParser(META, input_data, self.request.upload_handlers, encoding)
+        raw = RawLimit(input_data, self)
+        parser = MultiPartParser(META, raw, self.request.upload_handlers, encoding)
         post, files = parser.parse()
-        if self.stopped_at is not None:
+        if self.stopped_at is not None and self.field_name:
             files.appendlist(self.field_name, TooLargeUpload(self.file_name, self.stopped_at))
         return post, files
 

@@ -186,3 +186,12 @@ def test_becoming_an_owner_counts_against_the_limit_too(client, cast):
     assert f"already owns {MAX_OWNED_RECORDS} records" in page
     member.refresh_from_db()
     assert member.role == "viewer"
+
+
+@pytest.mark.parametrize("spelling", ["kiſs@example.org", "KISS@example.org", '"kiss"@example.org'])
+def test_another_spelling_of_an_address_shares_its_count(client, spelling):
+    make_user("kiss@example.org")
+    for _ in range(PER_ADDRESS):
+        client.post(reverse("password_reset"), {"email": "kiss@example.org"})
+    client.post(reverse("password_reset"), {"email": spelling})
+    assert len(mail.outbox) == PER_ADDRESS

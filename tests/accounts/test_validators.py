@@ -49,6 +49,10 @@ HIDDEN = [
     "\u3164",  # Hangul filler: a blank "letter"
     "\u2800",  # blank braille pattern
     "\u0336" * 4,  # marks stacked on one letter
+    "\u034f",  # combining grapheme joiner
+    "\ufe0f",  # variation selector
+    "\u17b4",  # Khmer inherent vowel, invisible
+    "\u200d",  # a joiner after the last letter: nothing to join
 ]
 BLANK = ["\u3164", "\u2800", "\u200d\u200d", " ", "\u0301"]
 PLAIN = [

@@ -213,16 +213,32 @@ def test_a_new_account_cannot_log_in_before_its_address_is_confirmed(client):
     assert wrong.context["form"].errors == response.context["form"].errors
 
 
-def test_signing_up_again_for_an_unconfirmed_address_takes_the_new_password(client):
-    first = "first pass phrase 1"
-    signup = reverse("signup")
-    client.post(signup, signup_data(email="new@example.com", password1=first, password2=first))
-    client.post(signup, signup_data(email="new@example.com"))
+def test_signing_up_again_for_an_unconfirmed_address_never_hands_over_the_account(client):
+    """The owner of the address signs up; someone else signs up with it too, with their own
+    password, before the owner opens the link. Only the person who reads the address gets in,
+    with a password of their own choosing."""
+    owner, other = Client(), Client()
+    signup, mine, theirs = reverse("signup"), "my own pass phrase 1", "their pass phrase 2"
+    owner.post(signup, signup_data(email="new@example.com", password1=mine, password2=mine))
+    first_link = CONFIRM_LINK.findall(mail.outbox[-1].body)[0]
+    other.post(signup, signup_data(email="new@example.com", password1=theirs, password2=theirs))
+    second_link = CONFIRM_LINK.findall(mail.outbox[-1].body)[0]
+    assert owner.get(first_link).status_code == 400  # made for a password it no longer has
+    page = owner.get(second_link, follow=True)
+    assert "Choose a password for your account." in page.content.decode()
+    assert "_auth_user_id" not in owner.session
     user = User.objects.get(email="new@example.com")
-    assert user.check_password(PASSWORD) and not user.is_active
-    Client().get(CONFIRM_LINK.findall(mail.outbox[-1].body)[0])
-    response = Client().post(reverse("login"), {"username": user.email, "password": PASSWORD})
-    assert response.status_code == 302
+    assert user.is_active and not user.has_usable_password()
+    for password in (mine, theirs):
+        response = Client().post(reverse("login"), {"username": user.email, "password": password})
+        assert response.status_code == 200, password
+
+
+def test_the_link_in_the_browser_that_signed_up_logs_in_at_once(client):
+    client.post(reverse("signup"), signup_data(email="new@example.com"))
+    page = client.get(CONFIRM_LINK.findall(mail.outbox[-1].body)[0], follow=True)
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="new@example.com").pk)
+    assert page.redirect_chain[-1][1] == 302
 
 
 @pytest.mark.parametrize("taken", [None, "active", "unconfirmed"])

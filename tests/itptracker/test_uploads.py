@@ -45,6 +45,11 @@ def upload_request():
 def build_upload_request(file_size: int, files: int = 1) -> tuple[WSGIRequest, CountingStream]:
     uploads = [SimpleUploadedFile(f"big{n}.csv", b"x" * file_size) for n in range(files)]
     body = encode_multipart(BOUNDARY, {"csrfmiddlewaretoken": "token", "file": uploads})
+    return posted(body)
+
+
+def posted(body: bytes) -> tuple[WSGIRequest, CountingStream]:
+    """A multipart POST of `body`, and the stream it is read from."""
     stream = CountingStream(body)
     environ = {
         "REQUEST_METHOD": "POST",
@@ -114,3 +119,23 @@ def test_the_import_page_refuses_a_large_file_in_words_without_reading_it(
     assert response.status_code == 200
     assert "This file is larger than 5 MB." in response.content.decode()
     assert sum(read) < LIMIT + CHUNKS_PAST_THE_LIMIT
+
+
+def test_a_part_whose_bytes_decode_to_nothing_is_not_read_past_the_limit():
+    # Base64 of blanks: 20 MB on the wire, nothing once decoded.
+    blanks = b" " * (4 * LIMIT)
+    body = (
+        (
+            f"--{BOUNDARY}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        ).encode()
+        + blanks
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    request, stream = posted(body)
+    try:
+        assert isinstance(request.FILES["file"], TooLargeUpload)
+        assert stream.bytes_read < LIMIT + CHUNKS_PAST_THE_LIMIT + 64 * 1024
+    finally:
+        request.close()
