@@ -1,0 +1,153 @@
+"""Did a treatment course work? The International Working Group's response for one course.
+
+Rodeghiero et al., Blood 2009;113:2386 (docs/sources/iwg-2009-terminology.md):
+- complete response (CR): a count of at least 100 ×10⁹/L and no bleeding;
+- response (R): at least 30 ×10⁹/L, at least double the baseline, and no bleeding;
+- no response (NR): neither;
+- a CR or R counts once two counts at least 7 days apart meet it; it is lost on two counts
+  more than a day apart that fail it, or on bleeding;
+- the baseline is the count when the treatment starts; time to response runs from the start.
+
+How we read them (each a choice the paper leaves open):
+- Baseline: the latest count on the start day or in the BASELINE_WINDOW days before it. None
+  outside that window: then R cannot be judged (it needs the doubling), CR still can.
+- Counts after the start day are judged, to today, also after the course ended: a response
+  that lasts, or is lost, after the last dose is the course's.
+- Confirmed: a first count that meets the level, a later one at least 7 days after it that
+  meets it, every count between meeting it too, and no bleeding logged from the first to the
+  second. Time to response: from the start to that first count.
+- A count given as a limit is taken at its least favourable: "<10" or "≤10" never meets a
+  level; as a baseline it counts as 10 (so the doubling asks for at least 20); ">100" meets
+  100 and below.
+- Lost: after confirmation, two counts in a row, more than a day apart, that fail the level,
+  or a bleed logged after confirmation; the date is the first failing count's, or the bleed's.
+- Too few counts: fewer than two counts at least 7 days apart after the start gives
+  TOO_FEW ("not enough counts yet"), never NR.
+- Courses that overlap are each judged on their own dates; the credit may be shared.
+"""
+
+import datetime
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from readings.models import BleedingEpisode, PlateletReading, Treatment
+from readings.units import Comparator
+
+BASELINE_WINDOW = datetime.timedelta(days=14)
+CONFIRM_APART = datetime.timedelta(days=7)
+COMPLETE_AT = Decimal(100)
+RESPONSE_AT = Decimal(30)
+
+
+class Level(enum.StrEnum):
+    COMPLETE = "CR"
+    RESPONSE = "R"
+    NONE = "NR"
+    NO_BASELINE = "no baseline count"  # no CR, and R cannot be judged without a baseline
+    TOO_FEW = "too few counts"
+
+
+@dataclass(frozen=True)
+class CourseResponse:
+    """One course's IWG response. Days count from the course's start day (day 0)."""
+
+    baseline: PlateletReading | None
+    best: Level
+    response_day: int | None = None  # first count of the confirmed R (or CR, which is one)
+    complete_day: int | None = None
+    lost_on: datetime.date | None = None  # the best response, lost on this day
+
+
+def response_for_course(
+    course: Treatment,
+    readings: Iterable[PlateletReading],
+    episodes: Iterable[BleedingEpisode],
+    zone: datetime.tzinfo,
+) -> CourseResponse:
+    """The IWG response of `course`, from the patient's live counts and bleeds (any order;
+    deleted ones are left out). `zone`: the record's time zone, for the day a bleed began."""
+    live = [r for r in readings if r.deleted_at is None]
+    start = course.started_on
+    baseline = _baseline(live, start)
+    after = sorted((r for r in live if r.drawn_on > start), key=lambda r: (r.drawn_on, r.pk or 0))
+    bleeds = sorted(e.started_at.astimezone(zone).date() for e in episodes if e.deleted_at is None)
+    bleeds = [day for day in bleeds if day >= start]
+    if not _spans_a_week(after):
+        return CourseResponse(baseline, Level.TOO_FEW)
+    complete = _confirmed(after, bleeds, lambda r: _at_least(r, COMPLETE_AT))
+    doubling = baseline.count * 2 if baseline is not None else None  # "<10" counts as 10
+    response = (
+        _confirmed(after, bleeds, lambda r: _meets_response(r, doubling))
+        if doubling is not None
+        else None
+    )
+    if complete is not None and (response is None or response[0] > complete[0]):
+        response = complete  # a CR is a response too
+    if complete is not None:
+        lost = _lost(after, bleeds, complete[1], lambda r: _at_least(r, COMPLETE_AT))
+        return CourseResponse(
+            baseline, Level.COMPLETE, _day(response, start), _day(complete, start), lost
+        )
+    if response is not None:
+        lost = _lost(after, bleeds, response[1], lambda r: _meets_response(r, doubling))
+        return CourseResponse(baseline, Level.RESPONSE, _day(response, start), None, lost)
+    return CourseResponse(baseline, Level.NONE if baseline is not None else Level.NO_BASELINE)
+
+
+def _baseline(readings: list[PlateletReading], start: datetime.date) -> PlateletReading | None:
+    before = [r for r in readings if start - BASELINE_WINDOW <= r.drawn_on <= start]
+    return max(before, key=lambda r: (r.drawn_on, r.pk or 0), default=None)
+
+
+def _spans_a_week(readings: list[PlateletReading]) -> bool:
+    return bool(readings) and readings[-1].drawn_on - readings[0].drawn_on >= CONFIRM_APART
+
+
+def _at_least(reading: PlateletReading, level: Decimal) -> bool:
+    comparator = Comparator(reading.comparator)
+    if comparator in (Comparator.BELOW, Comparator.AT_MOST):
+        return False
+    return reading.count >= level
+
+
+def _meets_response(reading: PlateletReading, doubling: Decimal) -> bool:
+    return _at_least(reading, RESPONSE_AT) and _at_least(reading, doubling)
+
+
+def _confirmed(readings, bleeds, meets) -> tuple[datetime.date, datetime.date] | None:
+    """(first day, confirming day) of the first run of counts meeting the level that lasts 7
+    days with no bleeding in it; None if there is none."""
+    for index, first in enumerate(readings):
+        if not meets(first):
+            continue
+        for later in readings[index + 1 :]:
+            if not meets(later):
+                break
+            if later.drawn_on - first.drawn_on >= CONFIRM_APART:
+                if any(first.drawn_on <= day <= later.drawn_on for day in bleeds):
+                    break
+                return first.drawn_on, later.drawn_on
+    return None
+
+
+def _lost(readings, bleeds, confirmed_on: datetime.date, meets) -> datetime.date | None:
+    """The day a confirmed level was lost, after `confirmed_on`: the first of two counts in a
+    row, more than a day apart, that fail it; or a bleed."""
+    by_counts, run_start = None, None
+    for reading in (r for r in readings if r.drawn_on > confirmed_on):
+        if meets(reading):
+            run_start = None
+            continue
+        run_start = run_start or reading.drawn_on
+        if reading.drawn_on - run_start > datetime.timedelta(days=1):
+            by_counts = run_start
+            break
+    by_bleed = next((day for day in bleeds if day > confirmed_on), None)
+    found = [day for day in (by_counts, by_bleed) if day is not None]
+    return min(found) if found else None
+
+
+def _day(run: tuple[datetime.date, datetime.date] | None, start: datetime.date) -> int | None:
+    return (run[0] - start).days if run is not None else None
