@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from readings import charts, stats, units
+from readings import charts, responses, stats, units
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 
 # The accessible table under the chart is for reading, not for thousands of rows: beyond this,
@@ -70,10 +70,12 @@ def overview(
         range_end=today if start else None,
         today=today,
     )
+    summary = stats.summary(latest, newest_bleeds[:1], treatments, today)
     table = stats.chronological(in_range)[::-1]
     unit = units.Unit(patient.preferred_unit)
     return {
-        "summary": stats.summary(latest, newest_bleeds[:1], treatments, today),
+        "summary": summary,
+        "responses": course_responses(patient, summary.current_treatments),
         "latest_reading": newest[0] if newest else None,
         "recent": sorted([*newest, *newest_bleeds], key=moment, reverse=True)[:RECENT_ENTRIES],
         "phase": stats.phase(patient.diagnosis_date, today),
@@ -84,3 +86,30 @@ def overview(
         "table": [table_row(r, unit) for r in table[:TABLE_ROWS]] if with_table else [],
         "table_total": len(table),
     }
+
+
+def course_responses(patient, courses) -> list[tuple[object, str]]:
+    """(course, its IWG response in words) for each course, from the counts and bleeds since
+    the earliest start (and the baseline window before it): one query each."""
+    if not courses:
+        return []
+    since = min(course.started_on for course in courses) - responses.BASELINE_WINDOW
+    readings = list(
+        PlateletReading.objects.live()
+        .filter(patient=patient, drawn_on__gte=since)
+        .only("drawn_on", "count", "comparator", "deleted_at")
+    )
+    episodes = list(
+        BleedingEpisode.objects.live()
+        .filter(patient=patient, started_at__gte=start_of(since))
+        .only("started_at", "deleted_at")
+    )
+    return [
+        (
+            course,
+            responses.in_words(
+                responses.response_for_course(course, readings, episodes, patient.zone)
+            ),
+        )
+        for course in courses
+    ]

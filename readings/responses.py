@@ -151,3 +151,24 @@ def _lost(readings, bleeds, confirmed_on: datetime.date, meets) -> datetime.date
 
 def _day(run: tuple[datetime.date, datetime.date] | None, start: datetime.date) -> int | None:
     return (run[0] - start).days if run is not None else None
+
+
+def in_words(result: CourseResponse) -> str:
+    """The response for a patient: the level in plain words with its abbreviation, when it
+    was reached (days from the start), and whether it lasted."""
+    if result.best is Level.TOO_FEW:
+        return (
+            "Not enough counts yet to tell whether it works (two, a week apart, after the start)."
+        )
+    if result.best is Level.NO_BASELINE:
+        return "No count from the start of this treatment, so a response (R) cannot be told."
+    if result.best is Level.NONE:
+        return "No response (NR) so far: counts have not reached 30 ×10⁹/L and double the start."
+    words = f"Response (R: 30 ×10⁹/L or more and double the start) from day {result.response_day}"
+    if result.best is Level.COMPLETE:
+        words += f"; complete response (CR: 100 ×10⁹/L or more) from day {result.complete_day}"
+    else:
+        words += "; no complete response (CR: 100 ×10⁹/L or more) yet"
+    if result.lost_on is not None:
+        words += f"; lost on {result.lost_on.day} {result.lost_on:%b %Y}"
+    return words + "."

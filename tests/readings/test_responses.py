@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from readings.models import BleedingEpisode, PlateletReading, Treatment
-from readings.responses import Level, response_for_course
+from readings.responses import Level, in_words, response_for_course
 from readings.units import Comparator
+from tests.clock import pinned
 
 UTC = datetime.UTC
 START = datetime.date(2026, 3, 1)
@@ -176,3 +177,37 @@ def test_removing_a_count_that_met_the_levels_never_improves_the_response(counts
     index = data.draw(st.sampled_from(met))
     before, after = judge(counts), judge(counts[:index] + counts[index + 1 :])
     assert RANK[after.best] <= RANK[before.best]
+
+
+@pytest.mark.parametrize(
+    ("counts", "words"),
+    [
+        (
+            [(0, "12"), (7, "110"), (14, "150")],
+            "complete response (CR: 100 ×10⁹/L or more) from day 7",
+        ),
+        ([(0, "10"), (7, "35"), (14, "40")], "no complete response (CR: 100 ×10⁹/L or more) yet"),
+        ([(0, "20"), (7, "35"), (14, "38")], "No response (NR) so far"),
+        ([(0, "10"), (7, "60")], "Not enough counts yet"),
+        ([(7, "60"), (14, "70")], "No count from the start of this treatment"),
+    ],
+)
+def test_the_response_in_words(counts, words):
+    assert words in in_words(judge(counts))
+
+
+@pinned
+def test_the_dashboard_shows_how_each_current_course_is_working(client, cast):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from tests.factories import make_reading, make_treatment
+
+    today = timezone.localdate()
+    started = today - datetime.timedelta(days=20)
+    make_treatment(cast.patient, medicine="eltrombopag", started_on=started)
+    for offset, count in [(0, "12"), (7, "45"), (14, "50")]:
+        make_reading(cast.patient, count, drawn_on=started + datetime.timedelta(days=offset))
+    client.force_login(cast.viewer)
+    html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert "Response (R: 30 ×10⁹/L or more and double the start) from day 7" in html
