@@ -29,6 +29,8 @@ def method_not_allowed_page(get_response):
         if response.status_code == 405 and not response.content and request.method != "HEAD":
             response.content = render_to_string("405.html", request=request)
             response["Content-Type"] = "text/html; charset=utf-8"
+            # CommonMiddleware, further in, has set the length of the empty body.
+            response["Content-Length"] = str(len(response.content))
         return response
 
     return middleware

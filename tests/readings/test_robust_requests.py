@@ -78,6 +78,7 @@ def test_a_post_only_address_opened_by_a_link_gets_our_page(client, cast, name):
     html = response.content.decode()
     assert html.count("<h1>") == 1 and "That page is not opened this way" in html
     assert 'href="/"' in html and "style=" not in html
+    assert response["Content-Length"] == str(len(response.content))
 
 
 @pytest.mark.parametrize(
