@@ -17,7 +17,7 @@ from itptracker.forms import STALE_PAGE
 from readings import alerts, charts, dashboard_data, entries, guidance, page_cache
 from readings.forms import EndingForm
 from readings.history_filter import HistoryFilter
-from readings.models import BleedingEpisode, PlateletReading, Resolution
+from readings.models import BleedingEpisode, PlateletReading, Resolution, Treatment
 
 HISTORY_PAGE_SIZE = 25
 
@@ -366,6 +366,9 @@ def history_pieces(patient, viewer, kind, filters, page_number, return_to) -> di
         rows = filters.apply(kind.model.objects.live().filter(patient=patient), kind)
         paginator = Paginator(rows.with_people(), HISTORY_PAGE_SIZE)
         page = paginator.get_page(page_number)
+        if kind.model is Treatment:  # whether each course worked: its IWG response
+            for course, words in dashboard_data.course_responses(patient, page.object_list):
+                course.response_words = words
         ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, "page": page}
         ctx.update(return_to=return_to, viewer_zone=viewer_zone)
         rendered = render_to_string("readings/history.html#history-page", ctx)

@@ -211,3 +211,25 @@ def test_the_dashboard_shows_how_each_current_course_is_working(client, cast):
     client.force_login(cast.viewer)
     html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
     assert "Response (R: 30 ×10⁹/L or more and double the start) from day 7" in html
+
+
+@pinned
+def test_the_history_says_how_each_course_worked(client, cast):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from tests.factories import make_reading, make_treatment
+
+    started = timezone.localdate() - datetime.timedelta(days=60)
+    make_treatment(
+        cast.patient,
+        medicine="steroids",
+        started_on=started,
+        ended_on=started + datetime.timedelta(days=20),
+    )
+    for offset, count in [(0, "12"), (7, "110"), (14, "150")]:
+        make_reading(cast.patient, count, drawn_on=started + datetime.timedelta(days=offset))
+    client.force_login(cast.viewer)
+    url = reverse("history", args=[cast.patient.pk])
+    html = client.get(url, {"show": "treatments"}).content.decode()
+    assert "complete response (CR: 100 ×10⁹/L or more) from day 7" in html
