@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from accounts import dates, invitations, mfa
-from accounts.models import CareMembership, Patient, Role, User
+from accounts.models import CareMembership, Patient, Role, User, normalise_email
 from accounts.validators import validate_plain_name
 from itptracker.forms import DateInput, PlainErrors
 
@@ -108,7 +108,7 @@ class SignupForm(PlainErrors, UserCreationForm):
 
     def clean_email(self):
         # On the instance now: the password checks compare the password with it.
-        self.instance.email = self.cleaned_data["email"].strip().lower()
+        self.instance.email = normalise_email(self.cleaned_data["email"])
         return self.instance.email
 
     def save_new(self) -> tuple[User, bool] | None:
@@ -270,7 +270,7 @@ class InviteForm(PlainErrors, forms.Form):
         self.patient = patient
 
     def clean_email(self):
-        email = invitations.normalise_email(self.cleaned_data["email"])
+        email = normalise_email(self.cleaned_data["email"])
         members = CareMembership.objects.filter(patient=self.patient, user__email__iexact=email)
         if members.exists():
             raise forms.ValidationError(

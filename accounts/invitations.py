@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import verification
-from accounts.models import CareMembership, Invitation, Patient, Role, User
+from accounts.models import CareMembership, Invitation, Patient, Role, User, normalise_email
 
 INVITATION_LIFETIME = timedelta(days=7)
 MAX_OPEN_INVITATIONS = 20  # per record: enough for a family, not for sending spam
@@ -60,10 +60,6 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def open_invitations(patient: Patient):

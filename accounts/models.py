@@ -13,6 +13,12 @@ from accounts import dates
 from accounts.validators import validate_plain_name
 
 
+def normalise_email(email: str) -> str:
+    """An address as stored and compared: trimmed, in lower case. The one rule for accounts,
+    logins and their counts, and invitations."""
+    return email.strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -20,7 +26,7 @@ class UserManager(BaseUserManager):
         # Addresses are stored in lower case (create_user). Matched exactly as Python lowers
         # them: a case-blind match in the database would let look-alikes in ("eddıe" with a
         # dotless ı is "EDDIE" to PostgreSQL's UPPER), each with a login counter of its own.
-        return self.get(email=email.strip().lower())
+        return self.get(email=normalise_email(email))
 
     def create_user(self, email, password=None, **extra_fields):
         if not email:

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from accounts.models import normalise_email
+
 
 def client_ip(request) -> str:
     """The address login attempts are counted against.
@@ -24,8 +26,4 @@ def login_name(request, credentials: dict | None = None) -> str:
     form's `username` field, trimmed and in lower case, so that "Lee@Example.com " and
     "lee@example.com" are one account's attempts (addresses are unique regardless of case)."""
     typed = (credentials or {}).get("username") or request.POST.get("username", "")
-    return normalise_login(typed)
-
-
-def normalise_login(email: str) -> str:
-    return email.strip().lower()
+    return normalise_email(typed)

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import email_limits, invitations, mfa, verification
 from accounts.forms import AccountForm, PasswordResetForm, PatientForm, SignupForm
-from accounts.models import Patient
+from accounts.models import Patient, normalise_email
 from accounts.patients import TOO_MANY_RECORDS, TooManyRecords, start_own_record, start_record
+from accounts.two_factor import BACKEND
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     invitation = invitations.pending(request.session)  # arriving from an invitation link
-    invited_email = invitations.normalise_email(invitation.email) if invitation else None
+    invited_email = normalise_email(invitation.email) if invitation else None
     form = SignupForm(request.POST or None, invited_email=invited_email)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -50,7 +51,7 @@ def signed_up(request: HttpRequest, form: SignupForm, email: str, invited_email)
         start_record(user, name=name)
     if new and email == invited_email:
         verification.mark_verified(user)  # the invitation's link proved the address
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=BACKEND)
         return redirect("invitation_accept")
     remember_sign_up(request, user, email)
     try:  # the link for an account to confirm; for a confirmed one, the note that someone tried
@@ -90,7 +91,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     if request.session.pop(SIGNED_UP, None) == [user.pk, verification.password_mark(user)]:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=BACKEND)
         return redirect("home")
     if not was_new:
         return redirect("login")

@@ -22,6 +22,8 @@ PLAIN_WORDS = {
     "max_digits": "“{label}” has too many digits.",
     "max_decimal_places": "“{label}” has too many digits after the point.",
     "max_whole_digits": "“{label}” has too many digits before the point.",
+    "null_characters_not_allowed": "“{label}” holds a character that cannot be stored. "
+    "Type it again.",
 }
 INVALID = [
     (django.forms.EmailField, "Enter an e-mail address, like name@example.com."),
@@ -33,11 +35,6 @@ INVALID = [
     (django.forms.TimeField, "Enter “{label}” as a time, like 09:30."),
 ]
 REQUIRED_CHOICE = "Choose an answer for “{label}”."
-# Raised by a text field's validators, not named by the field.
-VALIDATOR_CODES = {
-    "null_characters_not_allowed": "“{label}” holds a character that cannot be stored. "
-    "Type it again.",
-}
 STALE_PAGE = "This page is out of date. Reload it, then try again."
 
 
@@ -64,8 +61,6 @@ def _words_for(kind: type) -> tuple[dict, dict]:
     for cls in reversed(kind.__mro__):
         django_words.update(getattr(cls, "default_error_messages", {}))
     ours = dict(PLAIN_WORDS)
-    if issubclass(kind, django.forms.CharField):
-        ours.update(VALIDATOR_CODES)
     if issubclass(kind, django.forms.ChoiceField):
         ours["required"] = REQUIRED_CHOICE
     ours["invalid"] = next((words for cls, words in INVALID if issubclass(kind, cls)), None)

@@ -14,7 +14,6 @@ import logging
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from accounts.models import User
@@ -22,6 +21,7 @@ from readings import exports, imports
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 from tests.clock import NOW, pinned
 from tests.factories import make_episode, make_patient, make_reading, make_treatment
+from tests.migrations import migrate_back_to, migrate_to_latest
 from tests.readings.test_imports import one_row, sheet
 
 pytestmark = [pytest.mark.django_db, pinned]
@@ -223,10 +223,8 @@ def test_the_database_refuses_what_could_not_be_read_back(cast, model, fields):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_repairs_rows_that_made_a_record_unreadable(client):
     before = [("readings", "0003_reading_comparator"), ("accounts", "0006_record_time_zone")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
+    then = migrate_back_to(before)
     # The tables as they were then: today's models have columns added since.
-    then = executor.loader.project_state(before).apps
     owner_then = then.get_model("accounts", "User").objects.create(email="then@example.com")
     patient = then.get_model("accounts", "Patient").objects.create(name="Sam")
     then.get_model("accounts", "CareMembership").objects.create(
@@ -255,8 +253,7 @@ def test_the_migration_repairs_rows_that_made_a_record_unreadable(client):
             cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [value, key])  # noqa: S608
             assert cursor.rowcount == 1
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     episode = BleedingEpisode.objects.get(pk=episode.pk)
     treatment = Treatment.objects.get(pk=treatment.pk)

@@ -3,12 +3,11 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 from tests.clock import NOW, pinned
 from tests.factories import make_patient, make_user
+from tests.migrations import migrate_back_to, migrate_to_latest
 
 pytestmark = [pinned]
 
@@ -16,10 +15,8 @@ pytestmark = [pinned]
 @pytest.mark.django_db(transaction=True)
 def test_bleeds_danger_and_line_breaks_come_into_line():
     before = [("readings", "0008_notes_have_a_length_limit")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
+    then = migrate_back_to(before)
     patient = make_patient(make_user())
-    then = executor.loader.project_state(before).apps
     logged = NOW - datetime.timedelta(days=3)
     episode = then.get_model("readings", "BleedingEpisode").objects.create(
         patient_id=patient.pk, kind="nosebleed", started_at=logged, note="one\r\ntwo"
@@ -38,8 +35,7 @@ def test_bleeds_danger_and_line_breaks_come_into_line():
         patient_id=patient.pk, medicine="other", other_name="x\r\ny", started_on=NOW.date()
     )
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     episode = BleedingEpisode.objects.get(pk=episode.pk)
     assert episode.danger_logged_at == logged  # when it was logged, not when we migrated

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from accounts.throttle import normalise_login
+from accounts.models import normalise_email
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 validate_email(email.strip())
             except ValidationError:
                 raise CommandError(f"{email!r} is not an e-mail address.") from None
-            self.say(reset(username=normalise_login(email)), f"the account {email}")
+            self.say(reset(username=normalise_email(email)), f"the account {email}")
         if ip:
             try:
                 ipaddress.ip_address(ip)
