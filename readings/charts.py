@@ -8,6 +8,9 @@ Counts sit on the main y axis; bleeding episodes on a thin strip below it sharin
 axis; reference bands, the clinician's threshold and treatment courses are layout shapes.
 The bands and the threshold are named in the legend (a label on the plot sat under the very
 counts an ITP patient has); each treatment course carries its medicine's name at the top.
+Shapes take no hover, so a course with logged doses also gets invisible strips along its
+label's row, one per dose, that say on hover which dose was in force. Where a course reached
+a response (R) or a complete response (CR), a star on the count line marks the first count.
 
 Plotly reads hover and annotation text as a little HTML, so everything shown there goes
 through _plain(). Per Plotly, annotation positions on a log axis are logs; Plotly.relayout
@@ -25,9 +28,18 @@ import orjson
 from django.utils import timezone
 
 from readings import stats
+from readings.courses import Course
 from readings.guidance import ITP_DEFINITION_BELOW, NORMAL_RANGE
-from readings.models import BleedingEpisode, PlateletReading, Severity, Treatment
-from readings.units import Comparator, Unit, format_number
+from readings.models import (
+    BleedingEpisode,
+    Dose,
+    HowOften,
+    PlateletReading,
+    Severity,
+    Treatment,
+)
+from readings.responses import COMPLETE_AT, RESPONSE_AT
+from readings.units import Comparator, Unit, format_count, format_number
 
 # Marker and line colours have at least 3:1 contrast against the white background (WCAG
 # non-text contrast); each severity also has its own symbol, so colour is never the only cue.
@@ -49,6 +61,7 @@ SEVERITY_STYLES = {  # severity -> (colour, symbol), mildest first; "" is not re
     "": ("#666666", "square-open"),
 }
 THRESHOLD_COLOUR = "#333333"
+RESPONSE_COLOUR = "#117733"
 TEXT_COLOUR = "#1A1A1A"
 NORMAL_FILL = "#1B7837"
 ITP_FILL = "#CC6677"
@@ -63,6 +76,12 @@ ITP_BAND_FLOOR = Decimal(1)
 
 COUNTS_DOMAIN = [0.2, 1]
 BLEEDS_DOMAIN = [0, 0.14]
+# Treatment labels alternate between two rows this far apart (a fraction of the plot's height,
+# about a line of 11 px text); a course's dose strips fill its label's row.
+LABEL_ROW = 0.06
+# The axis the dose strips are drawn on: hidden, over the counts, and reading as the paper does
+# (0.94 on it is 0.94 of the plot's height), so the strips line up with the labels.
+STRIPS_AXIS = {"overlaying": "y", "range": COUNTS_DOMAIN, "fixedrange": True, "visible": False}
 
 # Hover rows are [when, headline, details]; details starts with <br> when there are any.
 _HOVER = "%{customdata[0]}<br><b>%{customdata[1]}</b>%{customdata[2]}<extra></extra>"
@@ -155,18 +174,20 @@ def _in_legend(shape: dict, name: str) -> dict:
 # --- Traces -------------------------------------------------------------------------------------
 
 
-def _count_point(reading: PlateletReading, unit: Unit) -> _Point:
+def _count_point(reading: PlateletReading, unit: Unit, note: str = "") -> _Point:
     x, when = _when(reading.drawn_at, reading.drawn_on)
     shown = reading.shown_in(unit)
-    details = _details(("Lab", reading.lab), ("Note", reading.note))
+    details = _details(("Lab", reading.lab), ("Note", reading.note)) + note
     return _Point(x, _in_unit(reading.count, unit), [when, _plain(shown), details])
 
 
-def _count_trace(readings: list[PlateletReading], unit: Unit) -> dict:
+def _count_trace(readings: list[PlateletReading], unit: Unit, notes: dict | None = None) -> dict:
+    """`notes`: more hover lines (HTML) for some counts, by reading pk."""
+    notes = notes or {}
     symbols = [LIMIT_SYMBOLS.get(r.comparator, "circle") for r in readings]
     return _scatter(
         "Platelet count",
-        [_count_point(reading, unit) for reading in readings],
+        [_count_point(reading, unit, notes.get(reading.pk, "")) for reading in readings],
         mode="lines+markers",
         yaxis="y",
         line={"color": COUNT_COLOUR, "width": 2},
@@ -252,39 +273,214 @@ def _threshold_line(threshold: int, unit: Unit) -> dict:
     return _in_legend(line, label)
 
 
+def _short_name(treatment: Treatment) -> str:
+    # "Steroids (prednisone, dexamethasone)" would cover its neighbours on a phone: the name
+    # before the explanation on the plot, the whole name on hover.
+    return treatment.name.partition(" (")[0]
+
+
+def _dose_words(dose: Dose) -> str:
+    """The dose without its date: "50 mg every day", "3 µg/kg every week (84 µg for 28 kg)"."""
+    words = dose.amount_text
+    if dose.how_often:
+        words += f" {dose.get_how_often_display().lower()}"
+    if dose.total_text:
+        words += f" ({dose.total_text})"
+    return words
+
+
+def _dose_in_force(treatment: Treatment, dose: Dose | None, first_logged: date) -> str:
+    """ "50 mg every day from 3 Mar 2026"; before the first dose entry, the course's own dose
+    as typed, if any."""
+    if dose is None:
+        return treatment.dose or f"no dose logged before {day_label(first_logged)}"
+    since = "on" if dose.how_often == HowOften.ONCE else "from"
+    return f"{_dose_words(dose)} {since} {day_label(dose.given_on)}"
+
+
+def _dose_periods(
+    doses: Iterable[Dose], first: date, last: date
+) -> list[tuple[date, date, Dose | None]]:
+    """The days `first` to `last` split by the dose in force, as (from, to, dose): the latest
+    dose entry on or before the day, None before the first. Of two entries on one day the
+    newer counts (the one listed first, as in Course.doses); a dose entered again unchanged
+    (a weekly injection) carries on the same period."""
+    # Newest first, a stable sort keeping the newer of one day's entries first; then reversed.
+    newest_first = sorted(stats.live(doses), key=lambda dose: dose.given_on, reverse=True)
+    oldest_first = newest_first[::-1]
+    in_force = None
+    for dose in oldest_first:
+        if dose.given_on <= first:
+            in_force = dose
+    periods = [(first, in_force)]
+    for dose in oldest_first:
+        if not first < dose.given_on <= last:
+            continue
+        since, current = periods[-1]
+        if dose.given_on == since:
+            periods[-1] = (since, dose)
+        elif current is None or _dose_words(dose) != _dose_words(current):
+            periods.append((dose.given_on, dose))
+    ends = [since - timedelta(days=1) for since, _ in periods[1:]] + [last]
+    return [(since, end, dose) for (since, dose), end in zip(periods, ends, strict=True)]
+
+
+def _dose_strip(text: str, since: date, end: date, top: float) -> dict:
+    """An invisible box over `since` to `end` along a label row that gives `text` on hover
+    (Plotly shows a filled area's `text` anywhere inside it)."""
+    x0, x1, bottom = since.isoformat(), _day_after(end), top - LABEL_ROW
+    return {
+        "type": "scatter",
+        "name": "Dose",
+        "x": [x0, x1, x1, x0, x0],
+        "y": [bottom, bottom, top, top, bottom],
+        "yaxis": "y3",
+        "mode": "lines",
+        "fill": "toself",
+        "fillcolor": "rgba(0,0,0,0)",
+        "line": {"width": 0, "color": TREATMENT_FILL},  # the hover label's colour
+        "hoveron": "fills",
+        "hoverinfo": "text",
+        "text": _plain(text),
+        "showlegend": False,
+    }
+
+
+class _Span(NamedTuple):
+    shape: dict
+    label: dict
+    strips: list[dict]  # the dose in force, on hover; none for a course without doses
+
+
 def _treatment_span(
-    treatment: Treatment, start: date, last_day: date, row: int
-) -> tuple[dict, dict]:
+    treatment: Treatment, start: date, last_day: date, row: int, doses: Iterable[Dose] = ()
+) -> _Span:
     x0, x1 = start.isoformat(), _day_after(last_day)
     shape = _shaded(TREATMENT_FILL, xref="x", x0=x0, x1=x1, yref="paper", y0=0, y1=1)
     shape["opacity"] = TREATMENT_OPACITY
-    # "Steroids (prednisone, dexamethasone)" would cover its neighbours on a phone: show the
-    # name before the explanation, the whole name on hover, and alternate two rows.
-    short_name = treatment.name.partition(" (")[0]
+    top = 1 - LABEL_ROW * (row % 2)  # alternate two rows, so that neighbours do not overlap
+    hover = _plain(treatment.name)
+    strips = []
+    logged = stats.live(doses)
+    if logged:
+        first_logged = min(dose.given_on for dose in logged)
+        periods = _dose_periods(logged, start, last_day)
+        for since, end, dose in periods:
+            words = _dose_in_force(treatment, dose, first_logged)
+            strips.append(_dose_strip(f"{_short_name(treatment)} · {words}", since, end, top))
+        # The label covers the start of its row: it gives the dose in force there too.
+        hover += f"<br>{_plain(_dose_in_force(treatment, periods[0][2], first_logged))}"
     label = _annotation(
-        short_name,
-        hovertext=_plain(treatment.name),
+        _short_name(treatment),
+        hovertext=hover,
         xref="x",
         x=x0,
         xanchor="left",
         yref="paper",
-        y=1 - 0.06 * (row % 2),
+        y=top,
         yanchor="top",
     )
-    return shape, label
+    return _Span(shape, label, strips)
 
 
 def _treatment_spans(
-    treatments: Iterable[Treatment], start: date | None, end: date | None, today: date
-) -> list[tuple[dict, dict]]:
+    treatments: Iterable[Treatment],
+    start: date | None,
+    end: date | None,
+    today: date,
+    doses: dict | None = None,
+) -> list[_Span]:
+    """`doses`: each course's dose entries by its pk."""
+    doses = doses or {}
     spans = []
     for treatment in sorted(stats.live(treatments), key=lambda t: t.started_on):
         first = max(treatment.started_on, start or date.min)
         # A planned end is drawn up to today: the axis never runs into the future.
         last = min(treatment.ended_on or today, end or today, today)
         if first <= last:  # else wholly outside the range, or not started yet
-            spans.append(_treatment_span(treatment, first, last, row=len(spans)))
+            logged = doses.get(treatment.pk, ())
+            spans.append(_treatment_span(treatment, first, last, len(spans), logged))
     return spans
+
+
+# --- Where a course reached a response ----------------------------------------------------------
+
+
+class _Reached(NamedTuple):
+    reading: PlateletReading  # the first count of the confirmed run
+    headline: str  # "R reached (Eltrombopag)"
+    details: str  # hover lines: the terms in plain words
+    label: str  # beside the star: "R" or "CR"
+
+
+def _response_terms(unit: Unit) -> dict[str, str]:
+    """The IWG terms in plain words, in the patient's unit (readings.responses)."""
+    response, complete = format_count(RESPONSE_AT, unit), format_count(COMPLETE_AT, unit)
+    apart = "on two counts a week apart"
+    return {
+        "R": f"Response (R): {response} or more and double the count at the start, {apart}",
+        "CR": f"Complete response (CR): {complete} or more, {apart}",
+    }
+
+
+def _reached_days(course: Course) -> list[tuple[date, list[str]]]:
+    """(day, levels) where the course's confirmed responses began: R, CR, or both at once."""
+    result, start = course.response, course.treatment.started_on
+    days: dict[date, list[str]] = {}
+    for level, day in (("R", result.response_day), ("CR", result.complete_day)):
+        if day is not None:
+            days.setdefault(start + timedelta(days=day), []).append(level)
+    return list(days.items())
+
+
+def _responses_reached(
+    courses: Iterable[Course], counts: list[PlateletReading], unit: Unit
+) -> list[_Reached]:
+    """Where each course's R and CR began, on that day's count among `counts` (the highest, if
+    there are more): a day outside the chart's range has none, so it is left out."""
+    by_day: dict[date, list[PlateletReading]] = {}
+    for reading in counts:
+        by_day.setdefault(reading.drawn_on, []).append(reading)
+    terms = _response_terms(unit)
+    reached = []
+    for course in courses:
+        if course.treatment.deleted_at is not None:
+            continue
+        for day, levels in _reached_days(course):
+            if day in by_day:
+                reading = max(by_day[day], key=stats.by_count)
+                headline = f"{' and '.join(levels)} reached ({_short_name(course.treatment)})"
+                details = "".join(f"<br>{_plain(terms[level])}" for level in levels)
+                reached.append(_Reached(reading, _plain(headline), details, levels[-1]))
+    return reached
+
+
+def _response_trace(reached: list[_Reached], unit: Unit) -> list[dict]:
+    """A star on each count where a response began, with one legend entry for them all."""
+    if not reached:
+        return []
+    points = []
+    for found in reached:
+        x, y, (when, shown, _) = _count_point(found.reading, unit)
+        points.append(_Point(x, y, [when, found.headline, f"<br>Count: {shown}{found.details}"]))
+    return [
+        _scatter(
+            "Response reached (R, CR)",
+            points,
+            mode="markers+text",
+            yaxis="y",
+            text=[found.label for found in reached],
+            textposition="top center",
+            textfont={"color": RESPONSE_COLOUR, "size": 11},
+            cliponaxis=False,
+            marker={
+                "color": RESPONSE_COLOUR,
+                "symbol": "star",
+                "size": 15,
+                "line": {"color": "#FFFFFF", "width": 1},
+            },
+        )
+    ]
 
 
 # --- The figure ---------------------------------------------------------------------------------
@@ -372,12 +568,16 @@ def build_figure(
     range_start: date | None = None,
     range_end: date | None = None,
     today: date,
+    courses: Iterable[Course] = (),
 ) -> dict:
     """The Plotly figure ({"data", "layout"}) for the entries between the dates, inclusive.
 
     `unit` is the patient's preferred unit (a Unit or its value); `threshold` their
     clinician's, in ×10⁹/L. The axis is fixed to the range only when both ends are given.
+    `courses` (readings.courses) give the treatments' doses and where each reached a
+    response; a treatment without one is drawn without them.
     """
+    courses = list(courses)
     unit = Unit(unit)
     counts = [
         r for r in stats.chronological(readings) if _between(r.drawn_on, range_start, range_end)
@@ -390,15 +590,31 @@ def build_figure(
     shapes = _reference_bands(unit)
     if threshold is not None:
         shapes.append(_threshold_line(threshold, unit))
-    spans = _treatment_spans(treatments, range_start, range_end, today)
+    doses = {course.treatment.pk: course.doses for course in courses}
+    reached = _responses_reached(courses, counts, unit)
+    # Plotly gives the hover to the count under a star over most of the star: it says the same.
+    notes: dict = {}
+    for found in reached:
+        pk = found.reading.pk
+        notes[pk] = f"{notes.get(pk, '')}<br>{found.headline}{found.details}"
+    spans = _treatment_spans(treatments, range_start, range_end, today, doses)
+    strips = [strip for span in spans for strip in span.strips]
     x_range = (
         [range_start.isoformat(), _day_after(range_end)] if range_start and range_end else None
     )
+    layout = _layout(
+        unit, [*shapes, *(span.shape for span in spans)], [span.label for span in spans], x_range
+    )
+    if strips:
+        layout["yaxis3"] = {**STRIPS_AXIS}
     return {
-        "data": [_count_trace(counts, unit), *_episode_traces(bleeds)],
-        "layout": _layout(
-            unit, [*shapes, *(span for span, _ in spans)], [label for _, label in spans], x_range
-        ),
+        "data": [
+            _count_trace(counts, unit, notes),
+            *_response_trace(reached, unit),
+            *_episode_traces(bleeds),
+            *strips,
+        ],
+        "layout": layout,
     }
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from readings import charts, responses, stats, units
+from readings import charts, courses, stats, units
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 
 # The accessible table under the chart is for reading, not for thousands of rows: beyond this,
@@ -60,6 +60,8 @@ def overview(
     in_range = [reading for reading in rows if start is None or reading.drawn_on >= start]
     range_episodes = list(episodes.filter(started_at__gte=start_of(start)) if start else episodes)
     treatments = list(Treatment.objects.live().filter(patient=patient))
+    # Every course's doses and response, loaded once: the chart's spans and the current ones.
+    by_pk = {c.treatment.pk: c for c in courses.courses_for(patient, treatments, today)}
     figure = charts.build_figure(
         in_range,
         range_episodes,
@@ -69,13 +71,14 @@ def overview(
         range_start=start,
         range_end=today if start else None,
         today=today,
+        courses=by_pk.values(),
     )
     summary = stats.summary(latest, newest_bleeds[:1], treatments, today)
     table = stats.chronological(in_range)[::-1]
     unit = units.Unit(patient.preferred_unit)
     return {
         "summary": summary,
-        "responses": course_responses(patient, summary.current_treatments),
+        "courses": [by_pk[treatment.pk] for treatment in summary.current_treatments],
         "latest_reading": newest[0] if newest else None,
         "recent": sorted([*newest, *newest_bleeds], key=moment, reverse=True)[:RECENT_ENTRIES],
         "phase": stats.phase(patient.diagnosis_date, today),
@@ -86,30 +89,3 @@ def overview(
         "table": [table_row(r, unit) for r in table[:TABLE_ROWS]] if with_table else [],
         "table_total": len(table),
     }
-
-
-def course_responses(patient, courses) -> list[tuple[object, str]]:
-    """(course, its IWG response in words) for each course, from the counts and bleeds since
-    the earliest start (and the baseline window before it): one query each."""
-    if not courses:
-        return []
-    since = min(course.started_on for course in courses) - responses.BASELINE_WINDOW
-    readings = list(
-        PlateletReading.objects.live()
-        .filter(patient=patient, drawn_on__gte=since)
-        .only("drawn_on", "count", "comparator", "deleted_at")
-    )
-    episodes = list(
-        BleedingEpisode.objects.live()
-        .filter(patient=patient, started_at__gte=start_of(since))
-        .only("started_at", "deleted_at")
-    )
-    return [
-        (
-            course,
-            responses.in_words(
-                responses.response_for_course(course, readings, episodes, patient.zone)
-            ),
-        )
-        for course in courses
-    ]

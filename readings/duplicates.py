@@ -8,7 +8,8 @@ Two entries are the same result when:
   nosebleed, each at the moment they heard of it. A bleed that says more about the danger (it
   did not stop after all, a headache came on, it started again after it had stopped) is news,
   never a duplicate;
-- treatments: the same medicine (or the same name, for "other") starting on the same day.
+- treatments: the same medicine (or the same name, for "other") starting on the same day;
+- doses: the same course, day, amount and unit.
 
 A form asks before saving the same result again ("Already logged by Sam on 2 Nov: save
 another?"); an import skips such rows and lists them in its preview.
@@ -26,6 +27,7 @@ FIELDS = {
     "counts": ("drawn_on", "count", "comparator", "drawn_at"),
     "bleeds": ("kind", "severity", "first_aid", "warning_signs", "resolution", "started_at"),
     "treatments": ("medicine", "other_name", "started_on"),
+    "doses": ("treatment_id", "given_on", "amount", "unit"),
 }
 
 
@@ -42,6 +44,8 @@ def _key(slug: str, values: dict) -> tuple:
             signs,
             values["resolution"],
         )
+    if slug == "doses":
+        return (values["treatment_id"], values["given_on"], values["amount"], values["unit"])
     return (values["medicine"], values["other_name"].strip().casefold(), values["started_on"])
 
 
@@ -108,6 +112,8 @@ def candidates(model, patient, slug: str, values: dict):
             started_at__gte=started - BLEED_WINDOW,
             started_at__lte=started + BLEED_WINDOW,
         )
+    if slug == "doses":
+        return rows.filter(treatment_id=values["treatment_id"], given_on=values["given_on"])
     return rows.filter(medicine=values["medicine"], started_on=values["started_on"])
 
 

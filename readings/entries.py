@@ -20,8 +20,8 @@ from django.utils.text import capfirst
 
 from accounts.models import Patient
 from readings import units
-from readings.forms import EpisodeForm, ReadingForm, TreatmentForm
-from readings.models import BleedingEpisode, PlateletReading, Treatment
+from readings.forms import DoseForm, EpisodeForm, ReadingForm, TreatmentForm
+from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment
 
 UNDO_WINDOW = datetime.timedelta(days=30)
 
@@ -65,6 +65,7 @@ KINDS = {
         EntryKind(
             "treatments", Treatment, TreatmentForm, "treatment", "Add a treatment", "started_on"
         ),
+        EntryKind("doses", Dose, DoseForm, "dose", "Log a dose", "given_on"),
     )
 }
 KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}

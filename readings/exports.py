@@ -1,8 +1,8 @@
 """A patient's history as CSV: the columns, the cells, and a stream of lines.
 
-One format for everything. Each file starts with a `kind` column (count, bleed or treatment)
-and the entry's `id`; a file with one kind has only that kind's columns, the combined file
-has every kind's columns, blank where they do not apply. `imports.py` reads all of them.
+One format for everything. Each file starts with a `kind` column (count, bleed, treatment or
+dose) and the entry's `id`; a file with one kind has only that kind's columns, the combined
+file has every kind's columns, blank where they do not apply. `imports.py` reads all of them.
 
 - Dates are ISO 8601 (2026-03-04); moments are ISO 8601 with the UTC offset of the
   exporting user's time zone (2026-03-04T09:30:00+01:00), so they mean the same instant
@@ -46,7 +46,7 @@ FLUSH_AT = 64 * 1024  # characters yielded to the server at a time
 KIND_COLUMN = "kind"
 ID_COLUMN = "id"
 # The value of the `kind` column for each kind of entry, and back.
-KIND_NAMES = {"counts": "count", "bleeds": "bleed", "treatments": "treatment"}
+KIND_NAMES = {"counts": "count", "bleeds": "bleed", "treatments": "treatment", "doses": "dose"}
 KIND_OF_NAME = {name: slug for slug, name in KIND_NAMES.items()}
 
 
@@ -115,6 +115,23 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("ended_on", "ended_on", lambda row, tz: day(row["ended_on"])),
         Column("dose", "dose", _plain("dose")),
     ),
+    # A dose names its course by the course's id (a treatment row of the same file, or of the
+    # record it is brought into).
+    "doses": (
+        Column("treatment_id", "treatment_id", lambda row, tz: str(row["treatment_id"])),
+        Column("given_on", "given_on", lambda row, tz: day(row["given_on"])),
+        Column("amount", "amount", lambda row, tz: optional_decimal(row["amount"])),
+        Column("dose_unit", "unit", _plain("unit")),
+        Column("route", "route", _plain("route")),
+        Column("how_often", "how_often", _plain("how_often")),
+        Column("weight_kg", "weight_kg", lambda row, tz: optional_decimal(row["weight_kg"])),
+        Column("weighed_on", "weighed_on", lambda row, tz: day(row["weighed_on"])),
+        Column(
+            "amount_confirmed",
+            "unusual_confirmed",
+            lambda row, tz: yes_no(row["unusual_confirmed"]),
+        ),
+    ),
 }
 TAIL_COLUMNS = ("note", "entered_by", "created_at", "updated_at")
 
@@ -168,6 +185,10 @@ def unescape_cell(text: str) -> str:
 def plain_decimal(value: Decimal) -> str:
     """45.000 -> "45", 45.50 -> "45.5", 0 -> "0"; never an exponent."""
     return f"{value.normalize():f}" if value else "0"
+
+
+def optional_decimal(value: Decimal | None) -> str:
+    return "" if value is None else plain_decimal(value)
 
 
 def yes_no(value: bool | None) -> str:

@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 
 from accounts import dates
 from itptracker.forms import DateInput, PlainErrors, TimeInput
-from readings import duplicates, units
+from readings import doses, duplicates, units
 from readings.models import (
     MAX_DURATION_MINUTES,
     NOTE_MAX_LENGTH,
@@ -22,13 +22,18 @@ from readings.models import (
     TOO_LONG,
     BleedingEpisode,
     BleedingKind,
+    Dose,
+    DoseUnit,
     FirstAid,
+    HowOften,
     Medicine,
     PlateletReading,
     Resolution,
+    Route,
     Severity,
     Treatment,
     WarningSign,
+    course_dates,
     lf_line_breaks,
 )
 
@@ -208,6 +213,14 @@ class EntryForm(PlainErrors, forms.ModelForm):
                 if target == NON_FIELD_ERRORS or target not in self.errors:
                     remapped.setdefault(target, []).append(message)
         return super()._update_errors(ValidationError(remapped))
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _fold(value: str | None) -> int | None:
@@ -441,6 +454,112 @@ class TreatmentForm(EntryForm):
         self.fields["medicine"].choices = [("", "Choose one"), *Medicine.choices]
         if self.instance._state.adding:
             self.fields["started_on"].initial = self.patient.today()
+
+
+class DoseForm(EntryForm):
+    """A dose of one of the record's courses. A new dose starts as the course's last one (or the
+    medicine's usual unit and route, and the latest weight logged), dated today: logging this
+    week's injection is opening the form and saving it."""
+
+    slug = "doses"
+
+    class Meta:
+        model = Dose
+        fields = (
+            "treatment",
+            "given_on",
+            "amount",
+            "unit",
+            "route",
+            "how_often",
+            "weight_kg",
+            "weighed_on",
+            "note",
+        )
+        labels = {
+            "treatment": "Treatment",
+            "given_on": "Date of the dose",
+            "amount": "Amount",
+            "unit": "Unit",
+            "route": "How it is given",
+            "how_often": "How often",
+            "weight_kg": "Weight (kg)",
+            "weighed_on": "Date of the weight",
+        }
+        help_texts = {
+            "given_on": "The day it was given, or the day a new dose started.",
+            "amount": "As prescribed, like 3 or 0.4.",
+            "how_often": "Optional.",
+            "weight_kg": "For a dose per kg: the weight it was worked out from.",
+        }
+        widgets = {
+            "given_on": DateInput(),
+            "weighed_on": DateInput(),
+            "amount": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            "weight_kg": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+            "route": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        courses = (
+            Treatment.objects.live()
+            .filter(patient=self.patient)
+            .exclude(medicine__in=[m for m in Medicine.values if not doses.takes_doses(m)])
+        )
+        treatment = self.fields["treatment"]
+        treatment.queryset = courses
+        treatment.empty_label = "Choose one"
+        treatment.label_from_instance = lambda course: f"{course.name} {course_dates(course)}"
+        if not courses.exists():
+            treatment.help_text = "Add the treatment first: a dose belongs to a course."
+        self.fields["how_often"].choices = [("", "Not said"), *HowOften.choices]
+        self.fields["route"].choices = Route.choices
+        # (value, label) of the box that says an unusual amount is right, once asked.
+        self.unusual_choice: tuple[str, str] | None = None
+        if self.instance._state.adding and not self.is_bound:
+            self._start_from(courses, self.initial.get("treatment"))
+
+    def _start_from(self, courses, course_id) -> None:
+        course = courses.filter(pk=course_id).first() if _is_uuid(course_id) else None
+        self.initial["given_on"] = self.patient.today()
+        self.initial["treatment"] = course.pk if course else None
+        if course is None:
+            return
+        last = course.doses.live().order_by("-given_on", "-created_at").first()
+        if last is not None:
+            for name in ("amount", "unit", "route", "how_often", "weight_kg", "weighed_on"):
+                self.initial[name] = getattr(last, name)
+            return
+        self.initial["unit"] = doses.units_for(course.medicine)[0]
+        self.initial["route"] = doses.route_for(course.medicine)
+        weighed = (
+            Dose.objects.live()
+            .filter(patient=self.patient, weight_kg__isnull=False)
+            .order_by("-weighed_on", "-created_at")
+            .first()
+        )
+        if weighed is not None:
+            self.initial.update(weight_kg=weighed.weight_kg, weighed_on=weighed.weighed_on)
+
+    def clean(self):
+        cleaned = super().clean()
+        course, amount, unit = (cleaned.get(name) for name in ("treatment", "amount", "unit"))
+        if not self.instance._state.adding and not {"treatment", "amount", "unit"} & set(
+            self.changed_data
+        ):
+            return cleaned  # what was confirmed when it was logged stands
+        self.instance.unusual_confirmed = False
+        if course is not None and unit and amount is not None:
+            question = doses.question(course.medicine, unit, amount)
+            key = f"{amount.normalize():f} {unit}"
+            if question and self.data.get("confirm_unusual") == key:
+                self.instance.unusual_confirmed = True
+            elif question:
+                shown = f"{amount.normalize():,f} {DoseUnit(unit).short}"
+                self.unusual_choice = (key, f"Yes, {shown} is right")
+                self.add_error("amount", f"{question} Check it.")
+        return cleaned
 
 
 class EndingForm(forms.Form):

@@ -12,7 +12,12 @@ from readings.models import BleedingKind
 class HistoryFilter(PlainErrors, forms.Form):
     show = forms.ChoiceField(
         label="Show",
-        choices=[("counts", "Counts"), ("bleeds", "Bleeds"), ("treatments", "Treatments")],
+        choices=[
+            ("counts", "Counts"),
+            ("bleeds", "Bleeds"),
+            ("treatments", "Treatments"),
+            ("doses", "Doses"),
+        ],
         required=False,
     )
     since = forms.DateField(label="From", required=False, widget=DateInput())

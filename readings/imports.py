@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 
 from accounts import dates
 from accounts.models import Patient
-from readings import alerts, duplicates, entries, guidance, sheet_dates, units
+from readings import alerts, doses, duplicates, entries, guidance, sheet_dates, units
 from readings.exports import (
     BOM,
     DERIVED_COLUMNS,
@@ -51,10 +51,14 @@ from readings.exports import (
 from readings.models import (
     BleedingEpisode,
     BleedingKind,
+    Dose,
+    DoseUnit,
     FirstAid,
+    HowOften,
     Medicine,
     PlateletReading,
     Resolution,
+    Route,
     Severity,
     Treatment,
     WarningSign,
@@ -248,9 +252,14 @@ class Row:
     error: str = ""
     duplicate: str = ""
     typed_id: bool = True  # our own file's row carried its id (else a new one was made)
+    file_id: uuid.UUID | None = None  # the id in the file, before any new one (_mark_our_…)
+    course: Treatment | None = None  # a dose's course, once found (_link_doses)
 
     def entry(self, patient: Patient):
-        return entries.KINDS[self.slug].model(patient=patient, **self.values)
+        entry = entries.KINDS[self.slug].model(patient=patient, **self.values)
+        if self.course is not None:
+            entry.treatment = self.course
+        return entry
 
     def describe(self, patient: Patient) -> str:
         return self.entry(patient).describe(patient.preferred_unit)
@@ -374,7 +383,7 @@ def import_file(
 # --- Our own format ---------------------------------------------------------------------------
 
 # The columns of our files that hold dates, and those that hold moments.
-DATE_COLUMNS = ("drawn_on", "started_on", "ended_on")
+DATE_COLUMNS = ("drawn_on", "started_on", "ended_on", "given_on", "weighed_on")
 MOMENT_COLUMNS = ("drawn_at", "started_at")
 
 
@@ -450,13 +459,15 @@ def _read_our_row(number: int, cells: list[str], where: dict[str, int], reader: 
     name = cell(KIND_COLUMN).strip().lower()
     if name not in KIND_OF_NAME:
         shown = f"“{_short(name)}”" if name else "empty"
-        row.error = f"The kind is {shown}: it should be count, bleed or treatment."
+        row.error = f"The kind is {shown}: it should be count, bleed, treatment or dose."
         return row
     row.slug = KIND_OF_NAME[name]
     try:
         row.values = {"id": _entry_id(cell(ID_COLUMN)), **_OUR_READERS[row.slug](cell, reader)}
         row.typed_id = bool(cell(ID_COLUMN).strip())
-        _check_rules(row, reader.patient)
+        row.file_id = row.values["id"]
+        if row.slug != "doses":  # a dose's rules need its course: _link_doses
+            _check_rules(row, reader.patient)
     except RowError as error:
         row.error = str(error)
     return row
@@ -551,10 +562,54 @@ def _read_treatment_row(cell, reader: _Reader) -> dict:
     }
 
 
+def _read_dose_row(cell, reader: _Reader) -> dict:
+    unit = _choice(cell("dose_unit"), DoseUnit, "dose_unit", required=True)
+    return {
+        "treatment_id": _course_id(cell("treatment_id")),
+        "given_on": reader.day(cell("given_on"), "given_on", required=True),
+        "amount": _optional_amount(cell("amount"), "amount"),
+        "unit": unit,
+        "route": _choice(cell("route"), Route, "route"),
+        "how_often": _choice(cell("how_often"), HowOften, "how_often"),
+        "weight_kg": _optional_amount(cell("weight_kg"), "weight_kg"),
+        "weighed_on": reader.day(cell("weighed_on"), "weighed_on"),
+        "unusual_confirmed": bool(_yes_no(cell("amount_confirmed"), "amount_confirmed")),
+        "note": _text(cell("note"), Dose, "note", "note"),
+    }
+
+
+def _course_id(text: str) -> uuid.UUID:
+    if not text.strip():
+        raise _empty("treatment_id")
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        raise RowError(f"“{_short(text)}” in treatment_id is not a treatment's id.") from None
+
+
+def _optional_amount(text: str, column: str) -> Decimal | None:
+    """A plain decimal such as 3 or 0.4 (as exported), or None for an empty cell."""
+    text = text.strip()
+    if not text:
+        return None
+    field = Dose._meta.get_field(column)
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or not re.fullmatch(r"\d+(\.\d+)?", text):
+        raise RowError(f"“{_short(text)}” in {column} is not a number like 3 or 0.4.")
+    whole, places = field.max_digits - field.decimal_places, field.decimal_places
+    if value.adjusted() >= whole or -value.as_tuple().exponent > places:
+        raise RowError(f"“{_short(text)}” in {column} has more digits than we keep.")
+    return value
+
+
 _OUR_READERS = {
     "counts": _read_count_row,
     "bleeds": _read_bleed_row,
     "treatments": _read_treatment_row,
+    "doses": _read_dose_row,
 }
 
 
@@ -700,9 +755,10 @@ def content_key(slug: str, values: dict) -> tuple:
 
 
 def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
-    readable = [row for row in rows if not row.error]
     for slug, kind in entries.KINDS.items():
-        of_kind = [row for row in readable if row.slug == slug]
+        if slug == "doses":  # after the courses (KINDS order), whose ids they name
+            _link_doses(rows, patient)
+        of_kind = [row for row in rows if row.slug == slug and not row.error]
         if not of_kind:
             continue
         owners = _owners_of(kind.model, [row.values["id"] for row in of_kind])
@@ -734,6 +790,58 @@ def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
                 if owner is not None:
                     # The id belongs to someone else's record: never touch it, use a new one.
                     row.values["id"] = uuid.uuid4()
+
+
+def _link_doses(rows: list[Row], patient: Patient) -> None:
+    """Find each dose's course, in the file (under its new id, if it got one) or in the record,
+    then check the dose's own rules against it; a dose without a course is an error."""
+    in_file: dict[uuid.UUID, Row] = {}
+    for row in rows:
+        if row.slug == "treatments" and row.file_id is not None:
+            in_file.setdefault(row.file_id, row)
+    doses = [row for row in rows if row.slug == "doses" and not row.error]
+    wanted = {row.values["treatment_id"] for row in doses}
+    in_record = {course.pk: course for course in Treatment.objects.filter(pk__in=wanted)}
+    for row in doses:
+        try:
+            row.course = _course_of(row.values["treatment_id"], in_file, in_record, patient)
+            row.values["treatment_id"] = row.course.pk
+            _check_rules(row, patient)
+            _check_usual_dose(row)
+        except RowError as error:
+            row.error = str(error)
+
+
+def _check_usual_dose(row: Row) -> None:
+    """As the form asks, unless the row says the person confirmed it (amount_confirmed)."""
+    values = row.values
+    question = doses.question(row.course.medicine, values["unit"], values["amount"])
+    if question and not values["unusual_confirmed"]:
+        raise RowError(f"{question} If it is right, write yes in amount_confirmed.")
+
+
+def _course_of(course_id, in_file: dict, in_record: dict, patient: Patient) -> Treatment:
+    row = in_file.get(course_id)
+    if row is not None and row.error:
+        raise RowError(f"Its treatment, row {row.number}, has a problem: fix that row first.")
+    if row is not None and not row.duplicate:
+        return row.entry(patient)  # new, under the id it is saved with
+    mine = in_record.get(course_id)
+    if row is not None and (mine is None or mine.patient_id != patient.pk):
+        # The same course as one already in the record, under another id.
+        values = {name: row.values[name] for name in duplicates.FIELDS["treatments"]}
+        course = duplicates.first_same_result(Treatment, patient, "treatments", values)
+        if course is not None:
+            return course
+    course = mine
+    if course is None or course.patient_id != patient.pk:
+        raise RowError(
+            "Its treatment (treatment_id) is not in this file or in this record: bring in the "
+            "file that holds the treatment too."
+        )
+    if course.deleted_at is not None:
+        raise RowError("Its treatment was deleted: restore it from the history page first.")
+    return course
 
 
 def _owners_of(model, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:

@@ -443,11 +443,170 @@ class Treatment(Entry):
             errors["other_name"] = ValidationError("Enter the name of the medicine or procedure.")
         return errors
 
+    def runs_on(self, day: datetime.date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
+
     @property
     def name(self) -> str:
         if self.medicine == Medicine.OTHER:
             return self.other_name
         return self.get_medicine_display()
+
+
+class DoseUnit(models.TextChoices):
+    """How a dose is prescribed, as UCUM writes the unit (the label is for people)."""
+
+    MG = "mg", "mg"
+    MG_PER_KG = "mg/kg", "mg/kg (per kg of body weight)"
+    G_PER_KG = "g/kg", "g/kg (per kg of body weight)"
+    UG_PER_KG = "ug/kg", "µg/kg (micrograms per kg of body weight)"
+    MG_PER_M2 = "mg/m2", "mg/m² (per square metre of body surface)"
+    NONE = "none", "No amount (a procedure)"
+
+    @property
+    def per_kg(self) -> bool:
+        return self.value.endswith("/kg")
+
+    @property
+    def short(self) -> str:
+        return {"ug/kg": "µg/kg", "mg/m2": "mg/m²", "none": ""}.get(self.value, self.value)
+
+
+class Route(models.TextChoices):
+    BY_MOUTH = "oral", "By mouth"
+    UNDER_SKIN = "subcutaneous", "Injection under the skin"
+    INFUSION = "intravenous", "Infusion into a vein (drip)"
+
+
+class HowOften(models.TextChoices):
+    ONCE = "once", "Once"
+    DAILY = "daily", "Every day"
+    TWICE_DAILY = "twice_daily", "Twice a day"
+    THREE_WEEKLY = "3_per_week", "Three times a week"
+    WEEKLY = "weekly", "Every week"
+
+
+MAX_WEIGHT_KG = Decimal(400)
+
+
+class Dose(Entry):
+    """A dose given, or a change of dose, in a treatment course: from `given_on`, until the
+    course's next dose entry. Per-kg doses carry the weight they were worked out from."""
+
+    PEOPLE = ("created_by", "treatment")  # and the course each row names
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="doses")
+    given_on = models.DateField("date of the dose")
+    amount = models.DecimalField("amount", max_digits=9, decimal_places=3, null=True, blank=True)
+    unit = models.CharField("unit", max_length=8, choices=DoseUnit.choices)
+    route = models.CharField("how it is given", max_length=16, choices=Route.choices, blank=True)
+    how_often = models.CharField("how often", max_length=16, choices=HowOften.choices, blank=True)
+    weight_kg = models.DecimalField(
+        "weight (kg)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    weighed_on = models.DateField("date of the weight", null=True, blank=True)
+    # The person said an amount outside the medicine's usual range is right (readings.doses).
+    unusual_confirmed = models.BooleanField("unusual amount confirmed", default=False)
+    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+
+    class Meta:
+        ordering = ["-given_on", "-created_at"]
+        indexes = [
+            models.Index(
+                fields=["patient", "-given_on", "-created_at"], name="dose_patient_newest"
+            ),
+            models.Index(fields=["treatment", "-given_on"], name="dose_treatment_newest"),
+            deleted_index("dose_deleted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit="none", amount__isnull=True) | (~Q(unit="none") & Q(amount__gt=0)),
+                name="dose_amount_with_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True)
+                | Q(weight_kg__gt=0, weight_kg__lte=MAX_WEIGHT_KG, weighed_on__isnull=False),
+                name="dose_weight_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(unit__endswith="/kg") | Q(weight_kg__isnull=False),
+                name="dose_per_kg_has_weight",
+            ),
+            storable("dose", "given_on"),
+            storable("dose", "weighed_on"),
+            one_per_form("dose"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount_text} from {self.given_on}"
+
+    @property
+    def amount_text(self) -> str:
+        """ "3 µg/kg", "0.4 g/kg", "no amount"."""
+        if self.amount is None:
+            return "no amount"
+        amount = f"{self.amount.normalize():,f}"
+        return f"{amount} {DoseUnit(self.unit).short}"
+
+    @property
+    def total_text(self) -> str:
+        """A per-kg dose for its weight: "84 µg for 28 kg"; "" otherwise."""
+        unit = DoseUnit(self.unit)
+        if not unit.per_kg or self.amount is None or self.weight_kg is None:
+            return ""
+        total = (self.amount * self.weight_kg).quantize(Decimal("0.01")).normalize()
+        weight = self.weight_kg.normalize()
+        return f"{total:,f} {unit.short.removesuffix('/kg')} for {weight:f} kg"
+
+    def describe(self, unit: Unit | str) -> str:
+        day = formats.date_format(self.given_on, "j M Y")
+        return f"{self.treatment.name} dose {self.amount_text} on {day}"
+
+    def problems(self):
+        errors = {}
+        patient, course = self.patient, self.treatment if self.treatment_id else None
+        if course is not None and course.patient_id != patient.pk:
+            errors["treatment"] = ValidationError("Choose one of this record's treatments.")
+            course = None
+        if self.given_on and (problem := patient.date_problem(self.given_on)):
+            errors["given_on"] = date_error(problem)
+        elif self.given_on and course is not None and not course.runs_on(self.given_on):
+            errors["given_on"] = date_error(
+                f"This treatment ran {course_dates(course)}: the dose date is outside it."
+            )
+        if self.weighed_on and (problem := patient.date_problem(self.weighed_on)):
+            errors["weighed_on"] = date_error(problem)
+        errors.update(self._amount_problems())
+        return errors
+
+    def _amount_problems(self) -> dict[str, ValidationError]:
+        errors = {}
+        if self.unit == DoseUnit.NONE:
+            if self.amount is not None:
+                errors["amount"] = ValidationError("Choose a unit for this amount.")
+        elif self.amount is None or self.amount <= 0:
+            errors["amount"] = ValidationError("Enter the amount, more than 0.")
+        elif self.unit and not self.route:
+            errors["route"] = ValidationError("Say how it is given.")
+        if self.weight_kg is not None and not 0 < self.weight_kg <= MAX_WEIGHT_KG:
+            errors["weight_kg"] = ValidationError(
+                f"Enter a weight in kg, more than 0 and at most {MAX_WEIGHT_KG}."
+            )
+        elif self.unit in DoseUnit.values and DoseUnit(self.unit).per_kg and not self.weight_kg:
+            errors["weight_kg"] = ValidationError(
+                "A dose per kg needs the weight it was worked out from."
+            )
+        elif self.weight_kg is not None and not self.weighed_on:
+            errors["weighed_on"] = date_error("Enter the date of the weight.")
+        return errors
+
+
+def course_dates(course: Treatment) -> str:
+    """ "from 1 Mar 2026 to 4 Apr 2026", or "from 1 Mar 2026" while it goes on."""
+    start = formats.date_format(course.started_on, "j M Y")
+    if course.ended_on is None:
+        return f"from {start}"
+    return f"from {start} to {formats.date_format(course.ended_on, 'j M Y')}"
 
 
 def _moment_problem(moment: datetime.datetime, patient: Patient) -> str | None:

@@ -35,7 +35,7 @@ from django.db import connections, router
 from django.db.models import Q
 
 from accounts.models import Patient
-from readings.models import BleedingEpisode, PlateletReading, Treatment
+from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment
 
 TIMEOUT = 24 * 60 * 60
 # What shapes the pieces: the code, the templates, the libraries that render them, and the
@@ -53,7 +53,7 @@ CODE = (
 def changed_author(user) -> None:
     """The pieces name who entered each entry: mark the records this user wrote in."""
     wrote_in = Q()
-    for model in (PlateletReading, BleedingEpisode, Treatment):
+    for model in (PlateletReading, BleedingEpisode, Treatment, Dose):
         wrote_in |= Q(pk__in=model.objects.filter(created_by=user).values("patient_id"))
     Patient.objects.mark_changed(*Patient.objects.filter(wrote_in).values_list("pk", flat=True))
 

@@ -31,7 +31,7 @@ from accounts.access import get_owned_patient_for
 from accounts.forms import PatientForm
 from accounts.models import Patient
 from itptracker.forms import PlainErrors
-from readings.models import BleedingEpisode, PlateletReading, Treatment
+from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment
 
 SAME_MOMENT = "moment"
 SAME_CLOCK = "clock"
@@ -149,7 +149,7 @@ def plan_moves(patient: Patient, old: datetime.tzinfo, keep: str) -> ZoneChange:
     have it in the record's new zone (`patient.zone`), checked against its own rules: a date
     that is today where the record was may still be tomorrow in the new zone."""
     plan = ZoneChange()
-    for model in (PlateletReading, BleedingEpisode, Treatment):
+    for model in (PlateletReading, BleedingEpisode, Treatment, Dose):
         for entry in model.objects.filter(patient=patient):
             what = entry.describe(patient.preferred_unit)
             try:
@@ -169,7 +169,7 @@ def plan_moves(patient: Patient, old: datetime.tzinfo, keep: str) -> ZoneChange:
 
 def _moved(entry, keep: str, old: datetime.tzinfo, new: datetime.tzinfo) -> dict:
     """The fields of `entry` that change; raises TimeProblem for a clock time `new` skips."""
-    if isinstance(entry, Treatment) or getattr(entry, "drawn_at", True) is None:
+    if isinstance(entry, Treatment | Dose) or getattr(entry, "drawn_at", True) is None:
         return {}  # dates only: they stay
     if isinstance(entry, BleedingEpisode) and keep == SAME_MOMENT:
         return {}  # a moment with no date of its own

@@ -11,6 +11,8 @@ from readings.pending_imports import PendingImport
 from readings.units import LOINC_PLATELET_COUNT, Unit
 
 MAX_COLUMN_CHOICES = 50
+# A file of treatments carries their doses, which name them: it imports whole.
+WITH_THEIR_PARTS = {"treatments": ("treatments", "doses")}
 # In forms the separators go by name: a tab does not survive an HTML attribute well.
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 SEPARATOR_MARKS = {name: mark for mark, name in SEPARATOR_NAMES.items()}
@@ -20,10 +22,10 @@ class ExportForm(PlainErrors, forms.Form):
     what = forms.ChoiceField(
         label="What to download",
         choices=[
-            ("all", "Everything: counts, bleeds and treatments in one file"),
+            ("all", "Everything: counts, bleeds, treatments and doses in one file"),
             ("counts", "Counts only"),
             ("bleeds", "Bleeds only"),
-            ("treatments", "Treatments only"),
+            ("treatments", "Treatments and their doses"),
         ],
         initial="all",
         widget=forms.RadioSelect,
@@ -52,7 +54,7 @@ class ExportForm(PlainErrors, forms.Form):
 
     def selection(self) -> exports.Selection:
         what = self.cleaned_data["what"]
-        slugs = tuple(KINDS) if what == "all" else (what,)
+        slugs = tuple(KINDS) if what == "all" else WITH_THEIR_PARTS.get(what, (what,))
         return exports.Selection(slugs, self.cleaned_data["since"], self.cleaned_data["until"])
 
 

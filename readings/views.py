@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import audit, redirects
 from accounts.access import get_patient_for, memberships_for
 from itptracker.forms import STALE_PAGE
-from readings import alerts, charts, dashboard_data, entries, guidance, page_cache
+from readings import alerts, charts, courses, dashboard_data, entries, guidance, page_cache
 from readings.forms import EndingForm
 from readings.history_filter import HistoryFilter
 from readings.models import BleedingEpisode, PlateletReading, Resolution, Treatment
@@ -162,7 +162,9 @@ def quick_add_response(request, patient, role, kind, form, saved=None, entry=Non
 def entry_add(request: HttpRequest, patient_id, kind: str) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id, write=True)
     kind = entry_kind(kind)
-    form = kind.form(request.POST or None, patient=patient)
+    # A dose starts from the course it is logged for (?course=, checked by the form).
+    initial = {"treatment": request.GET.get("course")}
+    form = kind.form(request.POST or None, patient=patient, initial=initial)
     quick = request.htmx and request.POST.get("quick") and kind.quick_add
     if request.method == "POST" and form.is_valid():
         saved = save_new_entry(request, form, patient)
@@ -366,9 +368,11 @@ def history_pieces(patient, viewer, kind, filters, page_number, return_to) -> di
         rows = filters.apply(kind.model.objects.live().filter(patient=patient), kind)
         paginator = Paginator(rows.with_people(), HISTORY_PAGE_SIZE)
         page = paginator.get_page(page_number)
-        if kind.model is Treatment:  # whether each course worked: its IWG response
-            for course, words in dashboard_data.course_responses(patient, page.object_list):
-                course.response_words = words
+        if kind.model is Treatment:  # each course's doses and whether it worked (IWG)
+            today = timezone.localdate()
+            by_pk = {c.treatment.pk: c for c in courses.courses_for(patient, page, today)}
+            for entry in page.object_list:
+                entry.course = by_pk[entry.pk]
         ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, "page": page}
         ctx.update(return_to=return_to, viewer_zone=viewer_zone)
         rendered = render_to_string("readings/history.html#history-page", ctx)

@@ -85,7 +85,7 @@ def test_the_numbers_at_a_glance(dashboard, audit):
     expect(stats.locator(".stat-latest")).to_contain_text("20 ×10⁹/L")
     expect(stats.get_by_text("Down 7 ×10⁹/L")).to_be_visible()
     expect(stats.get_by_text("10 days")).to_be_visible()
-    expect(stats.get_by_text("Eltrombopag")).to_be_visible()
+    expect(stats.get_by_text("Eltrombopag", exact=True)).to_be_visible()
     audit()
 
 

@@ -7,25 +7,32 @@ import plotly.graph_objects as go
 import pytest
 from django.utils import timezone
 
-from readings import charts
+from readings import charts, responses
 from readings.charts import (
     COUNT_COLOUR,
     LIMIT_SYMBOLS,
+    RESPONSE_COLOUR,
     SEVERITY_STYLES,
     THRESHOLD_COLOUR,
     build_figure,
     figure_json,
     text_summary,
 )
+from readings.courses import Course
 from readings.models import (
     BleedingEpisode,
     BleedingKind,
+    Dose,
+    DoseUnit,
     FirstAid,
+    HowOften,
     Medicine,
     PlateletReading,
+    Route,
     Severity,
     Treatment,
 )
+from readings.responses import CourseResponse, Level
 from readings.units import Unit
 from tests.clock import pinned
 
@@ -53,14 +60,26 @@ def treatment(started_on: date, ended_on: date | None = None, **fields) -> Treat
     return Treatment(started_on=started_on, ended_on=ended_on, **fields)
 
 
+def dose(course: Treatment, day: date, amount, **fields) -> Dose:
+    fields.setdefault("unit", DoseUnit.MG)
+    fields.setdefault("route", Route.BY_MOUTH)
+    fields.setdefault("how_often", HowOften.DAILY)
+    return Dose(treatment=course, given_on=day, amount=Decimal(amount), **fields)
+
+
+def course_of(treatment: Treatment, doses=(), response: CourseResponse | None = None) -> Course:
+    """As readings.courses gives it: doses newest first."""
+    return Course(treatment, response or CourseResponse(None, Level.TOO_FEW), list(doses))
+
+
 def at(day: date, hour: int = 12) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
-def figure(readings=(), episodes=(), treatments=(), *, unit=E9, threshold=None, **dates) -> dict:
+def figure(readings=(), episodes=(), treatments=(), *, unit=E9, threshold=None, **options) -> dict:
     """A figure, checked against Plotly's schema (go.Figure raises on unknown properties)."""
     built = build_figure(
-        readings, episodes, treatments, unit=unit, threshold=threshold, today=TODAY, **dates
+        readings, episodes, treatments, unit=unit, threshold=threshold, today=TODAY, **options
     )
     go.Figure(built)
     return built
@@ -81,6 +100,20 @@ def annotation_texts(fig: dict) -> list[str]:
 
 def shapes(fig: dict, **match) -> list[dict]:
     return [s for s in fig["layout"]["shapes"] if match.items() <= s.items()]
+
+
+def dose_strips(fig: dict) -> list[dict]:
+    return [t for t in fig["data"] if t.get("hoveron") == "fills"]
+
+
+def dose_on(fig: dict, day: date) -> list[str]:
+    """What hovering over the spans' label rows on `day` says (a strip runs from its first
+    day's midnight to the midnight after its last)."""
+    return [s["text"] for s in dose_strips(fig) if s["x"][0] <= day.isoformat() < s["x"][1]]
+
+
+def response_markers(fig: dict) -> list[dict]:
+    return [t for t in fig["data"] if t["name"] == "Response reached (R, CR)"]
 
 
 def contrast_with_white(colour: str) -> float:
@@ -308,6 +341,195 @@ def test_treatments_not_started_yet_or_deleted_have_no_span():
     assert shapes(figure(treatments=courses), xref="x") == []
 
 
+def test_a_span_says_on_hover_the_dose_in_force_each_day():
+    elt = treatment(date(2026, 3, 1), medicine=Medicine.ELTROMBOPAG)
+    doses = [dose(elt, date(2026, 6, 2), 75), dose(elt, date(2026, 3, 3), 50)]
+    fig = figure(treatments=[elt], courses=[course_of(elt, doses)])
+    before = "Eltrombopag · no dose logged before 3 Mar 2026"
+    first = "Eltrombopag · 50 mg every day from 3 Mar 2026"
+    then = "Eltrombopag · 75 mg every day from 2 Jun 2026"
+    assert dose_on(fig, date(2026, 3, 2)) == [before]
+    assert dose_on(fig, date(2026, 3, 3)) == dose_on(fig, date(2026, 6, 1)) == [first]
+    assert dose_on(fig, date(2026, 6, 2)) == dose_on(fig, TODAY) == [then]
+    # The strips cover the span from end to end, along its label's row, in no legend.
+    strips = dose_strips(fig)
+    [span] = shapes(fig, xref="x")
+    assert [(s["x"][0], s["x"][1]) for s in strips] == [
+        ("2026-03-01", "2026-03-03"),
+        ("2026-03-03", "2026-06-02"),
+        ("2026-06-02", "2026-11-21"),
+    ]
+    assert (strips[0]["x"][0], strips[-1]["x"][1]) == (span["x0"], span["x1"])
+    [label] = fig["layout"]["annotations"]
+    layout = fig["layout"]
+    assert {max(s["y"]) for s in strips} == {label["y"]}
+    assert all(s["yaxis"] == "y3" and not s["showlegend"] for s in strips)
+    assert layout["yaxis3"]["overlaying"] == "y"
+    assert layout["yaxis3"]["range"] == layout["yaxis"]["domain"]
+    # The label covers the start of the row, so it says the dose there too.
+    assert label["hovertext"] == "Eltrombopag<br>no dose logged before 3 Mar 2026"
+
+
+def test_a_dose_entered_again_unchanged_carries_on_and_the_newer_entry_of_a_day_counts():
+    romi = treatment(date(2026, 9, 1), medicine=Medicine.ROMIPLOSTIM, dose="1 µg/kg weekly")
+    weekly = {"unit": DoseUnit.UG_PER_KG, "how_often": HowOften.WEEKLY}
+    weighed = {"weight_kg": Decimal(28), "weighed_on": date(2026, 9, 1), **weekly}
+    doses = [  # newest first, as readings.courses gives them
+        dose(romi, date(2026, 10, 20), 3, **weighed),  # corrects the entry below
+        dose(romi, date(2026, 10, 20), 30, **weighed),
+        dose(romi, date(2026, 9, 22), 2, **weighed),
+        dose(romi, date(2026, 9, 15), 2, **weighed),
+        dose(romi, date(2026, 9, 8), 2, **weighed),
+    ]
+    fig = figure(treatments=[romi], courses=[course_of(romi, doses)])
+    assert [s["text"] for s in dose_strips(fig)] == [
+        "Romiplostim · 1 µg/kg weekly",  # the course's own dose, before the first entry
+        "Romiplostim · 2 µg/kg every week (56 µg for 28 kg) from 8 Sep 2026",
+        "Romiplostim · 3 µg/kg every week (84 µg for 28 kg) from 20 Oct 2026",
+    ]
+    assert dose_on(fig, date(2026, 10, 19)) == [dose_strips(fig)[1]["text"]]
+
+
+def test_dose_strips_in_a_range_start_with_the_dose_in_force_at_its_start():
+    ivig = treatment(date(2026, 1, 5), date(2026, 6, 30), medicine=Medicine.IVIG)
+    once = {"unit": DoseUnit.G_PER_KG, "how_often": HowOften.ONCE, "route": Route.INFUSION}
+    weighed = {"weight_kg": Decimal(70), "weighed_on": date(2026, 1, 5), **once}
+    doses = [
+        dose(ivig, date(2026, 6, 10), 1, **weighed),  # after the range
+        dose(ivig, date(2026, 4, 1), 2, deleted_at=DELETED, **weighed),
+        dose(ivig, date(2026, 1, 5), 1, **weighed),
+    ]
+    fig = figure(
+        treatments=[ivig],
+        courses=[course_of(ivig, doses)],
+        range_start=date(2026, 3, 1),
+        range_end=date(2026, 5, 31),
+    )
+    [strip] = dose_strips(fig)
+    assert (strip["x"][0], strip["x"][1]) == ("2026-03-01", "2026-06-01")
+    given = "1 g/kg once (70 g for 70 kg) on 5 Jan 2026"
+    assert strip["text"] == f"IVIG · {given}"
+    [label] = fig["layout"]["annotations"]
+    assert label["hovertext"] == f"IVIG (immune globulin)<br>{given}"
+    # A dose given on the first day shown is in force from that day.
+    from_its_first_day = figure(treatments=[ivig], courses=[course_of(ivig, doses)])
+    assert dose_on(from_its_first_day, date(2026, 1, 5)) == [strip["text"]]
+
+
+def test_dose_hover_text_is_escaped():
+    other = treatment(date(2026, 9, 1), medicine=Medicine.OTHER, other_name=XSS, dose=XSS)
+    doses = [dose(other, date(2026, 10, 1), 5, how_often="")]
+    fig = figure(treatments=[other], courses=[course_of(other, doses)])
+    assert [s["text"] for s in dose_strips(fig)] == [
+        f"{ESCAPED_XSS} · {ESCAPED_XSS}",
+        f"{ESCAPED_XSS} · 5 mg from 1 Oct 2026",
+    ]
+    assert "<script>" not in orjson.dumps(fig).decode()
+
+
+def test_courses_without_doses_or_a_response_leave_the_figure_as_it_was():
+    rows = [reading(date(2026, 9, 1), 20), reading(date(2026, 10, 1), 25)]
+    courses = [
+        treatment(date(2026, 2, 1), date(2026, 2, 1), medicine=Medicine.IVIG, dose="1 g/kg"),
+        treatment(date(2026, 9, 1), medicine=Medicine.SPLENECTOMY),
+    ]
+    no_response = CourseResponse(rows[0], Level.NONE)
+    with_courses = figure(
+        rows, treatments=courses, courses=[course_of(t, response=no_response) for t in courses]
+    )
+    assert with_courses == figure(rows, treatments=courses)
+    assert dose_strips(with_courses) == response_markers(with_courses) == []
+    assert "yaxis3" not in with_courses["layout"]
+
+
+# --- Where a course worked ----------------------------------------------------------------------
+
+
+ELT_START = date(2026, 3, 1)
+R_TERMS = (
+    "Response (R): 30 ×10⁹/L or more and double the count at the start, on two counts a week apart"
+)
+CR_TERMS = "Complete response (CR): 100 ×10⁹/L or more, on two counts a week apart"
+# Baseline 10; R (30 and double) from 24 Mar, confirmed 31 Mar; CR (100) from 21 Apr, 28 Apr.
+RESPONDING = [
+    (date(2026, 2, 25), 10),
+    (date(2026, 3, 10), 20),
+    (date(2026, 3, 24), 35),
+    (date(2026, 3, 31), 45),
+    (date(2026, 4, 21), 110),
+    (date(2026, 4, 28), 130),
+    (date(2026, 5, 26), 90),
+]
+
+
+def responding_course() -> tuple[list[PlateletReading], Course]:
+    elt = treatment(ELT_START, medicine=Medicine.ELTROMBOPAG)
+    rows = [reading(day, count) for day, count in RESPONDING]
+    result = responses.response_for_course(elt, rows, [], UTC)
+    return rows, course_of(elt, response=result)
+
+
+def test_markers_where_r_and_cr_were_reached_sit_on_those_counts():
+    rows, course = responding_course()
+    assert (course.response.best, course.response.response_day) == (Level.COMPLETE, 23)
+    assert course.response.complete_day == 51
+    fig = figure(rows, treatments=[course.treatment], courses=[course])
+    [marker] = response_markers(fig)
+    assert (marker["x"], marker["y"]) == (["2026-03-24", "2026-04-21"], [35.0, 110.0])
+    assert marker["text"] == ["R", "CR"]
+    assert marker["yaxis"] == "y" and marker["marker"]["symbol"] == "star"
+    assert marker["customdata"] == [
+        ["24 Mar 2026", "R reached (Eltrombopag)", f"<br>Count: 35 ×10⁹/L<br>{R_TERMS}"],
+        ["21 Apr 2026", "CR reached (Eltrombopag)", f"<br>Count: 110 ×10⁹/L<br>{CR_TERMS}"],
+    ]
+    # Over most of a star Plotly gives the hover to the count under it: it says the same.
+    assert [row[2] for row in count_trace(fig)["customdata"]] == [
+        "",
+        "",
+        f"<br>R reached (Eltrombopag)<br>{R_TERMS}",
+        "",
+        f"<br>CR reached (Eltrombopag)<br>{CR_TERMS}",
+        "",
+        "",
+    ]
+
+
+def test_response_markers_in_the_patients_unit():
+    rows, course = responding_course()
+    [marker] = response_markers(figure(rows, unit=UL, courses=[course]))
+    assert marker["y"] == [35000, 110000]
+    assert "Response (R): 30,000 per µL or more and double" in marker["customdata"][0][2]
+    assert "Complete response (CR): 100,000 per µL or more," in marker["customdata"][1][2]
+
+
+def test_r_and_cr_reached_on_one_count_share_a_marker():
+    rows, course = responding_course()
+    course.response = CourseResponse(rows[0], Level.COMPLETE, 51, 51)
+    [marker] = response_markers(figure(rows, courses=[course]))
+    assert (marker["x"], marker["text"]) == (["2026-04-21"], ["CR"])
+    assert marker["customdata"][0][1:] == [
+        "R and CR reached (Eltrombopag)",
+        f"<br>Count: 110 ×10⁹/L<br>{R_TERMS}<br>{CR_TERMS}",
+    ]
+
+
+def test_response_markers_outside_the_range_are_left_out():
+    rows, course = responding_course()
+    april = {"range_start": date(2026, 4, 1), "range_end": date(2026, 4, 30)}
+    [marker] = response_markers(figure(rows, courses=[course], **april))
+    assert marker["x"] == ["2026-04-21"]
+    june = {"range_start": date(2026, 6, 1), "range_end": TODAY}
+    assert response_markers(figure(rows, courses=[course], **june)) == []
+
+
+def test_no_marker_without_a_response_or_for_a_deleted_course():
+    rows, course = responding_course()
+    course.treatment.deleted_at = DELETED
+    assert response_markers(figure(rows, courses=[course])) == []
+    none = course_of(treatment(ELT_START), response=CourseResponse(rows[0], Level.NONE))
+    assert response_markers(figure(rows, courses=[none])) == []
+
+
 # --- Range --------------------------------------------------------------------------------------
 
 
@@ -394,7 +616,12 @@ def test_layout_suits_phones_and_readers():
 
 
 def test_marker_and_line_colours_contrast_with_white():
-    colours = [COUNT_COLOUR, THRESHOLD_COLOUR, *(colour for colour, _ in SEVERITY_STYLES.values())]
+    colours = [
+        COUNT_COLOUR,
+        THRESHOLD_COLOUR,
+        RESPONSE_COLOUR,
+        *(colour for colour, _ in SEVERITY_STYLES.values()),
+    ]
     assert all(contrast_with_white(colour) >= 3 for colour in colours), colours
 
 
@@ -408,11 +635,14 @@ def test_figure_json_round_trips_and_is_safe_inside_a_script_element():
 
 def test_figure_building_needs_no_database():
     # No django_db mark: any query would fail this test.
+    rows, course = responding_course()
+    course.doses = [dose(course.treatment, ELT_START, 50)]
     figure(
-        [reading(date(2026, 1, 3), 30)],
+        [*rows, reading(date(2026, 1, 3), 30)],
         [episode(at(date(2026, 1, 4)))],
-        [treatment(date(2026, 1, 1))],
+        [treatment(date(2026, 1, 1)), course.treatment],
         threshold=30,
+        courses=[course],
     )
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.patients import start_record
-from readings.models import BleedingEpisode, PlateletReading, Treatment
+from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-platelets-2026"
@@ -65,6 +65,16 @@ TREATMENTS = [
     ("ivig", 363, 362, "Two infusions"),
     ("eltrombopag", 230, None, "50 mg a day"),
 ]
+# medicine, days ago, amount, unit, route, how often (a weight of WEIGHT_KG for per-kg doses)
+DOSES = [
+    ("steroids", 364, "1", "mg/kg", "oral", "daily"),
+    ("steroids", 343, "0.5", "mg/kg", "oral", "daily"),
+    ("ivig", 363, "1", "g/kg", "intravenous", "once"),
+    ("ivig", 362, "1", "g/kg", "intravenous", "once"),
+    ("eltrombopag", 230, "50", "mg", "oral", "daily"),
+    ("eltrombopag", 160, "75", "mg", "oral", "daily"),
+]
+WEIGHT_KG = Decimal("68.5")
 
 
 class Command(BaseCommand):
@@ -128,4 +138,19 @@ class Command(BaseCommand):
                 dose=dose,
             )
             for medicine, start, end, dose in TREATMENTS
+        )
+        courses = {course.medicine: course for course in Treatment.objects.filter(patient=patient)}
+        Dose.objects.bulk_create(
+            Dose(
+                **common,
+                treatment=courses[medicine],
+                given_on=today - datetime.timedelta(days=days_ago),
+                amount=Decimal(amount),
+                unit=unit,
+                route=route,
+                how_often=how_often,
+                weight_kg=WEIGHT_KG if unit.endswith("/kg") else None,
+                weighed_on=today - datetime.timedelta(days=365) if unit.endswith("/kg") else None,
+            )
+            for medicine, days_ago, amount, unit, route, how_often in DOSES
         )
