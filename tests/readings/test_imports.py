@@ -434,7 +434,10 @@ TREATMENT = {"kind": "treatment", "medicine": "ivig", "started_on": "2025-01-05"
 @pytest.mark.parametrize(
     ("cells", "message"),
     [
-        ({"kind": "reading"}, "The kind is “reading”: it should be count, bleed, treatment or dose."),
+        (
+            {"kind": "reading"},
+            "The kind is “reading”: it should be count, bleed, treatment or dose.",
+        ),
         ({"kind": ""}, "The kind is empty: it should be count, bleed, treatment or dose."),
         ({"id": "42"}, "“42” in the id column is not an entry id. Leave it empty for a new entry."),
         ({"drawn_on": ""}, "The drawn_on column is empty."),

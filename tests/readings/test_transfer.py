@@ -491,7 +491,10 @@ def test_exports_are_in_the_access_log(client, cast):
     response = client.get(reverse("export_history", args=[cast.patient.pk]), {"what": "all"})
     b"".join(response.streaming_content)
     event = AccessEvent.objects.filter(patient=cast.patient, action="exported").get()
-    assert (event.actor, event.detail) == (cast.viewer, "counts, bleeds, treatments, doses, everything")
+    assert (event.actor, event.detail) == (
+        cast.viewer,
+        "counts, bleeds, treatments, doses, everything",
+    )
 
 
 def test_a_sheet_whose_count_column_is_named_by_its_loinc_code_is_guessed(client, cast):
