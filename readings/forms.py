@@ -215,6 +215,11 @@ class EntryForm(PlainErrors, forms.ModelForm):
         return super()._update_errors(ValidationError(remapped))
 
 
+def _plain(value) -> str | None:
+    """A stored decimal as typed: 2.000 -> "2", 31.50 -> "31.5", 100 -> "100"."""
+    return None if value is None else f"{value.normalize():f}"
+
+
 def _is_uuid(value) -> bool:
     try:
         uuid.UUID(str(value))
@@ -528,8 +533,9 @@ class DoseForm(EntryForm):
             return
         last = course.doses.live().order_by("-given_on", "-created_at").first()
         if last is not None:
-            for name in ("amount", "unit", "route", "how_often", "weight_kg", "weighed_on"):
+            for name in ("unit", "route", "how_often", "weighed_on"):
                 self.initial[name] = getattr(last, name)
+            self.initial.update(amount=_plain(last.amount), weight_kg=_plain(last.weight_kg))
             return
         self.initial["unit"] = doses.units_for(course.medicine)[0]
         self.initial["route"] = doses.route_for(course.medicine)
@@ -540,7 +546,7 @@ class DoseForm(EntryForm):
             .first()
         )
         if weighed is not None:
-            self.initial.update(weight_kg=weighed.weight_kg, weighed_on=weighed.weighed_on)
+            self.initial.update(weight_kg=_plain(weighed.weight_kg), weighed_on=weighed.weighed_on)
 
     def clean(self):
         cleaned = super().clean()

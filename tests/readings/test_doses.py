@@ -520,3 +520,17 @@ def test_download_all_my_data_holds_the_doses(cast):
         "3",
         "ug/kg",
     )
+
+
+@pytest.mark.parametrize(("amount", "shown"), [("100", "100"), ("2.000", "2"), ("0.4", "0.4")])
+def test_the_next_dose_starts_as_the_last_one_was_typed(client, cast, amount, shown):
+    course = make_treatment(cast.patient, medicine="steroids", started_on=days_ago(5))
+    make_dose(course, amount, unit="mg", route="oral", given_on=days_ago(5))
+    client.force_login(cast.owner)
+    url = reverse("entry_add", args=[cast.patient.pk, "doses"]) + f"?course={course.pk}"
+    values = form_values(client.get(url).content.decode())
+    assert (values["amount"], values["unit"], values["given_on"]) == (
+        shown,
+        "mg",
+        cast.patient.today().isoformat(),
+    )
