@@ -21,7 +21,14 @@ from readings import imports, page_cache, takeout
 from readings.models import PlateletReading
 from tests.cache import clear_own_keys
 from tests.clock import pinned
-from tests.factories import add_member, make_episode, make_patient, make_reading, make_user
+from tests.factories import (
+    add_member,
+    make_episode,
+    make_patient,
+    make_reading,
+    make_treatment,
+    make_user,
+)
 from tests.html_forms import bleed_fields
 from tests.readings.test_imports import export_text
 from tests.readings.test_views import count_data, entry_url
@@ -338,3 +345,33 @@ def test_a_new_release_has_new_keys(tmp_path):
     assert after != before
     lock.write_text('{"version": "4.2.0"}')
     assert page_cache.code_fingerprint(tmp_path, code) not in (before, after)
+
+
+def log_dose(client, cast, course):
+    data = {"treatment": course.pk, "given_on": timezone.localdate().isoformat(), "amount": "3"}
+    data |= {"unit": "mg", "route": "oral", "form_token": str(uuid.uuid4())}
+    client.post(reverse("entry_add", args=[cast.patient.pk, "doses"]), data)
+
+
+def delete_dose(client, cast, course):
+    dose = course.doses.live().get()
+    client.post(entry_url("entry_delete", cast, "doses", dose))
+
+
+@pytest.mark.parametrize("write", [log_dose, delete_dose], ids=lambda write: write.__name__)
+@pytest.mark.parametrize("show", ["treatments", "doses"])
+def test_a_dose_leaves_no_kept_page_behind(client, cast, write, show):
+    make_reading(cast.patient, "45", user=cast.owner, drawn_on=timezone.localdate())
+    course = make_treatment(cast.patient, medicine="other", other_name="Trial", user=cast.owner)
+    client.force_login(cast.owner)
+    if write is delete_dose:
+        log_dose(client, cast, course)
+    views = [dashboard, lambda client, patient: history(client, patient, show=show)]
+    for view in views:
+        view(client, cast.patient)  # kept
+    write(client, cast, course)
+    for view in views:
+        view(client, cast.patient)  # the message of the write is shown once, here
+        kept = view(client, cast.patient)
+        assert without_tokens(kept) == without_tokens(fresh(client, cast, view))
+    assert ("3 mg" in dashboard(client, cast.patient)) is (write is log_dose)
