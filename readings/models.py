@@ -29,7 +29,10 @@ from readings.units import MAX_COUNT, Comparator, Unit
 
 class EntryQuerySet(models.QuerySet):
     def live(self):
-        return self.filter(deleted_at__isnull=True)
+        """Not deleted, nor part of a deleted entry (a dose of a deleted course): restoring the
+        course brings its doses back."""
+        parents = {f"{name}__deleted_at__isnull": True for name in self.model.PART_OF}
+        return self.filter(deleted_at__isnull=True, **parents)
 
     def with_people(self):
         """With the members whom a page names beside each entry, fetched in the same query."""
@@ -111,6 +114,7 @@ class Entry(models.Model):
 
     objects = EntryQuerySet.as_manager()
     PEOPLE = ("created_by",)  # named on pages: see EntryQuerySet.with_people
+    PART_OF: tuple[str, ...] = ()  # the entries it belongs to: see EntryQuerySet.live
 
     class Meta:
         abstract = True
@@ -494,6 +498,7 @@ class Dose(Entry):
     course's next dose entry. Per-kg doses carry the weight they were worked out from."""
 
     PEOPLE = ("created_by", "treatment")  # and the course each row names
+    PART_OF = ("treatment",)
 
     treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="doses")
     given_on = models.DateField("date of the dose")

@@ -534,3 +534,34 @@ def test_the_next_dose_starts_as_the_last_one_was_typed(client, cast, amount, sh
         "mg",
         cast.patient.today().isoformat(),
     )
+
+
+@pytest.mark.parametrize("name", ["entry_edit", "entry_delete"])
+def test_a_dose_is_reached_only_through_its_own_record(client, cast, name):
+    ours = make_dose(make_treatment(cast.patient, medicine="romiplostim", started_on=days_ago(9)))
+    theirs = make_dose(
+        make_treatment(cast.strangers_patient, medicine="romiplostim", started_on=days_ago(9))
+    )
+    expected = {"viewer": 403, "stranger": 404, "editor": 200}
+    for actor, status in expected.items():
+        client.force_login(getattr(cast, actor))
+        assert client.get(reverse(name, args=[cast.patient.pk, "doses", ours.pk])).status_code == (
+            status
+        )
+    client.force_login(cast.owner)  # another record's dose under our record's address
+    assert client.get(reverse(name, args=[cast.patient.pk, "doses", theirs.pk])).status_code == 404
+    assert client.post(reverse(name, args=[cast.patient.pk, "doses", theirs.pk])).status_code == 404
+    assert Dose.objects.get(pk=theirs.pk).deleted_at is None
+
+
+def test_a_deleted_courses_doses_go_and_come_back_with_it(client, cast):
+    course = make_treatment(cast.patient, medicine="romiplostim", started_on=days_ago(9))
+    make_dose(course, "3")
+    client.force_login(cast.owner)
+    doses_page = reverse("history", args=[cast.patient.pk])
+    client.post(reverse("entry_delete", args=[cast.patient.pk, "treatments", course.pk]))
+    assert "0 doses" in client.get(doses_page, {"show": "doses"}).content.decode()
+    assert "\ndose," not in export_text(cast.patient)  # its course is not in the file either
+    client.post(reverse("entry_restore", args=[cast.patient.pk, "treatments", course.pk]))
+    assert "1 dose," in client.get(doses_page, {"show": "doses"}).content.decode()
+    assert "\ndose," in export_text(cast.patient)
