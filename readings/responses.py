@@ -21,6 +21,9 @@ How we read them (each a choice the paper leaves open):
   100 and below.
 - Lost: after confirmation, two counts in a row, more than a day apart, that fail the level,
   or a bleed logged after confirmation; the date is the first failing count's, or the bleed's.
+  Each level is judged apart: a CR lost while the counts still meet R leaves R standing.
+- Reached again: after a loss, a new confirmed run of the level (as above, from counts after
+  the loss) is the level reached again; the words give every loss and return in order.
 - Too few counts: fewer than two counts at least 7 days apart after the start gives
   TOO_FEW ("not enough counts yet"), never NR.
 - Courses that overlap are each judged on their own dates; the credit may be shared.
@@ -50,6 +53,15 @@ class Level(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Run:
+    """A level held: from its first count, confirmed on a later one, until lost (or not)."""
+
+    first: datetime.date
+    confirmed: datetime.date
+    lost: datetime.date | None = None
+
+
+@dataclass(frozen=True)
 class CourseResponse:
     """One course's IWG response. Days count from the course's start day (day 0)."""
 
@@ -57,7 +69,9 @@ class CourseResponse:
     best: Level
     response_day: int | None = None  # first count of the confirmed R (or CR, which is one)
     complete_day: int | None = None
-    lost_on: datetime.date | None = None  # the best response, lost on this day
+    lost_on: datetime.date | None = None  # the best response, first lost on this day
+    response_runs: tuple[Run, ...] = ()  # R held, lost and reached again, in order
+    complete_runs: tuple[Run, ...] = ()
 
 
 def response_for_course(
@@ -76,24 +90,25 @@ def response_for_course(
     bleeds = [day for day in bleeds if day >= start]
     if not _spans_a_week(after):
         return CourseResponse(baseline, Level.TOO_FEW)
-    complete = _confirmed(after, bleeds, lambda r: _at_least(r, COMPLETE_AT))
+    complete = _runs(after, bleeds, lambda r: _at_least(r, COMPLETE_AT))
     doubling = baseline.count * 2 if baseline is not None else None  # "<10" counts as 10
     response = (
-        _confirmed(after, bleeds, lambda r: _meets_response(r, doubling))
-        if doubling is not None
-        else None
+        _runs(after, bleeds, lambda r: _meets_response(r, doubling)) if doubling is not None else ()
     )
-    if complete is not None and (response is None or response[0] > complete[0]):
+    if complete and (not response or response[0].first > complete[0].first):
         response = complete  # a CR is a response too
-    if complete is not None:
-        lost = _lost(after, bleeds, complete[1], lambda r: _at_least(r, COMPLETE_AT))
-        return CourseResponse(
-            baseline, Level.COMPLETE, _day(response, start), _day(complete, start), lost
-        )
-    if response is not None:
-        lost = _lost(after, bleeds, response[1], lambda r: _meets_response(r, doubling))
-        return CourseResponse(baseline, Level.RESPONSE, _day(response, start), None, lost)
-    return CourseResponse(baseline, Level.NONE if baseline is not None else Level.NO_BASELINE)
+    if not response:
+        return CourseResponse(baseline, Level.NONE if baseline is not None else Level.NO_BASELINE)
+    best = Level.COMPLETE if complete else Level.RESPONSE
+    return CourseResponse(
+        baseline,
+        best,
+        response_day=(response[0].first - start).days,
+        complete_day=(complete[0].first - start).days if complete else None,
+        lost_on=(complete or response)[0].lost,
+        response_runs=response,
+        complete_runs=complete,
+    )
 
 
 def _baseline(readings: list[PlateletReading], start: datetime.date) -> PlateletReading | None:
@@ -132,6 +147,18 @@ def _confirmed(readings, bleeds, meets) -> tuple[datetime.date, datetime.date] |
     return None
 
 
+def _runs(readings, bleeds, meets) -> tuple[Run, ...]:
+    """Every time the level was reached (confirmed) and then lost, in order."""
+    runs, remaining = [], readings
+    while (found := _confirmed(remaining, bleeds, meets)) is not None:
+        lost = _lost(readings, bleeds, found[1], meets)
+        runs.append(Run(*found, lost))
+        if lost is None:
+            break
+        remaining = [r for r in readings if r.drawn_on > lost]
+    return tuple(runs)
+
+
 def _lost(readings, bleeds, confirmed_on: datetime.date, meets) -> datetime.date | None:
     """The day a confirmed level was lost, after `confirmed_on`: the first of two counts in a
     row, more than a day apart, that fail it; or a bleed."""
@@ -149,10 +176,6 @@ def _lost(readings, bleeds, confirmed_on: datetime.date, meets) -> datetime.date
     return min(found) if found else None
 
 
-def _day(run: tuple[datetime.date, datetime.date] | None, start: datetime.date) -> int | None:
-    return (run[0] - start).days if run is not None else None
-
-
 def in_words(result: CourseResponse) -> str:
     """The response for a patient: the level in plain words with its abbreviation, when it
     was reached (days from the start), and whether it lasted."""
@@ -164,11 +187,23 @@ def in_words(result: CourseResponse) -> str:
         return "No count from the start of this treatment, so a response (R) cannot be told."
     if result.best is Level.NONE:
         return "No response (NR) so far: counts have not reached 30 ×10⁹/L and double the start."
-    words = f"Response (R: 30 ×10⁹/L or more and double the start) from day {result.response_day}"
+    start = result.response_runs[0].first - datetime.timedelta(days=result.response_day)
+    words = "Response (R: 30 ×10⁹/L or more and double the start) "
+    words += _runs_in_words(result.response_runs, start)
     if result.best is Level.COMPLETE:
-        words += f"; complete response (CR: 100 ×10⁹/L or more) from day {result.complete_day}"
+        words += "; complete response (CR: 100 ×10⁹/L or more) "
+        words += _runs_in_words(result.complete_runs, start)
     else:
         words += "; no complete response (CR: 100 ×10⁹/L or more) yet"
-    if result.lost_on is not None:
-        words += f"; lost on {result.lost_on.day} {result.lost_on:%b %Y}"
     return words + "."
+
+
+def _runs_in_words(runs: tuple[Run, ...], start: datetime.date) -> str:
+    """ "from day 7, lost on 2 Aug 2026, reached again from day 60"."""
+    parts = []
+    for number, run in enumerate(runs):
+        again = "reached again " if number else ""
+        parts.append(f"{again}from day {(run.first - start).days}")
+        if run.lost is not None:
+            parts.append(f"lost on {run.lost.day} {run.lost:%b %Y}")
+    return ", ".join(parts)

@@ -233,3 +233,26 @@ def test_the_history_says_how_each_course_worked(client, cast):
     url = reverse("history", args=[cast.patient.pk])
     html = client.get(url, {"show": "treatments"}).content.decode()
     assert "complete response (CR: 100 ×10⁹/L or more) from day 7" in html
+
+
+def test_a_cr_lost_while_r_holds_says_which_was_lost():
+    # Baseline 20 (R needs 40); CR on days 3 and 10 (120, 130); then 80 (day 20) and 70 (day
+    # 27): both fail 100, 7 days apart: CR lost on day 20. Both still meet R: R stands.
+    result = judge([(0, "20"), (3, "120"), (10, "130"), (20, "80"), (27, "70")])
+    assert (result.best, result.lost_on) == (Level.COMPLETE, day(20))
+    assert [run.lost for run in result.response_runs] == [None]
+    assert in_words(result) == (
+        "Response (R: 30 ×10⁹/L or more and double the start) from day 3; complete response "
+        "(CR: 100 ×10⁹/L or more) from day 3, lost on 21 Mar 2026."
+    )
+
+
+def test_a_response_lost_to_a_bleed_and_reached_again():
+    # Baseline 10 (R needs 30); 40 and 45 on days 7 and 14: R from day 7. A bleed on day 20:
+    # lost on day 20. Then 50 and 55 on days 30 and 37, no bleed between: reached again.
+    result = judge([(0, "10"), (7, "40"), (14, "45"), (30, "50"), (37, "55")], bleeds=(20,))
+    assert [(run.first, run.lost) for run in result.response_runs] == [
+        (day(7), day(20)),
+        (day(30), None),
+    ]
+    assert "from day 7, lost on 21 Mar 2026, reached again from day 30;" in in_words(result)
