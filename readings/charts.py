@@ -442,16 +442,25 @@ def _responses_reached(
     for reading in counts:
         by_day.setdefault(reading.drawn_on, []).append(reading)
     terms = _response_terms(unit)
-    reached = []
+    # Courses that reached a level on the same count share one star, which names them all.
+    on_count: dict[int, tuple[PlateletReading, list[str], list[str]]] = {}
     for course in courses:
         if course.treatment.deleted_at is not None:
             continue
         for day, levels in _reached_days(course):
             if day in by_day:
                 reading = max(by_day[day], key=stats.by_count)
-                headline = f"{' and '.join(levels)} reached ({_short_name(course.treatment)})"
-                details = "".join(f"<br>{_plain(terms[level])}" for level in levels)
-                reached.append(_Reached(reading, _plain(headline), details, levels[-1]))
+                _, headlines, all_levels = on_count.setdefault(id(reading), (reading, [], []))
+                headlines.append(
+                    f"{' and '.join(levels)} reached ({_short_name(course.treatment)})"
+                )
+                all_levels.extend(level for level in levels if level not in all_levels)
+    reached = []
+    for reading, headlines, levels in on_count.values():
+        levels.sort(key=["R", "CR"].index)
+        details = "".join(f"<br>{_plain(terms[level])}" for level in levels)
+        # Beside the star, the higher level reached there: CR is a response too.
+        reached.append(_Reached(reading, _plain("; ".join(headlines)), details, levels[-1]))
     return reached
 
 

@@ -693,3 +693,15 @@ def test_text_summary_with_below_detection_counts():
         "Latest <10,000 per µL on 3 Feb 2026, down from 10,000 per µL. "
         "Lowest <10,000 per µL on 3 Feb 2026; highest 10,000 per µL on 3 Jan 2026."
     )
+
+
+def test_two_courses_reaching_a_level_on_one_count_share_a_star_that_names_both():
+    rows, course = responding_course()
+    steroids = treatment(ELT_START, medicine=Medicine.STEROIDS)
+    other = course_of(steroids, response=responses.response_for_course(steroids, rows, [], UTC))
+    [marker] = response_markers(figure(rows, courses=[course, other]))
+    assert marker["x"] == ["2026-03-24", "2026-04-21"]
+    assert [point[1] for point in marker["customdata"]] == [
+        "R reached (Eltrombopag); R reached (Steroids)",
+        "CR reached (Eltrombopag); CR reached (Steroids)",
+    ]
