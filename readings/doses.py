@@ -7,10 +7,11 @@ typed for µg) by asking "is this right?"; a confirmed amount is kept as typed a
 docs/sources/dose-labels.md, widened so that any labelled dose passes.
 """
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from readings.models import DoseUnit, Medicine, Route
+from readings.models import PROCEDURES, DoseUnit, HowOften, Medicine, Route
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,25 @@ USUAL: dict[tuple[str, str], Usual] = {
     (Medicine.STEROIDS, DoseUnit.MG_PER_KG): _usual("0.1", "30", STEROIDS),
 }
 
-# How each medicine is usually given, offered first on a new course's first dose.
-USUAL_ROUTE = {
-    Medicine.ROMIPLOSTIM: Route.UNDER_SKIN,
-    Medicine.IVIG: Route.INFUSION,
-    Medicine.ANTI_D: Route.INFUSION,
-    Medicine.RITUXIMAB: Route.INFUSION,
+# How each medicine is given, the usual way first (offered first on a course's first dose);
+# another way is asked about. Not listed (other): any way.
+USUAL_ROUTES = {
+    Medicine.ROMIPLOSTIM: (Route.UNDER_SKIN,),
+    Medicine.ELTROMBOPAG: (Route.BY_MOUTH,),
+    Medicine.AVATROMBOPAG: (Route.BY_MOUTH,),
+    Medicine.FOSTAMATINIB: (Route.BY_MOUTH,),
+    Medicine.IVIG: (Route.INFUSION, Route.UNDER_SKIN),
+    Medicine.ANTI_D: (Route.INFUSION, Route.UNDER_SKIN),
+    Medicine.RITUXIMAB: (Route.INFUSION, Route.UNDER_SKIN),
+    Medicine.STEROIDS: (Route.BY_MOUTH, Route.INFUSION),
+}
+# How often a course's first dose is offered as given, from the labels' schedules.
+USUAL_HOW_OFTEN = {
+    Medicine.ROMIPLOSTIM: HowOften.WEEKLY,
+    Medicine.ELTROMBOPAG: HowOften.DAILY,
+    Medicine.AVATROMBOPAG: HowOften.DAILY,
+    Medicine.FOSTAMATINIB: HowOften.TWICE_DAILY,
+    Medicine.RITUXIMAB: HowOften.WEEKLY,
 }
 
 
@@ -68,21 +82,71 @@ def units_for(medicine: str) -> list[str]:
 
 
 def route_for(medicine: str) -> str:
-    return USUAL_ROUTE.get(medicine, Route.BY_MOUTH)
+    return USUAL_ROUTES.get(medicine, (Route.BY_MOUTH,))[0]
+
+
+def how_often_for(medicine: str) -> str:
+    return USUAL_HOW_OFTEN.get(medicine, "")
 
 
 def takes_doses(medicine: str) -> bool:
     """A splenectomy is one operation, dated by its course: it has no dose log."""
-    return medicine != Medicine.SPLENECTOMY
+    return medicine not in PROCEDURES
 
 
-def question(medicine: str, unit: str, amount: Decimal | None) -> str | None:
-    """Why an amount is worth a second look for this medicine, in plain words; None when it
-    is within the usual range, or the medicine has none (other)."""
-    if amount is None or medicine == Medicine.OTHER or unit == DoseUnit.NONE:
+class AmountError(ValueError):
+    """Why typed text is not an amount, in words that end a sentence beginning with it."""
+
+
+# ASCII digits, a point or a comma for decimals: what a person or a spreadsheet writes. Not
+# "1e3", "1_000", "٥٠" or "５０", which Python's Decimal would read.
+_AMOUNT = re.compile(r"(\d+)(?:([.,])(\d+))?", re.ASCII)
+
+
+def read_amount(text: str, *, places: int, whole: int) -> Decimal:
+    """An amount as typed: "3", "0.4", "2,5" (a decimal comma), "0,125". A comma before three
+    digits after a whole number ("1,000") could be thousands or decimals: refused, never
+    guessed. `places` and `whole`: the most digits kept after and before the point.
+
+    Raises AmountError (what is wrong, as the end of a sentence).
+    """
+    found = _AMOUNT.fullmatch(text.strip())
+    if found is None:
+        raise AmountError("is not a number like 3 or 0.4")
+    digits, mark, fraction = found.groups()
+    if mark == "," and len(fraction) == 3 and digits.lstrip("0"):
+        raise AmountError(
+            f"could be {digits}{fraction} or {digits}.{fraction}: write {digits}{fraction} "
+            f"without the comma, or {digits}.{fraction} with a point"
+        )
+    if len(fraction or "") > places:
+        raise AmountError(f"has more than {places} digits after the point")
+    if len(digits.lstrip("0")) > whole:
+        raise AmountError(f"has more than {whole} digits before the point")
+    return Decimal(f"{digits}.{fraction}" if fraction else digits)
+
+
+def question(medicine: str, unit: str, amount: Decimal | None, route: str = "") -> str | None:
+    """Why a dose is worth a second look for this medicine, in plain words: an amount outside
+    its usual range or in a unit it is not prescribed in, no amount for a medicine that has
+    one, or a way of giving it that it does not have. None when none of these, or the
+    medicine has no usual doses (other)."""
+    if medicine == Medicine.OTHER or not takes_doses(medicine):
         return None
     name = Medicine(medicine).label.split(" (")[0]
-    shown = f"{amount.normalize():,f} {DoseUnit(unit).short}"
+    units = " or ".join(DoseUnit(u).short for u in units_for(medicine))
+    if unit == DoseUnit.NONE:
+        return f"A dose of {name} has an amount, in {units}."
+    if amount is not None and amount > 0 and (words := _amount_question(medicine, unit, amount)):
+        return words
+    if route and route not in USUAL_ROUTES.get(medicine, (route,)):
+        given = " or ".join(Route(r).label.lower() for r in USUAL_ROUTES[medicine])
+        return f"{name} is given {given}, not {Route(route).label.lower()}."
+    return None
+
+
+def _amount_question(medicine: str, unit: str, amount: Decimal) -> str | None:
+    name = Medicine(medicine).label.split(" (")[0]
     usual = USUAL.get((medicine, unit))
     if usual is None:
         units = " or ".join(DoseUnit(u).short for u in units_for(medicine))
@@ -90,6 +154,7 @@ def question(medicine: str, unit: str, amount: Decimal | None) -> str | None:
     if usual.low <= amount <= usual.high:
         return None
     low, high = f"{usual.low.normalize():,f}", f"{usual.high.normalize():,f}"
+    shown = f"{amount.normalize():,f} {DoseUnit(unit).short}"
     return (
         f"{shown} of {name} is outside its usual doses ({low} to {high} "
         f"{DoseUnit(unit).short} a dose, from the {usual.source})."

@@ -13,6 +13,7 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone
@@ -21,7 +22,7 @@ from django.utils.text import capfirst
 from accounts.models import Patient
 from readings import units
 from readings.forms import DoseForm, EpisodeForm, ReadingForm, TreatmentForm
-from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment
+from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment, course_dates
 
 UNDO_WINDOW = datetime.timedelta(days=30)
 
@@ -222,6 +223,9 @@ def changes_between(theirs, yours) -> list[Change]:
 
 
 def display(entry, field) -> str:
+    if field.is_relation:  # a dose's course: by its name, not its id
+        related = getattr(entry, field.name, None)
+        return "—" if related is None else f"{related.name} {course_dates(related)}"
     value = field.value_from_object(entry)
     if field.name == "count":
         return units.format_count(value, units.Unit.E9_PER_L, entry.comparator)
@@ -235,4 +239,6 @@ def display(entry, field) -> str:
         return formats.date_format(value, "j M Y")
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, Decimal):  # as typed: 70, not the stored 70.000
+        return f"{value.normalize():f}"
     return str(value)

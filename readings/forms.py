@@ -461,6 +461,20 @@ class TreatmentForm(EntryForm):
             self.fields["started_on"].initial = self.patient.today()
 
 
+class AmountField(forms.DecimalField):
+    """An amount or a weight as typed, read as the import reads it (doses.read_amount): a
+    decimal comma is understood, "1,000" is asked about, "1e3" is refused."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        whole = self.max_digits - self.decimal_places
+        try:
+            return doses.read_amount(str(value), places=self.decimal_places, whole=whole)
+        except doses.AmountError as error:
+            raise ValidationError(f"“{value}” {error}.", code="invalid") from None
+
+
 class DoseForm(EntryForm):
     """A dose of one of the record's courses. A new dose starts as the course's last one (or the
     medicine's usual unit and route, and the latest weight logged), dated today: logging this
@@ -504,6 +518,7 @@ class DoseForm(EntryForm):
             "weight_kg": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             "route": forms.RadioSelect,
         }
+        field_classes = {"amount": AmountField, "weight_kg": AmountField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -516,14 +531,23 @@ class DoseForm(EntryForm):
         treatment.queryset = courses
         treatment.empty_label = "Choose one"
         treatment.label_from_instance = lambda course: f"{course.name} {course_dates(course)}"
+        # Only a page that is not ours sends anything else (an id of no course, a NUL).
+        treatment.error_messages.update(
+            invalid_pk_value=treatment.error_messages["invalid_choice"],
+            null_characters_not_allowed=treatment.error_messages["invalid_choice"],
+        )
+        self.fields["unit"].choices = [("", "Choose one"), *DoseUnit.choices]
         if not courses.exists():
             treatment.help_text = "Add the treatment first: a dose belongs to a course."
         self.fields["how_often"].choices = [("", "Not said"), *HowOften.choices]
         self.fields["route"].choices = Route.choices
-        # (value, label) of the box that says an unusual amount is right, once asked.
-        self.unusual_choice: tuple[str, str] | None = None
+        # (value, label, field) of the box that says an unusual dose is right, once asked.
+        self.unusual_choice: tuple[str, str, str] | None = None
         if self.instance._state.adding and not self.is_bound:
             self._start_from(courses, self.initial.get("treatment"))
+        elif not self.is_bound:  # as it was typed: 75, not the stored 75.000
+            dose = self.instance
+            self.initial.update(amount=_plain(dose.amount), weight_kg=_plain(dose.weight_kg))
 
     def _start_from(self, courses, course_id) -> None:
         course = courses.filter(pk=course_id).first() if _is_uuid(course_id) else None
@@ -539,6 +563,7 @@ class DoseForm(EntryForm):
             return
         self.initial["unit"] = doses.units_for(course.medicine)[0]
         self.initial["route"] = doses.route_for(course.medicine)
+        self.initial["how_often"] = doses.how_often_for(course.medicine)
         weighed = (
             Dose.objects.live()
             .filter(patient=self.patient, weight_kg__isnull=False)
@@ -550,21 +575,27 @@ class DoseForm(EntryForm):
 
     def clean(self):
         cleaned = super().clean()
-        course, amount, unit = (cleaned.get(name) for name in ("treatment", "amount", "unit"))
-        if not self.instance._state.adding and not {"treatment", "amount", "unit"} & set(
-            self.changed_data
-        ):
+        asked = ("treatment", "amount", "unit", "route")
+        course, amount, unit, route = (cleaned.get(name) for name in asked)
+        if not self.instance._state.adding and not set(asked) & set(self.changed_data):
             return cleaned  # what was confirmed when it was logged stands
         self.instance.unusual_confirmed = False
-        if course is not None and unit and amount is not None:
-            question = doses.question(course.medicine, unit, amount)
-            key = f"{amount.normalize():f} {unit}"
-            if question and self.data.get("confirm_unusual") == key:
-                self.instance.unusual_confirmed = True
-            elif question:
+        if course is None or not unit:
+            return cleaned
+        question = doses.question(course.medicine, unit, amount, route)
+        key = f"{_plain(amount) or '-'} {unit} {route}"
+        if question and self.data.get("confirm_unusual") == key:
+            self.instance.unusual_confirmed = True
+        elif question:
+            shown = "no amount"
+            if amount is not None:
                 shown = f"{amount.normalize():,f} {DoseUnit(unit).short}"
-                self.unusual_choice = (key, f"Yes, {shown} is right")
-                self.add_error("amount", f"{question} Check it.")
+            about_route = doses.question(course.medicine, unit, amount) is None
+            if about_route:
+                shown = Route(route).label.lower()
+            field = "route" if about_route else "amount"
+            self.unusual_choice = (key, f"Yes, {shown} is right", field)
+            self.add_error(field, f"{question} Check it.")
         return cleaned
 
 

@@ -588,21 +588,16 @@ def _course_id(text: str) -> uuid.UUID:
 
 
 def _optional_amount(text: str, column: str) -> Decimal | None:
-    """A plain decimal such as 3 or 0.4 (as exported), or None for an empty cell."""
+    """An amount or a weight as the dose form reads it (doses.read_amount); None if empty."""
     text = text.strip()
     if not text:
         return None
     field = Dose._meta.get_field(column)
+    places, whole = field.decimal_places, field.max_digits - field.decimal_places
     try:
-        value = Decimal(text)
-    except ArithmeticError:
-        value = None
-    if value is None or not value.is_finite() or not re.fullmatch(r"\d+(\.\d+)?", text):
-        raise RowError(f"“{_short(text)}” in {column} is not a number like 3 or 0.4.")
-    whole, places = field.max_digits - field.decimal_places, field.decimal_places
-    if value.adjusted() >= whole or -value.as_tuple().exponent > places:
-        raise RowError(f"“{_short(text)}” in {column} has more digits than we keep.")
-    return value
+        return doses.read_amount(text, places=places, whole=whole)
+    except doses.AmountError as error:
+        raise RowError(f"“{_short(text)}” in {column} {error}.") from None
 
 
 _OUR_READERS = {
@@ -815,9 +810,11 @@ def _link_doses(rows: list[Row], patient: Patient) -> None:
 def _check_usual_dose(row: Row) -> None:
     """As the form asks, unless the row says the person confirmed it (amount_confirmed)."""
     values = row.values
-    question = doses.question(row.course.medicine, values["unit"], values["amount"])
+    medicine = row.course.medicine
+    question = doses.question(medicine, values["unit"], values["amount"], values["route"])
     if question and not values["unusual_confirmed"]:
         raise RowError(f"{question} If it is right, write yes in amount_confirmed.")
+    values["unusual_confirmed"] = bool(question)  # "yes" on a usual dose confirms nothing
 
 
 def _course_of(course_id, in_file: dict, in_record: dict, patient: Patient) -> Treatment:

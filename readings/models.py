@@ -124,6 +124,13 @@ class Entry(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @property
+    def is_deleted(self) -> bool:
+        """Deleted, or part of a deleted entry (EntryQuerySet.live)."""
+        if self.deleted_at is not None:
+            return True
+        return any(getattr(self, name).deleted_at is not None for name in self.PART_OF)
+
     def problems(self) -> dict[str, ValidationError]:
         """{model field: error} for every rule this entry breaks; the patient must be set."""
         return {}
@@ -394,6 +401,10 @@ class Medicine(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# One operation, dated by its course: no dose log (readings.doses).
+PROCEDURES = frozenset({Medicine.SPLENECTOMY})
+
+
 class Treatment(Entry):
     medicine = models.CharField("medicine or procedure", max_length=16, choices=Medicine.choices)
     other_name = models.CharField("name, if other", max_length=100, blank=True)
@@ -445,7 +456,37 @@ class Treatment(Entry):
                 errors["ended_on"] = date_error(problem)
         if self.medicine == Medicine.OTHER and not self.other_name.strip():
             errors["other_name"] = ValidationError("Enter the name of the medicine or procedure.")
+        if not self._state.adding:
+            for name, error in self._dose_problems().items():
+                errors.setdefault(name, error)
         return errors
+
+    def _dose_problems(self) -> dict[str, ValidationError]:
+        """A change that would leave logged doses wrong: another medicine, or dates that no
+        longer hold them. The person changes or deletes those doses first."""
+        logged = list(self.doses.filter(deleted_at__isnull=True).order_by("given_on"))
+        if not logged:
+            return {}
+        stored = Treatment.objects.filter(pk=self.pk).values_list("medicine", flat=True).first()
+        count = f"{len(logged)} dose{'s' if len(logged) > 1 else ''}"
+        if stored is not None and self.medicine != stored:
+            return {
+                "medicine": ValidationError(
+                    f"This treatment has {count} logged for {Medicine(stored).label}: delete "
+                    "them first, or add the new medicine as a new treatment."
+                )
+            }
+        outside = [dose.given_on for dose in logged if not self.runs_on(dose.given_on)]
+        if not outside or not self.started_on:
+            return {}
+        days = ", ".join(formats.date_format(day, "j M Y") for day in outside[:3])
+        field = "started_on" if outside[0] < self.started_on else "ended_on"
+        return {
+            field: date_error(
+                f"{len(outside)} of its {count} would fall outside these dates ({days}"
+                f"{' …' if len(outside) > 3 else ''}): change or delete them first."
+            )
+        }
 
     def runs_on(self, day: datetime.date) -> bool:
         return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
@@ -461,10 +502,10 @@ class DoseUnit(models.TextChoices):
     """How a dose is prescribed, as UCUM writes the unit (the label is for people)."""
 
     MG = "mg", "mg"
-    MG_PER_KG = "mg/kg", "mg/kg (per kg of body weight)"
-    G_PER_KG = "g/kg", "g/kg (per kg of body weight)"
-    UG_PER_KG = "ug/kg", "µg/kg (micrograms per kg of body weight)"
-    MG_PER_M2 = "mg/m2", "mg/m² (per square metre of body surface)"
+    MG_PER_KG = "mg/kg", "mg/kg (per kg of weight)"
+    G_PER_KG = "g/kg", "g/kg (per kg of weight)"
+    UG_PER_KG = "ug/kg", "µg/kg (micrograms per kg)"
+    MG_PER_M2 = "mg/m2", "mg/m² (per m² of body)"
     NONE = "none", "No amount (a procedure)"
 
     @property
@@ -573,9 +614,19 @@ class Dose(Entry):
         if course is not None and course.patient_id != patient.pk:
             errors["treatment"] = ValidationError("Choose one of this record's treatments.")
             course = None
+        elif course is not None and course.medicine in PROCEDURES:
+            errors["treatment"] = ValidationError(
+                f"{course.name} is an operation: it has no doses."
+            )
+            course = None
         if self.given_on and (problem := patient.date_problem(self.given_on)):
             errors["given_on"] = date_error(problem)
-        elif self.given_on and course is not None and not course.runs_on(self.given_on):
+        elif (
+            self.given_on
+            and course is not None
+            and self.deleted_at is None  # a deleted dose is no longer part of the course's log
+            and not course.runs_on(self.given_on)
+        ):
             errors["given_on"] = date_error(
                 f"This treatment ran {course_dates(course)}: the dose date is outside it."
             )
@@ -603,6 +654,8 @@ class Dose(Entry):
             )
         elif self.weight_kg is not None and not self.weighed_on:
             errors["weighed_on"] = date_error("Enter the date of the weight.")
+        elif self.weight_kg is None and self.weighed_on:
+            errors["weight_kg"] = ValidationError("Enter the weight too, or clear its date.")
         return errors
 
 

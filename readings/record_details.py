@@ -78,6 +78,8 @@ def earliest_entry(patient: Patient) -> datetime.date | None:
     days = [
         PlateletReading.objects.filter(patient=patient).aggregate(day=models.Min("drawn_on")),
         Treatment.objects.filter(patient=patient).aggregate(day=models.Min("started_on")),
+        Dose.objects.filter(patient=patient).aggregate(day=models.Min("given_on")),
+        Dose.objects.filter(patient=patient).aggregate(day=models.Min("weighed_on")),
     ]
     first_bleed = BleedingEpisode.objects.filter(patient=patient).order_by("started_at").first()
     found = [day["day"] for day in days if day["day"]]

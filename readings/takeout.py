@@ -39,8 +39,9 @@ Then one folder for each record you own:
   record.csv        The record's details: name, year of birth, diagnosis date, time zone,
                     unit, the alert threshold your clinician set, the care team's phone
                     number.
-  history.csv       Every count, bleed and treatment, one per row (the "kind" column says
-                    which), with the same columns as the app's "Download my history".
+  history.csv       Every count, bleed, treatment and dose, one per row (the "kind"
+                    column says which), with the same columns as the app's "Download my
+                    history".
                     Dates and times are ISO 8601, in the record's time zone with its offset;
                     counts are in x10^9/L and as typed. It can be brought back in with
                     "Bring in history".

@@ -218,7 +218,7 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
     form = kind.form(request.POST or None, instance=entry, patient=patient)
     ctx = {"patient": patient, "role": role, "kind": kind, "entry": entry}
     ctx["return_to"] = return_url(request, patient)
-    if entry.deleted_at is not None:  # deleted since the edit link was shown: say so
+    if entry.is_deleted:  # deleted since the edit link was shown: say so
         ctx.update(form=form, deleted_meanwhile=True)
         status = 409 if request.method == "POST" else 410
         return entry_page(request, before, ctx, status)
@@ -251,7 +251,7 @@ def conflict_context(request, patient, kind, current, form) -> dict:
 
     The new form carries the current version, so saving it again is a deliberate choice.
     """
-    if current.deleted_at is not None:
+    if current.is_deleted:
         return {"form": form, "deleted_meanwhile": True}
     changes = entries.changes_between(current, form.instance)
     data = request.POST.copy()

@@ -75,6 +75,6 @@ def test_log_this_weeks_dose_in_two_taps_and_see_the_response(live_server, page,
 
     # The history lists each dose; the treatment shows its log.
     page.goto(f"{live_server.url}/p/{patient.pk}/history/?show=treatments")
-    page.get_by_text("All 3 doses").click()
+    page.get_by_text("Every dose (3)").click()
     expect(page.get_by_text("30 µg/kg every week (945 µg for 31.5 kg)")).to_be_visible()
     audit()

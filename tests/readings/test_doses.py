@@ -15,8 +15,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readings import courses, doses, exports, imports, takeout
+from readings import courses, doses, exports, imports, record_details, takeout
 from readings.entries import KINDS
+from readings.forms import DoseForm
 from readings.models import Dose, DoseUnit, Treatment
 from tests.clock import pinned
 from tests.factories import make_patient, make_reading, make_treatment, make_user
@@ -161,6 +162,7 @@ def problems(course, **values) -> dict:
         ({"unit": "none"}, "amount", "Choose a unit"),
         ({"unit": "none", "amount": None, "route": ""}, None, None),  # a procedure
         ({"route": ""}, "route", "how it is given"),
+        ({"weight_kg": None, "unit": "mg"}, "weight_kg", "Enter the weight too"),
         ({"unit": "mg", "weight_kg": None, "weighed_on": None}, None, None),
     ],
 )
@@ -292,13 +294,13 @@ def test_an_unusual_dose_is_asked_about_then_kept_as_confirmed(client, cast):
     page = asked.content.decode()
     assert asked.status_code == 200 and not Dose.objects.exists()
     assert "500 mg of Eltrombopag is outside its usual doses" in page
-    assert 'name="confirm_unusual" value="500 mg"' in page
+    assert 'name="confirm_unusual" value="500 mg oral"' in page
 
     # A box ticked for another amount does not confirm this one.
-    client.post(url, dose_post(course, "5000", "mg", confirm_unusual="500 mg"))
+    client.post(url, dose_post(course, "5000", "mg", confirm_unusual="500 mg oral"))
     assert not Dose.objects.exists()
 
-    client.post(url, dose_post(course, "500", "mg", confirm_unusual="500 mg"))
+    client.post(url, dose_post(course, "500", "mg", confirm_unusual="500 mg oral"))
     dose = Dose.objects.get()
     assert (dose.amount, dose.unusual_confirmed) == (500, True)
 
@@ -350,7 +352,7 @@ def test_the_history_shows_each_courses_doses_and_the_courses_beside_it(client, 
     page = client.get(reverse("history", args=[cast.patient.pk]), {"show": "treatments"})
     text = page.content.decode()
     assert "Dose: <strong>75 mg</strong> every day, by mouth, since" in text
-    assert "All 2 doses" in text
+    assert "Every dose (2)" in text
     assert "Ran beside Steroids (prednisone, dexamethasone)" in text
     assert "may be partly the other treatment" in text
     assert "Log a dose" not in text  # a viewer
@@ -406,7 +408,7 @@ def dose_values(draw, course):
         "how_often": draw(st.sampled_from(["", "once", "daily", "weekly", "3_per_week"])),
         "weight_kg": weight,
         "weighed_on": None if weight is None else course.started_on,
-        "unusual_confirmed": draw(st.booleans()),
+        "unusual_confirmed": False,  # an "other" medicine has no usual doses to confirm
         "note": draw(st.text(max_size=20).map(lambda t: t.replace("\r", "").replace("\x00", ""))),
     }
 
@@ -472,7 +474,9 @@ def dose_row(patient, course_id, **cells) -> str:
         "weight_kg": "28",
         "weighed_on": days_ago(3).isoformat(),
     } | cells
-    text = ",".join(columns) + "\n" + ",".join(row.get(name, "") for name in columns) + "\n"
+    out = io.StringIO()
+    csv.writer(out).writerows([columns, [row.get(name, "") for name in columns]])
+    text = out.getvalue()
     (planned,) = imports.make_plan(text, patient).rows
     return planned.error
 
@@ -484,8 +488,10 @@ def dose_row(patient, course_id, **cells) -> str:
         ({"amount": "30"}, "30 µg/kg of Romiplostim is outside its usual doses"),
         ({"amount": "30", "amount_confirmed": "yes"}, ""),
         ({"amount": "3e1"}, "is not a number like 3 or 0.4"),
-        ({"amount": "1234567"}, "more digits than we keep"),
-        ({"amount": "0.0001"}, "more digits than we keep"),
+        ({"amount": "1234567"}, "has more than 6 digits before the point"),
+        ({"amount": "0.0001"}, "has more than 3 digits after the point"),
+        ({"amount": "2,5"}, ""),  # re-saved by a spreadsheet that writes decimal commas
+        ({"amount": "1,000"}, "could be 1000 or 1.000"),
         ({"dose_unit": "drops"}, "dose_unit"),
         ({"weight_kg": ""}, "needs the weight"),
         ({"given_on": days_ago(90).isoformat()}, "the dose date is outside it"),
@@ -565,3 +571,172 @@ def test_a_deleted_courses_doses_go_and_come_back_with_it(client, cast):
     client.post(reverse("entry_restore", args=[cast.patient.pk, "treatments", course.pk]))
     assert "1 dose," in client.get(doses_page, {"show": "doses"}).content.decode()
     assert "\ndose," in export_text(cast.patient)
+
+
+# What people type for an amount, and what it is read as (None: refused, with words).
+TYPED = [
+    ("3", "3"),
+    ("0.4", "0.4"),
+    ("2,5", "2.5"),  # a decimal comma
+    ("0,125", "0.125"),
+    (" 75 ", "75"),
+    ("1000", "1000"),
+    ("1,000", None),  # a thousand, or one? asked, never guessed
+    ("12,500", None),
+    ("1.000", "1.000"),
+    ("1e3", None),
+    ("1_000", None),
+    ("٥٠", None),  # Arabic-Indic digits
+    ("５０", None),  # full-width digits
+    ("-5", None),
+    ("+5", None),
+    ("NaN", None),
+    ("Infinity", None),
+    ("3.", None),
+    (".5", None),
+    ("50 mg", None),
+    ("0.0001", None),
+    ("1234567", None),
+]
+
+
+@pytest.mark.parametrize(("typed", "read"), TYPED)
+def test_the_form_and_the_import_read_an_amount_alike(typed, read):
+    try:
+        value = doses.read_amount(typed, places=3, whole=6)
+    except doses.AmountError:
+        value = None
+    assert value == (None if read is None else Decimal(read))
+
+
+@pytest.mark.parametrize(("typed", "read"), TYPED)
+def test_the_dose_form_reads_amounts_as_the_import_does(patient, typed, read):
+    course = make_treatment(patient, medicine="other", other_name="Trial", started_on=days_ago(9))
+    data = {"treatment": course.pk, "given_on": days_ago(1), "amount": typed, "unit": "ug/kg"}
+    data |= {"route": "subcutaneous", "weight_kg": "28,5", "weighed_on": days_ago(1)}
+    form = DoseForm(data, patient=course.patient)
+    valid = form.is_valid()
+    if read is None:
+        assert "amount" in form.errors and "Fill in" not in form.errors["amount"][0]
+        assert "as a whole number" not in form.errors["amount"][0]
+    else:
+        assert form.cleaned_data["amount"] == Decimal(read)
+        assert form.cleaned_data["weight_kg"] == Decimal("28.5")
+        assert valid, form.errors
+
+
+# (medicine, unit, amount, route, asked?): what else is worth a second look.
+MORE_SLIPS = [
+    ("romiplostim", "none", None, "", True),  # romiplostim has an amount
+    ("romiplostim", "ug/kg", "3", "oral", True),  # an injection, not a tablet
+    ("romiplostim", "ug/kg", "3", "subcutaneous", False),
+    ("eltrombopag", "mg", "50", "intravenous", True),
+    ("steroids", "mg", "1000", "intravenous", False),  # methylprednisolone
+    ("ivig", "g/kg", "0.4", "subcutaneous", False),
+    ("other", "none", None, "", False),
+    ("other", "mg", "5", "intravenous", False),
+    ("romiplostim", "ug/kg", "-3", "subcutaneous", False),  # the model says "more than 0"
+]
+
+
+@pytest.mark.parametrize(("medicine", "unit", "amount", "route", "asked"), MORE_SLIPS)
+def test_no_amount_and_the_wrong_way_are_asked_about(medicine, unit, amount, route, asked):
+    amount = None if amount is None else Decimal(amount)
+    assert (doses.question(medicine, unit, amount, route) is not None) is asked
+
+
+def test_a_course_with_doses_keeps_its_medicine_and_holds_its_doses(client, cast):
+    course = make_treatment(cast.patient, medicine="romiplostim", started_on=days_ago(30))
+    make_dose(course, "3", given_on=days_ago(20))
+    make_dose(course, "4", given_on=days_ago(5))
+    gone = make_dose(course, "5", given_on=days_ago(1), deleted_at=timezone.now())
+    client.force_login(cast.owner)
+    url = reverse("entry_edit", args=[cast.patient.pk, "treatments", course.pk])
+    data = form_values(client.get(url).content.decode())
+
+    refused = [
+        ({"medicine": "eltrombopag"}, "has 2 doses logged for Romiplostim"),
+        ({"ended_on": days_ago(10).isoformat()}, "1 of its 2 doses would fall outside"),
+        ({"started_on": days_ago(15).isoformat()}, "1 of its 2 doses would fall outside"),
+    ]
+    for change, words in refused:
+        response = client.post(url, data | change)
+        assert response.status_code == 200 and words in response.content.decode()
+    course.refresh_from_db()
+    assert (course.medicine, course.started_on, course.ended_on) == (
+        "romiplostim",
+        days_ago(30),
+        None,
+    )
+    # The deleted dose (day 1) does not hold the course's end.
+    assert client.post(url, data | {"ended_on": days_ago(5).isoformat()}).status_code == 302
+    assert gone.treatment_id == course.pk
+
+
+def test_an_operation_has_no_doses(course):
+    operation = make_treatment(course.patient, medicine="splenectomy", started_on=days_ago(9))
+    found = problems(operation, unit="none", amount=None, route="", weight_kg=None)
+    assert "an operation: it has no doses" in found["treatment"]
+    assert "has no doses" in dose_row(course.patient, operation.pk, dose_unit="none", amount="")
+
+
+def test_a_yes_on_a_usual_dose_confirms_nothing(course):
+    columns = exports.columns_for(("doses",))
+    values = {"kind": "dose", "treatment_id": str(course.pk), "given_on": days_ago(3).isoformat()}
+    values |= {"amount": "3", "dose_unit": "ug/kg", "route": "subcutaneous"}
+    values |= {"weight_kg": "28", "weighed_on": days_ago(3).isoformat(), "amount_confirmed": "yes"}
+    out = io.StringIO()
+    csv.writer(out).writerows([columns, [values.get(name, "") for name in columns]])
+    plan = imports.import_file(out.getvalue(), course.patient, make_user())
+    assert plan.errors == []
+    assert Dose.objects.get().unusual_confirmed is False
+
+
+def test_a_doses_dates_count_as_the_records_earliest(course):
+    make_dose(course, "3", given_on=days_ago(50), weighed_on=days_ago(400))
+    assert record_details.earliest_entry(course.patient) == days_ago(400)
+
+
+def test_editing_a_dose_whose_course_was_deleted_says_so(client, cast):
+    course = make_treatment(cast.patient, medicine="romiplostim", started_on=days_ago(9))
+    dose = make_dose(course, "3")
+    client.force_login(cast.owner)
+    url = reverse("entry_edit", args=[cast.patient.pk, "doses", dose.pk])
+    data = form_values(client.get(url).content.decode())
+    Treatment.objects.filter(pk=course.pk).update(deleted_at=timezone.now())
+    assert client.get(url).status_code == 410
+    response = client.post(url, data | {"note": "late"})
+    assert response.status_code == 409 and "This entry was deleted" in response.content.decode()
+
+
+def test_the_edit_form_and_a_conflict_show_amounts_as_typed(client, cast):
+    course = make_treatment(cast.patient, medicine="eltrombopag", started_on=days_ago(9))
+    weight = {"weight_kg": Decimal("68.5"), "weighed_on": days_ago(9)}
+    dose = make_dose(course, "75", unit="mg", route="oral", **weight)
+    client.force_login(cast.owner)
+    url = reverse("entry_edit", args=[cast.patient.pk, "doses", dose.pk])
+    data = form_values(client.get(url).content.decode())
+    assert (data["amount"], data["weight_kg"]) == ("75", "68.5")
+    Dose.objects.filter(pk=dose.pk).update(amount=Decimal(70), version=2)  # someone else
+    page = client.post(url, data | {"amount": "80"}).content.decode()
+    assert "<td>70</td><td>80</td>" in page.replace("\n", "").replace(" ", "")
+    assert str(course.pk) not in page.split('class="changes"')[1].split("</table>")[0]
+
+
+def test_a_first_romiplostim_dose_starts_weekly_under_the_skin(client, cast):
+    course = make_treatment(cast.patient, medicine="romiplostim", started_on=days_ago(2))
+    client.force_login(cast.owner)
+    url = reverse("entry_add", args=[cast.patient.pk, "doses"]) + f"?course={course.pk}"
+    values = form_values(client.get(url).content.decode())
+    assert (values["unit"], values["route"], values["how_often"]) == (
+        "ug/kg",
+        "subcutaneous",
+        "weekly",
+    )
+
+
+def test_a_course_can_take_its_doses_before_the_first_count(client, cast):
+    make_treatment(cast.patient, medicine="romiplostim", started_on=days_ago(2))
+    client.force_login(cast.owner)
+    page = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert "Log this week’s dose" in page and "Not enough counts yet" in page
