@@ -146,6 +146,15 @@ def local_moment(
     return second if fold else first
 
 
+def clock(moment: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """`moment`'s clock time in `zone`: "09:30", or "01:30 GMT" where that clock time happened
+    twice that day (the clocks went back), so that the two can be told apart."""
+    local = moment.astimezone(zone)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return f"{local:%H:%M} {local.tzname()}"
+    return f"{local:%H:%M}"
+
+
 def as_instant(moment: datetime.datetime, zone: datetime.tzinfo) -> datetime.datetime:
     """An aware moment as is; a naive one read as wall-clock time in `zone` (local_moment)."""
     if timezone.is_aware(moment):

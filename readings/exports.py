@@ -14,7 +14,8 @@ file has every kind's columns, blank where they do not apply. `imports.py` reads
 - Every cell that a spreadsheet would run as a formula is escaped (see `escape_cell`).
 
 The stream is a generator over `.iterator()` querysets that yields chunks of about 64 KB:
-memory stays flat whatever the number of rows.
+memory stays flat whatever the number of rows. The files to read in a spreadsheet
+(readings.sheets) are written with the same queries, cells and writer (`csv_text`).
 """
 
 import csv
@@ -78,7 +79,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "count_as_entered",
             None,
-            lambda row, tz: count_as_entered(row["count"], row["entered_unit"]),
+            lambda row, tz: count_in(row["count"], row["entered_unit"]),
         ),
         Column("entered_text", "entered_text", _plain("entered_text")),
         Column("entered_unit", "entered_unit", _plain("entered_unit")),
@@ -214,8 +215,9 @@ def text(value) -> str:
     return str(value)
 
 
-def count_as_entered(count: Decimal, entered_unit: str) -> str:
-    if entered_unit == Unit.PER_UL:
+def count_in(count: Decimal, unit: str) -> str:
+    """A count (×10⁹/L) as a plain decimal in `unit`: 45 -> "45", or "45000" per µL."""
+    if unit == Unit.PER_UL:
         return plain_decimal(count * 1000)
     return plain_decimal(count)
 
@@ -234,8 +236,8 @@ def cells(slug: str, row: dict, tz: datetime.tzinfo) -> dict[str, str]:
 
 
 def line_cells(columns: list[str], values: dict[str, str]) -> list[str]:
-    """A row in column order, escaped; columns of other kinds are left empty."""
-    return [escape_cell(values.get(column, "")) for column in columns]
+    """A row in column order; columns of other kinds are left empty."""
+    return [values.get(column, "") for column in columns]
 
 
 # --- Choosing and streaming the rows ----------------------------------------------------------
@@ -265,8 +267,15 @@ def _day_start(value: datetime.date, tz: datetime.tzinfo) -> datetime.datetime:
     return datetime.datetime.combine(value, datetime.time(), tzinfo=tz)
 
 
-def entries_of(kind: EntryKind, patient, selection: Selection, tz: datetime.tzinfo):
-    """The live entries of one kind in the range, oldest first, as values() dicts.
+def entries_of(
+    kind: EntryKind,
+    patient,
+    selection: Selection,
+    tz: datetime.tzinfo,
+    extra_fields: tuple[str, ...] = (),
+):
+    """The live entries of one kind in the range, oldest first, as values() dicts (with
+    `extra_fields` too, such as a dose's `treatment__medicine`).
 
     Bleeds are filtered on the local day they started in `tz`, by explicit bounds rather
     than a `__date` lookup: the queryset runs while the response streams, when the request's
@@ -289,30 +298,41 @@ def entries_of(kind: EntryKind, patient, selection: Selection, tz: datetime.tzin
     if kind.slug == "counts":
         order.append(F("drawn_at").asc(nulls_first=True))
     rows = rows.order_by(*order, "created_at", "id")
-    return rows.values(*MODEL_FIELDS[kind.slug], *_COMMON_VALUES).iterator(chunk_size=CHUNK_SIZE)
+    fields = (*MODEL_FIELDS[kind.slug], *_COMMON_VALUES, *extra_fields)
+    return rows.values(*fields).iterator(chunk_size=CHUNK_SIZE)
 
 
 def csv_lines(patient, selection: Selection, tz: datetime.tzinfo) -> Iterator[str]:
-    """The file, as CSV text in chunks: a BOM and the header, then the rows kind by kind.
+    """The file, as CSV text in chunks: a BOM and the header, then the rows kind by kind."""
+    columns = columns_for(selection.slugs)
+    rows = (
+        line_cells(columns, cells(slug, row, tz))
+        for slug in selection.slugs
+        for row in entries_of(KINDS[slug], patient, selection, tz)
+    )
+    return csv_text(columns, rows, patient)
+
+
+def csv_text(header: list[str], rows: Iterable[list[str]], patient) -> Iterator[str]:
+    """A CSV file of `patient`'s in chunks of about FLUSH_AT characters: a BOM, the header,
+    then the rows, every cell escaped (`escape_cell`), with Windows line ends.
 
     An error part-way (the database gone, a row that cannot be written) never leaves a file
     that looks whole: it is logged, a last row says the file is incomplete (and, as its kind
     is no kind, stops the file from being imported), and the error goes on up, so that the
     server breaks off the download and the browser reports it failed.
     """
-    columns = columns_for(selection.slugs)
     buffer = _LineBuffer()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
+    writer.writerow(header)
     buffer.lines.insert(0, BOM)
     written = 0
     try:
-        for slug in selection.slugs:
-            for row in entries_of(KINDS[slug], patient, selection, tz):
-                writer.writerow(line_cells(columns, cells(slug, row, tz)))
-                written += 1
-                if buffer.size >= FLUSH_AT:
-                    yield buffer.flush()
+        for row in rows:
+            writer.writerow([escape_cell(cell) for cell in row])
+            written += 1
+            if buffer.size >= FLUSH_AT:
+                yield buffer.flush()
     except Exception:
         logger.exception("The export of record %s broke off after %d rows.", patient.pk, written)
         writer.writerow([INCOMPLETE.format(rows=written)])

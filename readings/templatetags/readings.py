@@ -20,10 +20,7 @@ def count_in(reading, patient) -> str:
 def clock(moment) -> str:
     """A moment's clock time in the record's zone (the active one): "09:30", or "01:30 GMT"
     where that clock time happened twice that day, so that the two can be told apart."""
-    local = timezone.localtime(moment)
-    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
-        return f"{local:%H:%M} {local.tzname()}"
-    return f"{local:%H:%M}"
+    return dates.clock(moment, timezone.get_current_timezone())
 
 
 @register.filter
