@@ -1,12 +1,13 @@
-"""Peak memory of the CSV export for 1,000 and 200,000 counts: it must not grow with the rows.
+"""Peak memory of the downloads for 1,000 and 200,000 counts: it must not grow with the rows.
 
     .venv/bin/python bench/export_memory.py [--rows 1000,200000] [--database sqlite|postgresql]
 
 Builds a scratch database (a temporary SQLite file, or the PostgreSQL database
 itp_bench_export, created if missing and emptied of bench rows afterwards), gives one patient
-per size that many counts (each with a lab and a note), then streams the export through
-the real view function (`transfer_views.export_csv`, the StreamingHttpResponse the download page
-returns) into a byte counter. tracemalloc measures the peak Python memory of each run on its
+per size that many counts (each with a lab and a note), then streams each download (the exact
+CSV file, and the ZIP to read in a spreadsheet) through the real view function
+(`transfer_views.export_file`, the StreamingHttpResponse the download page returns) into a byte
+counter. tracemalloc measures the peak Python memory of each run on its
 own. For contrast it also measures loading the same rows at once (`list(queryset.values())`),
 which is what a non-streaming export would hold.
 """
@@ -75,8 +76,8 @@ def seed(rows: int):
     return user, patient
 
 
-def measure_export(user, patient) -> tuple[int, int, float]:
-    """(peak bytes, file bytes, seconds) for streaming the whole export through the view."""
+def measure_export(user, patient, layout: str) -> tuple[int, int, float]:
+    """(peak bytes, file bytes, seconds) for streaming a whole download through the view."""
     from django.test import RequestFactory
 
     from readings import exports, transfer_views
@@ -88,7 +89,7 @@ def measure_export(user, patient) -> tuple[int, int, float]:
     tracemalloc.start()
     tracemalloc.reset_peak()
     started = time.perf_counter()
-    response = transfer_views.export_csv(request, patient, selection)
+    response = transfer_views.export_file(request, patient, selection, layout)
     size = sum(len(chunk) for chunk in response.streaming_content)
     seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
@@ -125,19 +126,25 @@ def main() -> None:
     sizes = [int(size) for size in args.rows.split(",")]
     with tempfile.TemporaryDirectory() as scratch:
         setup(args.database, Path(scratch))
+        from readings.transfer_forms import EXACT, SHEETS
+
         seeded = []
         try:
-            print(f"CSV export, {args.database}: peak Python memory (tracemalloc) while streaming")
-            print(f"{'rows':>9} {'file':>10} {'time':>7} {'export peak':>12} {'all at once':>12}")
+            print(f"Downloads, {args.database}: peak Python memory (tracemalloc) while streaming")
+            print(
+                f"{'rows':>9} {'download':>12} {'file':>10} {'time':>7} {'peak':>10} "
+                f"{'all at once':>12}"
+            )
             for rows in sizes:
                 user, patient = seed(rows)
                 seeded.append((user, patient))
-                peak, size, seconds = measure_export(user, patient)
                 at_once = measure_loading_at_once(patient)
-                print(
-                    f"{rows:>9,} {size / 2**20:>8.1f}MB {seconds:>6.1f}s "
-                    f"{peak / 2**20:>10.2f}MB {at_once / 2**20:>10.1f}MB"
-                )
+                for layout in (EXACT, SHEETS):
+                    peak, size, seconds = measure_export(user, patient, layout)
+                    print(
+                        f"{rows:>9,} {layout:>12} {size / 2**20:>8.1f}MB {seconds:>6.1f}s "
+                        f"{peak / 2**20:>8.2f}MB {at_once / 2**20:>10.1f}MB"
+                    )
         finally:
             cleanup(seeded)
 

@@ -302,6 +302,22 @@ def entries_of(
     return rows.values(*fields).iterator(chunk_size=CHUNK_SIZE)
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file to send: its name's extension, its content type, and its content in chunks."""
+
+    extension: str
+    content_type: str
+    chunks: Iterator[str] | Iterator[bytes]
+
+
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def download(patient, selection: Selection, tz: datetime.tzinfo) -> Download:
+    return Download("csv", CSV_TYPE, csv_lines(patient, selection, tz))
+
+
 def csv_lines(patient, selection: Selection, tz: datetime.tzinfo) -> Iterator[str]:
     """The file, as CSV text in chunks: a BOM and the header, then the rows kind by kind."""
     columns = columns_for(selection.slugs)

@@ -38,6 +38,8 @@ from accounts import dates
 from readings import units
 from readings.entries import KINDS
 from readings.exports import (
+    CSV_TYPE,
+    Download,
     Selection,
     count_in,
     csv_text,
@@ -248,19 +250,12 @@ def files(patient, selection: Selection, tz: datetime.tzinfo) -> dict[str, Itera
     return {f"{slug}.csv": sheet_lines(patient, slug, selection, tz) for slug in selection.slugs}
 
 
-@dataclass(frozen=True)
-class Download:
-    extension: str
-    content_type: str
-    chunks: Iterator[str] | Iterator[bytes]
-
-
 def download(patient, selection: Selection, tz: datetime.tzinfo) -> Download:
     """One kind as its CSV file (a phone opens it at once), several as a ZIP of their files."""
     sheets = files(patient, selection, tz)
     if len(sheets) == 1:
         (lines,) = sheets.values()
-        return Download("csv", "text/csv; charset=utf-8", lines)
+        return Download("csv", CSV_TYPE, lines)
     made = timezone.now().astimezone(tz)
     return Download("zip", "application/zip", zip_chunks(sheets, made))
 

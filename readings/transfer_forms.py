@@ -18,11 +18,35 @@ SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 SEPARATOR_MARKS = {name: mark for mark, name in SEPARATOR_NAMES.items()}
 
 
+# What a download is for: to read in a spreadsheet (readings.sheets), or the exact file that
+# an import reads back (readings.exports).
+SHEETS, EXACT = "sheets", "exact"
+
+
 class ExportForm(PlainErrors, forms.Form):
+    layout = forms.ChoiceField(
+        label="What is the file for?",
+        choices=[
+            (
+                SHEETS,
+                "To read, sort or print in a spreadsheet (Excel, LibreOffice, Numbers, Google "
+                "Sheets): a file for each kind, with plain headings",
+            ),
+            (
+                EXACT,
+                "To bring back into ITP Tracker, or into another app: one file with every "
+                "detail, in ITP Tracker’s own columns",
+            ),
+        ],
+        initial=SHEETS,
+        # Links from before there was a choice name only `what`: they get the file they got.
+        required=False,
+        widget=forms.RadioSelect,
+    )
     what = forms.ChoiceField(
         label="What to download",
         choices=[
-            ("all", "Everything: counts, bleeds, treatments and doses in one file"),
+            ("all", "Everything: counts, bleeds, treatments and doses"),
             ("counts", "Counts only"),
             ("bleeds", "Bleeds only"),
             ("treatments", "Treatments and their doses"),
@@ -51,6 +75,9 @@ class ExportForm(PlainErrors, forms.Form):
         cleaned = super().clean()
         check_date_range(self, "since", "until")
         return cleaned
+
+    def clean_layout(self) -> str:
+        return self.cleaned_data["layout"] or EXACT
 
     def selection(self) -> exports.Selection:
         what = self.cleaned_data["what"]

@@ -17,9 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit
 from accounts.access import get_patient_for
-from readings import exports, imports
+from readings import exports, imports, sheets
+from readings.entries import KINDS
 from readings.pending_imports import PendingImport
-from readings.transfer_forms import DateOrderForm, ExportForm, SheetForm, UploadForm
+from readings.transfer_forms import (
+    EXACT,
+    SHEETS,
+    DateOrderForm,
+    ExportForm,
+    SheetForm,
+    UploadForm,
+)
 
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 50
@@ -39,29 +47,37 @@ def export_history(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
     form = ExportForm(request.GET or None, patient=patient)
     if form.is_valid():
-        return export_csv(request, patient, form.selection())
+        return export_file(request, patient, form.selection(), form.cleaned_data["layout"])
     return render(request, "readings/export.html", {"patient": patient, "role": role, "form": form})
 
 
-def export_csv(request: HttpRequest, patient, selection: exports.Selection) -> HttpResponse:
+def export_file(
+    request: HttpRequest, patient, selection: exports.Selection, layout: str = EXACT
+) -> HttpResponse:
     """Every export of health data goes through here: the one place to write it to the log.
 
     Streams the file; the rows are read in chunks while it downloads.
     """
-    audit.record(request, patient, audit.EXPORTED, selection.describe())
+    for_sheets = layout == SHEETS
+    detail = selection.describe() + (", to read in a spreadsheet" if for_sheets else "")
+    audit.record(request, patient, audit.EXPORTED, detail)
     tz = timezone.get_current_timezone()
-    lines = exports.csv_lines(patient, selection, tz)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=export_file_name(patient, selection)
-    )
+    download = (sheets.download if for_sheets else exports.download)(patient, selection, tz)
+    response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
+    name = export_file_name(patient, selection, for_sheets, download.extension)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     return response
 
 
-def export_file_name(patient, selection: exports.Selection) -> str:
-    what = "-".join(selection.slugs) if len(selection.slugs) == 1 else "all"
+def export_file_name(
+    patient, selection: exports.Selection, for_sheets: bool = False, extension: str = "csv"
+) -> str:
+    """Like itp-history-sam-all-2026-11-10.csv or itp-spreadsheet-sam-treatments-2026-11-10.zip:
+    the kind chosen names the file, though its parts come with it (a course's doses)."""
+    kind = "spreadsheet" if for_sheets else "history"
+    what = "all" if set(selection.slugs) == set(KINDS) else selection.slugs[0]
     name = slugify(patient.name) or "record"
-    return f"itp-history-{name}-{what}-{timezone.localdate().isoformat()}.csv"
+    return f"itp-{kind}-{name}-{what}-{timezone.localdate().isoformat()}.{extension}"
 
 
 # --- Import -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import datetime
 import re
+import zipfile
 
 import pytest
 from django.utils import timezone
@@ -49,6 +50,19 @@ def test_download_a_history_and_bring_it_into_another_record(
     page.goto(f"{live_server.url}/p/{mia.pk}/export/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Download my history")
     audit()
+    # First on offer: a file for each kind, to read in a spreadsheet.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download my history").click()
+    sheets = download_info.value
+    assert sheets.suggested_filename.startswith("itp-spreadsheet-mia-all-")
+    assert sheets.suggested_filename.endswith(".zip")
+    sheets.save_as(tmp_path / "sheets.zip")
+    with zipfile.ZipFile(tmp_path / "sheets.zip") as archive:
+        assert archive.namelist() == ["counts.csv", "bleeds.csv", "treatments.csv", "doses.csv"]
+        counts = archive.read("counts.csv").decode("utf-8-sig")
+    assert counts.startswith("Date,Time (UTC),Result,Platelet count,")
+    # The file to bring back in.
+    page.get_by_label("To bring back into ITP Tracker").check()
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download my history").click()
     download = download_info.value

@@ -1,6 +1,8 @@
 import csv
 import datetime
 import io
+import re
+import zipfile
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +12,7 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from accounts import audit
 from accounts.models import AccessEvent, CareMembership, Role
 from readings import exports, imports, transfer_views
 from readings.entries import KINDS
@@ -90,6 +93,91 @@ def test_the_export_page_offers_import_to_those_who_may(client, cast):
     client.force_login(cast.editor)
     page = client.get(export_url(cast.patient)).content.decode()
     assert import_url(cast.patient) in page
+
+
+def test_the_export_page_offers_a_spreadsheet_first_and_the_exact_file(client, cast):
+    client.force_login(cast.viewer)
+    page = client.get(export_url(cast.patient)).content.decode()
+    choices = re.findall(r'<input type="radio" name="layout" value="(\w+)"[^>]*?( checked)?>', page)
+    assert choices == [("sheets", " checked"), ("exact", "")]
+    assert "What is the file for?" in page
+    assert "To read, sort or print in a spreadsheet" in page
+    assert "To bring back into ITP Tracker" in page
+    assert "Detect special numbers" in page
+
+
+def unzipped(response) -> dict[str, str]:
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    return {name: archive.read(name).decode("utf-8-sig") for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("actor", ["owner", "editor", "viewer"])
+def test_members_download_the_history_for_a_spreadsheet(client, cast, actor):
+    history(cast)
+    client.force_login(getattr(cast, actor))
+    response = client.get(export_url(cast.patient, what="all", layout="sheets"))
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="itp-spreadsheet-sam-all-2026-11-10.zip"'
+    )
+    assert response["Cache-Control"] == "no-store"
+    files = unzipped(response)
+    assert list(files) == ["counts.csv", "bleeds.csv", "treatments.csv", "doses.csv"]
+    (count,) = csv.DictReader(io.StringIO(files["counts.csv"], newline=""))
+    assert (count["Result"], count["Note"], count["Entered by"]) == (
+        "45 ×10⁹/L",
+        "'=SUM(A1)",
+        "Olive Owner",
+    )
+    assert all(CANARY not in text for text in files.values())
+    event = AccessEvent.objects.get(patient=cast.patient, action=audit.EXPORTED)
+    assert event.detail == (
+        "counts, bleeds, treatments, doses, everything, to read in a spreadsheet"
+    )
+
+
+@pytest.mark.parametrize(
+    ("what", "kind", "names"),
+    [
+        ("counts", "text/csv; charset=utf-8", None),
+        ("bleeds", "text/csv; charset=utf-8", None),
+        ("treatments", "application/zip", ["treatments.csv", "doses.csv"]),
+    ],
+)
+def test_one_kind_for_a_spreadsheet_is_its_csv_file(client, cast, what, kind, names):
+    history(cast)
+    client.force_login(cast.owner)
+    response = client.get(export_url(cast.patient, what=what, layout="sheets"))
+    assert response["Content-Type"] == kind
+    extension = "zip" if names else "csv"
+    assert response["Content-Disposition"].endswith(f'-{what}-2026-11-10.{extension}"')
+    if names:
+        assert list(unzipped(response)) == names
+    else:
+        text = content(response)
+        assert text.startswith("\ufeffDate,Time (UTC),")
+        assert len(text.splitlines()) == 2
+
+
+def test_a_link_without_the_choice_gets_the_exact_file(client, cast):
+    """Bookmarks and links from before there was a choice name only what to download."""
+    history(cast)
+    client.force_login(cast.owner)
+    response = client.get(export_url(cast.patient, what="all"))
+    assert response["Content-Disposition"].startswith('attachment; filename="itp-history-sam-all')
+    assert content(response).startswith("\ufeffkind,id,")
+    exact = client.get(export_url(cast.patient, what="all", layout="exact"))
+    assert content(exact) == content(client.get(export_url(cast.patient, what="all")))
+
+
+def test_an_unknown_choice_shows_the_page_again(client, cast):
+    client.force_login(cast.owner)
+    response = client.get(export_url(cast.patient, what="all", layout="xlsx"))
+    assert not isinstance(response, StreamingHttpResponse)
+    assert "Choose one of the answers shown for “What is the file for?”" in (
+        response.content.decode()
+    )
 
 
 def test_one_kind_and_a_date_range(client, cast):
