@@ -22,7 +22,7 @@ from accounts import audit, mfa
 from accounts.forms import DeleteAccountForm
 from accounts.memberships import other_owners
 from accounts.models import AccessEvent, CareMembership, Invitation, Patient, Role
-from readings import page_cache
+from readings import page_cache, sheets
 from readings.entries import KINDS
 from readings.exports import Selection, csv_lines, escape_cell
 
@@ -39,12 +39,16 @@ Then one folder for each record you own:
   record.csv        The record's details: name, year of birth, diagnosis date, time zone,
                     unit, the alert threshold your clinician set, the care team's phone
                     number.
-  history.csv       Every count, bleed, treatment and dose, one per row (the "kind"
-                    column says which), with the same columns as the app's "Download my
-                    history".
-                    Dates and times are ISO 8601, in the record's time zone with its offset;
-                    counts are in x10^9/L and as typed. It can be brought back in with
-                    "Bring in history".
+  history.csv       Every count, bleed, treatment and dose, one per row (the "kind" column
+                    says which), with every detail: the file "Download my history" gives
+                    to bring back in. Dates and times are ISO 8601, in the record's time
+                    zone with its offset; counts are in x10^9/L and as typed. It can be
+                    brought back in with "Bring in history".
+  counts.csv, bleeds.csv, treatments.csv, doses.csv
+                    The same entries to read in a spreadsheet: a file for each kind, oldest
+                    first, with headings and answers in words, as "Download my history"
+                    gives them for a spreadsheet. Times are clock times where the patient
+                    lives (the time zone is in the heading).
   members.csv       Who can see or change the record, and their role.
   invitations.csv   Invitations sent, and what became of them.
   access_log.csv    Who looked at, exported or changed the record, and when: the same
@@ -106,10 +110,14 @@ def _record_files(patient: Patient) -> dict[str, str]:
         .order_by("created_at")
         .values_list("created_at", "actor_name", "action", "detail", "times", "last_at"),
     )
-    history = "".join(csv_lines(patient, Selection(tuple(KINDS)), tz))
+    everything = Selection(tuple(KINDS))
+    history = "".join(csv_lines(patient, everything, tz))
+    to_read = sheets.files(patient, everything, tz)
+    readable = {name: "".join(lines) for name, lines in to_read.items()}
     return {
         "record.csv": record,
         "history.csv": history,
+        **readable,
         "members.csv": members,
         "invitations.csv": invitations,
         "access_log.csv": log,

@@ -11,7 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import audit
 from accounts.invitations import invite
 from accounts.models import AccessEvent, Invitation, Patient, Role, User
-from readings import takeout
+from readings import sheets, takeout
+from readings.entries import KINDS
+from readings.exports import Selection
 from readings.models import BleedingEpisode, PlateletReading
 from tests.clock import pinned
 from tests.conftest import CANARY
@@ -24,6 +26,8 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.django_db, pinned]
+
+ALL = Selection(tuple(KINDS))
 
 
 @pytest.fixture
@@ -88,6 +92,10 @@ def test_the_zip_holds_every_owned_record_and_a_readme(leaving):
         for file in [
             "record.csv",
             "history.csv",
+            "counts.csv",
+            "bleeds.csv",
+            "treatments.csv",
+            "doses.csv",
             "members.csv",
             "invitations.csv",
             "access_log.csv",
@@ -97,6 +105,13 @@ def test_the_zip_holds_every_owned_record_and_a_readme(leaving):
     rows = list(csv.DictReader(io.StringIO(solo_history)))
     assert sorted(row["kind"] for row in rows) == ["bleed", "count", "treatment"]
     assert "'=HYPERLINK()" in solo_history
+    # The same entries to read in a spreadsheet, in the record's own zone, escaped alike.
+    solo_counts = archive.read(f"{takeout._folder(solo)}/counts.csv").decode("utf-8-sig")
+    assert solo_counts.startswith(f"Date,Time ({solo.time_zone_label}),Result,")
+    assert solo_counts == "".join(sheets.sheet_lines(solo, "counts", ALL, solo.zone))[1:]
+    assert "'=HYPERLINK()" in solo_counts
+    readme = archive.read("README.txt").decode()
+    assert "counts.csv, bleeds.csv, treatments.csv, doses.csv" in readme
     members = archive.read(f"{takeout._folder(cast.patient)}/members.csv").decode("utf-8-sig")
     assert "viewer@example.com" in members
     log = archive.read(f"{takeout._folder(cast.patient)}/access_log.csv").decode("utf-8-sig")
