@@ -133,9 +133,12 @@ def _signs(row: dict, style: Style) -> str:
     return "; ".join(labels.get(code, code) for code in row["warning_signs"])
 
 
+# A unit as a dose's amount is written ("µg/kg"); "none" in words, as no amount goes with it.
+_DOSE_UNITS = {unit.value: unit.short or unit.label for unit in DoseUnit}
+
+
 def _dose_unit(row: dict, style: Style) -> str:
-    unit = DoseUnit(row["unit"])
-    return unit.label if unit is DoseUnit.NONE else unit.short
+    return _DOSE_UNITS.get(row["unit"], row["unit"])
 
 
 def _course_dose(row: dict, style: Style) -> str:

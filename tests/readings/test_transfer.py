@@ -211,6 +211,18 @@ def test_times_are_in_the_records_time_zone_whoever_downloads(client, cast):
     assert "2026-01-05T03:30:00-05:00" in text
 
 
+def test_spreadsheet_times_are_in_the_records_time_zone_whoever_downloads(client, cast):
+    make_episode(cast.patient, started_at=datetime.datetime(2026, 1, 5, 3, 30, tzinfo=datetime.UTC))
+    cast.patient.time_zone = "America/New_York"
+    cast.patient.save()
+    cast.viewer.time_zone = "Asia/Tokyo"
+    cast.viewer.save()
+    client.force_login(cast.viewer)
+    text = content(client.get(export_url(cast.patient, what="bleeds", layout="sheets")))
+    (row,) = csv.DictReader(io.StringIO(text[1:], newline=""))
+    assert (row["Date"], row["Time (America/New York)"]) == ("2026-01-04", "22:30")
+
+
 def test_the_export_streams_from_an_iterator(client, cast, monkeypatch):
     history(cast)
     calls = []
