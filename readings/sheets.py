@@ -142,9 +142,10 @@ def _dose_unit(row: dict, style: Style) -> str:
 
 
 def _course_dose(row: dict, style: Style) -> str:
-    """The course's latest dose, as the course's summary on the pages says it ("3 µg/kg every
-    week (84 µg for 28 kg), injection under the skin, since 2 Mar 2026"); for a course without
-    a dose log, its dose as written."""
+    """The course's latest dose, as the course's summary on the pages says it
+    (templates/readings/course_summary.html): "3 µg/kg every week (84 µg for 28 kg), injection
+    under the skin, since 2 Mar 2026", "… once …, on 3 Dec 2025"; for a course without a dose
+    log, its dose as written."""
     dose = style.latest_doses.get(row["id"])
     if dose is None:
         return row["dose"]
@@ -155,7 +156,8 @@ def _course_dose(row: dict, style: Style) -> str:
         words += f" ({dose.total_text})"
     if dose.route:
         words += f", {dose.get_route_display().lower()}"
-    return f"{words}, since {dates.short_date(dose.given_on)}"
+    since = "on" if dose.how_often == HowOften.ONCE else "since"
+    return f"{words}, {since} {dates.short_date(dose.given_on)}"
 
 
 _NOTE = ("Note", _text("note"))

@@ -223,7 +223,9 @@ def test_a_course_shows_its_latest_dose_in_the_range(cast):
         dose="1 mg/kg a day",
     )
     make_treatment(cast.patient, "other", DAY, other_name="Vitamin C")
-    steroids, nplate_row, other = sheet(cast.patient, "treatments")
+    ivig = make_treatment(cast.patient, "ivig", DAY + datetime.timedelta(days=1))
+    make_dose(ivig, "1", "g/kg", given_on=ivig.started_on, how_often="once", route="intravenous")
+    steroids, nplate_row, other, ivig_row = sheet(cast.patient, "treatments")
     assert steroids == {
         "Medicine or procedure": "Steroids (prednisone, dexamethasone)",
         "Start": "2026-01-31",
@@ -237,8 +239,11 @@ def test_a_course_shows_its_latest_dose_in_the_range(cast):
         "3 µg/kg every week (84 µg for 28 kg), injection under the skin, since 16 Mar 2026"
     )
     assert (other["Medicine or procedure"], other["Dose"]) == ("Vitamin C", "")
+    assert ivig_row["Dose"] == (
+        "1 g/kg once (28 g for 28 kg), infusion into a vein (drip), on 3 Mar 2026"
+    )
     until = exports.Selection(("treatments",), until=DAY + datetime.timedelta(days=13))
-    _, nplate_then, _ = sheet(cast.patient, "treatments", until)
+    _, nplate_then, _, _ = sheet(cast.patient, "treatments", until)
     assert nplate_then["Dose"].startswith("1 µg/kg every week")
 
 
