@@ -21,7 +21,6 @@ from readings import exports, imports, sheets
 from readings.entries import KINDS
 from readings.pending_imports import PendingImport
 from readings.transfer_forms import (
-    EXACT,
     SHEETS,
     DateOrderForm,
     ExportForm,
@@ -52,7 +51,7 @@ def export_history(request: HttpRequest, patient_id) -> HttpResponse:
 
 
 def export_file(
-    request: HttpRequest, patient, selection: exports.Selection, layout: str = EXACT
+    request: HttpRequest, patient, selection: exports.Selection, layout: str
 ) -> HttpResponse:
     """Every export of health data goes through here: the one place to write it to the log.
 
@@ -70,7 +69,7 @@ def export_file(
 
 
 def export_file_name(
-    patient, selection: exports.Selection, for_sheets: bool = False, extension: str = "csv"
+    patient, selection: exports.Selection, for_sheets: bool, extension: str
 ) -> str:
     """Like itp-history-sam-all-2026-11-10.csv or itp-spreadsheet-sam-treatments-2026-11-10.zip:
     the kind chosen names the file, though its parts come with it (a course's doses)."""
