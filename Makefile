@@ -8,7 +8,7 @@ PORT ?= 8000
 ASSETS := build/vendor/.installed
 PLOTLY_JS := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
 
-.PHONY: run test lint format migrations-check browser assets collectstatic
+.PHONY: run test lint format migrations-check browser spreadsheet assets collectstatic
 
 # The worker (alert e-mails, housekeeping: readings/tasks.py) runs beside the web server and
 # stops with it; its e-mails print here too while EMAIL_HOST is unset.
@@ -20,7 +20,7 @@ run: $(VENV)/.runtime-installed $(ASSETS)
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev-installed $(ASSETS) browser
+test: $(VENV)/.dev-installed $(ASSETS) browser spreadsheet
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-installed
@@ -45,6 +45,18 @@ browser: $(VENV)/.dev-installed
 	else \
 		$(PY) -m playwright install chromium; \
 	fi
+
+# LibreOffice Calc, which a test opens the spreadsheet downloads in (tests/readings/
+# test_sheets.py): from Debian when it is missing and we may install, else say how.
+spreadsheet:
+	@command -v soffice >/dev/null || { \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends libreoffice-calc; \
+		else \
+			echo "make test needs LibreOffice Calc: sudo apt-get install --no-install-recommends libreoffice-calc"; \
+			exit 1; \
+		fi; }
 
 assets: $(ASSETS)
 
