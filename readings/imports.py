@@ -119,7 +119,8 @@ def decode(data: bytes) -> str:
     """Text from the bytes of a CSV file: UTF-8 (with or without BOM), or UTF-16 with a BOM."""
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise ImportFileError(
-            "This is a spreadsheet workbook (like .xlsx or .xls), not a CSV file. " + SAVE_AS_CSV
+            "This is a ZIP file or a spreadsheet workbook (like .xlsx or .xls), not a CSV file. "
+            "From ITP Tracker, bring in the file downloaded “to bring back in”. " + SAVE_AS_CSV
         )
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):

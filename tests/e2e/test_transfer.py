@@ -122,7 +122,9 @@ def test_a_lab_sheet_with_a_bad_file_first(live_server, page, records, audit, tm
     page.goto(f"{live_server.url}/p/{leo.pk}/import/")
     page.get_by_label("Your CSV file").set_input_files(workbook)
     page.get_by_role("button", name="Check the file").click()
-    expect(page.get_by_text("This is a spreadsheet workbook (like .xlsx or .xls)")).to_be_visible()
+    expect(
+        page.get_by_text("a spreadsheet workbook (like .xlsx or .xls), not a CSV file")
+    ).to_be_visible()
     audit()
 
     page.get_by_label("Your CSV file").set_input_files(sheet)

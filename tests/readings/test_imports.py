@@ -587,8 +587,8 @@ def test_a_row_without_an_id_gets_a_new_one(cast):
     [
         (b"", "This file is empty."),
         (b"  \r\n\r\n", "This file is empty."),
-        (b"PK\x03\x04\x14\x00", "This is a spreadsheet workbook (like .xlsx or .xls)"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1", "This is a spreadsheet workbook (like .xlsx or .xls)"),
+        (b"PK\x03\x04\x14\x00", "This is a ZIP file or a spreadsheet workbook (like .xlsx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1", "This is a ZIP file or a spreadsheet workbook (like .xlsx"),
         ("Daté,Count\n".encode("cp1252"), "We could not read the letters in this file"),
         (b"%PDF-1.7\n\x00\x01\x02", "This is not a CSV file."),
         (bytes(range(256)) * 4, "We could not read the letters in this file"),

@@ -513,7 +513,7 @@ def test_sheet_column_choices_are_checked(client, cast):
         (upload(data=b""), "This file is empty."),
         (
             upload("sheet.xlsx", data=b"PK\x03\x04" + b"\x00" * 100),
-            "This is a spreadsheet workbook",
+            "a spreadsheet workbook (like .xlsx or .xls)",
         ),
         (
             upload(data="Daté,Count\n".encode("cp1252")),
