@@ -88,6 +88,9 @@ class EntryForm(PlainErrors, forms.ModelForm):
     slug: str  # the kind of entry, as in readings.entries.KINDS
 
     def __init__(self, *args, patient, **kwargs):
+        # Ids of the kind's own ("id_counts_drawn_on"): the dashboard shows the count and the
+        # bleed forms on one page, and each has a one-time token and a version.
+        kwargs.setdefault("auto_id", f"id_{self.slug}_%s")
         super().__init__(*args, **kwargs)
         self.patient = patient
         # The two moments a time can be when the clocks go back, once asked (dates.Fold).
@@ -132,7 +135,7 @@ class EntryForm(PlainErrors, forms.ModelForm):
         shown = [self[name] for name in self.quick_fields]
         return repr(
             [
-                (f.name, f.value(), str(f.label), str(f.help_text), f.field.widget.attrs)
+                (f.auto_id, f.value(), str(f.label), str(f.help_text), f.field.widget.attrs)
                 for f in shown
             ]
         )

@@ -237,7 +237,7 @@ def test_a_first_dose_starts_from_the_medicines_usual_unit_and_route(client, cas
     url = reverse("entry_add", args=[cast.patient.pk, "doses"]) + f"?course={course.pk}"
     page = client.get(url).content.decode()
     assert 'value="g/kg" selected' in page
-    assert 'value="intravenous" id="id_route_2" required checked' in page or (
+    assert 'value="intravenous" id="id_doses_route_2" required checked' in page or (
         'value="intravenous"' in page and "checked" in page
     )
 
