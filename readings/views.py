@@ -55,6 +55,7 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
         request.session["patient_id"] = str(patient.pk)  # written only when it changes
     ctx = {"patient": patient, "role": role, "pieces": pieces, "return_to": request.path}
     ctx["advice"] = current_advice(request, patient, **pieces["advice_from"])
+    ctx["advice_first"] = guidance.is_emergency(ctx["advice"])  # else after the log boxes
     if role.can_write:
         ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
         ctx["bleed_form"] = entries.KINDS["bleeds"].form(patient=patient)

@@ -92,3 +92,13 @@ def log_in(page, live_server, email, password=PASSWORD, path="/login/"):
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def main_menu(page):
+    """The header's links to the record's pages and the account: on a phone, after opening
+    the menu as a person would; on a wide screen they stand in the header."""
+    menu = page.locator(".site-menu")
+    button = menu.locator("> summary")
+    if button.is_visible() and menu.get_attribute("open") is None:
+        button.click()
+    return page.get_by_role("banner")

@@ -6,7 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.e2e.conftest import PHONE, log_in
+from tests.e2e.conftest import PHONE, log_in, main_menu
 from tests.factories import PASSWORD, make_patient, make_reading, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -31,7 +31,7 @@ def test_two_factor_sign_in_data_download_and_account_deletion(live_server, page
     log_in(page, live_server, "jo@example.com")
 
     # Turn on two-factor sign-in with a code computed from the secret, as an app would.
-    page.get_by_role("link", name="Your account").click()
+    main_menu(page).get_by_role("link", name="Your account").click()
     audit()
     page.get_by_role("link", name="Two-factor sign-in").click()
     expect(
@@ -46,7 +46,7 @@ def test_two_factor_sign_in_data_download_and_account_deletion(live_server, page
     audit()
 
     # Log out, and back in: the password alone is not enough.
-    page.get_by_role("button", name="Log out").click()
+    main_menu(page).get_by_role("button", name="Log out").click()
     log_in(page, live_server, "jo@example.com")
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
     audit()
@@ -55,7 +55,7 @@ def test_two_factor_sign_in_data_download_and_account_deletion(live_server, page
     expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
 
     # Download all my data.
-    page.get_by_role("link", name="Your account").click()
+    main_menu(page).get_by_role("link", name="Your account").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download all my data").click()
     archive = zipfile.ZipFile(download.value.path())

@@ -13,7 +13,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, main_menu
 from tests.factories import PASSWORD, add_member, make_patient, make_reading, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -63,7 +63,7 @@ def test_invite_accept_promote_and_remove(live_server, browser, browser_context_
     owner.get_by_label("Password").fill(PASSWORD)
     owner.get_by_role("button", name="Log in").click()
     expect(heading(owner)).to_have_text("Sam’s dashboard")
-    owner.get_by_role("link", name="Sharing", exact=True).click()
+    main_menu(owner).get_by_role("link", name="Sharing", exact=True).click()
     expect(heading(owner)).to_have_text("Sharing Sam’s record")
     audit(owner)
     owner.get_by_role("link", name="Invite someone").click()
@@ -98,7 +98,7 @@ def test_invite_accept_promote_and_remove(live_server, browser, browser_context_
     audit(gran)
     gran.get_by_role("button", name="Accept the invitation").click()
     expect(heading(gran)).to_have_text("Sam’s dashboard")
-    expect(gran.get_by_text("Record shown: Sam")).to_be_visible()
+    expect(main_menu(gran).get_by_text("Record shown: Sam")).to_be_visible()
 
     # She sees the chart, but nothing to change it with.
     expect(gran.locator("#chart .main-svg").first).to_be_visible()
@@ -121,7 +121,7 @@ def test_invite_accept_promote_and_remove(live_server, browser, browser_context_
     expect(heading(gran)).to_have_text("Leave Sam’s record?")
     audit(gran)
     gran.get_by_role("link", name="Stay").click()
-    gran.get_by_role("link", name="Dashboard", exact=True).click()
+    main_menu(gran).get_by_role("link", name="Dashboard", exact=True).click()
 
     # The owner, the only owner, cannot leave; but can let her log.
     owner.reload()
@@ -209,7 +209,7 @@ def test_sharing_works_without_javascript(live_server, browser, browser_context_
     dad = open_page(browser, browser_context_args, java_script_enabled=False)
 
     log_in(owner, live_server, "olive@example.com")
-    owner.get_by_role("link", name="Sharing", exact=True).click()
+    main_menu(owner).get_by_role("link", name="Sharing", exact=True).click()
     owner.get_by_role("link", name="Invite someone").click()
     owner.get_by_label("Their e-mail address").fill("dad@example.com")
     owner.get_by_label("Can log").check()
@@ -237,7 +237,7 @@ def test_sharing_works_without_javascript(live_server, browser, browser_context_
     owner.get_by_role("button", name="Leave this record").click()
     expect(owner.get_by_text("You left Sam’s record.")).to_be_visible()
     dad.reload()
-    dad.get_by_role("link", name="Sharing", exact=True).click()
+    main_menu(dad).get_by_role("link", name="Sharing", exact=True).click()
     expect(dad.locator(".members").first).not_to_contain_text("Olive")
     owner.context.close()
     dad.context.close()

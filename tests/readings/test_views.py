@@ -431,11 +431,13 @@ def test_the_help_page_is_public_and_names_its_sources(client, db):
     assert "does not replace your clinician" in html
 
 
-def test_an_empty_record_leads_to_logging_the_first_count(client, cast):
+def test_an_empty_record_offers_the_log_boxes_once_and_no_empty_chart(client, cast):
     client.force_login(cast.owner)
     html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
     assert "Nothing logged yet" in html
-    assert f'href="{add_url(cast, "counts")}">Log your first count</a>' in html
+    assert html.count(f'action="{add_url(cast, "counts")}"') == 1  # one way to log a count
+    assert "Log your first count" not in html
+    assert 'id="chart"' not in html and 'id="chart-panel"' in html  # drawn with the first entry
     assert "Latest count" not in html
 
 
