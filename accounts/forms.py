@@ -43,6 +43,10 @@ class LoginForm(PlainErrors, AuthenticationForm):
 
 MISMATCH = "The two passwords are not the same. Type them again."
 THRESHOLD_RANGE = "Enter a number between 1 and 2,000 ×10⁹/L."
+# The record of a child surely younger than this (by the year of birth: born this year or in
+# the 9 before it) is not asked whether they are pregnant: no one that young needs the
+# question, and a parent should not meet it. The field and the advice stay for everyone else.
+YOUNGEST_ASKED_IF_PREGNANT = 10
 
 
 class SignupForm(PlainErrors, UserCreationForm):
@@ -182,6 +186,14 @@ class PatientForm(PlainErrors, forms.ModelForm):
         # The database's own limits on the field say the record's rule, in its words.
         threshold = self.fields["alert_threshold"].error_messages
         threshold["min_value"] = threshold["max_value"] = THRESHOLD_RANGE
+        # A tick already saved is shown all the same: hidden, it would shape the advice unseen.
+        if not self.instance.pregnant and self.surely_younger_than(YOUNGEST_ASKED_IF_PREGNANT):
+            del self.fields["pregnant"]
+
+    def surely_younger_than(self, age: int) -> bool:
+        """Whether the year of birth on record says the person is younger than `age` today."""
+        born = self.instance.birth_year
+        return born is not None and self.instance.today().year - born < age
 
     class Meta:
         model = Patient

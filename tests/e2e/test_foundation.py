@@ -8,7 +8,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from readings.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.e2e.conftest import log_in, main_menu
+from tests.e2e.conftest import SMALL_FIELDS, log_in, main_menu
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -81,3 +81,8 @@ def test_the_html_checker_fails_errors_and_lets_warnings_pass(html_checker):
     )
     (error,) = html_checker.errors(html)
     assert "Duplicate ID “a”" in error
+
+
+def test_the_audit_finds_a_field_smaller_than_a_fingertip(page):
+    page.set_content('<label>Phone <input type="tel" style="height: 20px"></label>')
+    assert len(page.evaluate(SMALL_FIELDS)) == 1

@@ -152,3 +152,19 @@ def test_both_log_boxes_refused_at_once_keep_their_ids_apart(parent, page, audit
     expect(page.locator("#quick-count input[name=form_token]")).to_have_count(1)
     expect(page.locator("#quick-bleed input[name=form_token]")).to_have_count(1)
     audit()
+
+
+def test_a_young_childs_details_on_a_phone(live_server, page, audit):
+    owner = make_user("parent@example.com", "Jo")
+    patient = make_patient(owner, name="Mia")
+    patient.birth_year = patient.today().year - 6
+    patient.save()
+    log_in(page, live_server, "parent@example.com")
+    page.get_by_role("link", name="Record details for Mia").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record details for Mia")
+    # The care team's number is a field like the name, not a small bare box.
+    phone = page.get_by_label("Care team phone number").bounding_box()
+    name = page.get_by_label("Name", exact=True).bounding_box()
+    assert (phone["width"], phone["height"]) == (name["width"], name["height"])
+    expect(page.get_by_label("Currently pregnant")).to_have_count(0)
+    audit()
