@@ -17,9 +17,21 @@ from itptracker.forms import DateInput, PlainErrors
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
 ]
+# What a field left empty says, where two forms ask the same (PlainErrors.what_to_enter).
+YOUR_NAME = "Enter your name, as the people who share a record with you will see it."
+YOUR_TIME_ZONE = "Choose the time zone where you live."
+YOUR_PASSWORD = "Enter your password."
+NEW_PASSWORD = {
+    "new_password1": "Choose a new password of at least 8 characters.",
+    "new_password2": "Type the new password again, the same way.",
+}
 
 
 class LoginForm(PlainErrors, AuthenticationForm):
+    what_to_enter = {
+        "username": "Enter the e-mail address you signed up with.",
+        "password": YOUR_PASSWORD,
+    }
     username = forms.EmailField(
         label="E-mail address",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -51,6 +63,14 @@ YOUNGEST_ASKED_IF_PREGNANT = 10
 
 class SignupForm(PlainErrors, UserCreationForm):
     error_messages = {"password_mismatch": MISMATCH}
+    what_to_enter = {
+        "email": "Enter your e-mail address, like name@example.com: we send it a link.",
+        "display_name": YOUR_NAME,
+        "time_zone": YOUR_TIME_ZONE,
+        "password1": "Choose a password of at least 8 characters.",
+        "password2": "Type the password again, the same way.",
+        "tracks": "Choose whose platelet counts you will keep.",
+    }
     MYSELF = "myself"
     CHILD = "child"
     NOBODY = "nobody"  # only offered to someone arriving from an invitation
@@ -159,6 +179,7 @@ class SignupForm(PlainErrors, UserCreationForm):
 
 
 class AccountForm(PlainErrors, forms.ModelForm):
+    what_to_enter = {"display_name": YOUR_NAME, "time_zone": YOUR_TIME_ZONE}
     time_zone = forms.ChoiceField(label="Your time zone", choices=TIME_ZONE_CHOICES)
 
     class Meta:
@@ -168,6 +189,10 @@ class AccountForm(PlainErrors, forms.ModelForm):
 
 
 class PatientForm(PlainErrors, forms.ModelForm):
+    what_to_enter = {
+        "name": "Enter the name of the person whose counts this record keeps, like Sam.",
+        "preferred_unit": "Choose how platelet counts are shown.",
+    }
     time_zone = forms.ChoiceField(
         label="Time zone where they live",
         choices=TIME_ZONE_CHOICES,
@@ -262,6 +287,10 @@ class PatientForm(PlainErrors, forms.ModelForm):
 
 
 class InviteForm(PlainErrors, forms.Form):
+    what_to_enter = {
+        "email": "Enter the e-mail address of the person you invite.",
+        "role": "Choose what they can do.",
+    }
     email = forms.EmailField(
         label="Their e-mail address",
         help_text="We send them a link that works once, for 7 days.",
@@ -319,6 +348,9 @@ class AlertsForm(forms.ModelForm):
 
 
 class CodeForm(PlainErrors, forms.Form):
+    what_to_enter = {
+        "code": "Enter the 6-digit code your authenticator app shows, or a recovery code.",
+    }
     code = forms.CharField(
         label="Code",
         max_length=20,
@@ -331,6 +363,8 @@ class CodeForm(PlainErrors, forms.Form):
 
 class PasswordCheckForm(PlainErrors, forms.Form):
     """Asks for the user's password again before something that cannot be undone."""
+
+    what_to_enter = {"password": YOUR_PASSWORD}
 
     password = forms.CharField(
         label="Your password",
@@ -375,11 +409,12 @@ class DeleteAccountForm(PasswordCheckForm):
 
 
 class PasswordResetForm(PlainErrors, auth_forms.PasswordResetForm):
-    pass
+    what_to_enter = {"email": "Enter the e-mail address of your account."}
 
 
 class SetPasswordForm(PlainErrors, auth_forms.SetPasswordForm):
     error_messages = {"password_mismatch": MISMATCH}
+    what_to_enter = NEW_PASSWORD
 
 
 class PasswordChangeForm(PlainErrors, auth_forms.PasswordChangeForm):
@@ -387,3 +422,4 @@ class PasswordChangeForm(PlainErrors, auth_forms.PasswordChangeForm):
         "password_mismatch": MISMATCH,
         "password_incorrect": "That is not your current password. Type it again.",
     }
+    what_to_enter = {"old_password": "Enter the password you use now.", **NEW_PASSWORD}

@@ -10,9 +10,9 @@ import django.forms
 
 # Django's own messages ("Ensure this value is greater than or equal to 0.", "Select a valid
 # choice. x is not one of the available choices.") speak to programmers. These say the same
-# about the field by its label; a field's own message, set where it is defined, is kept.
+# about the field by its label; a field's own message, set where it is defined, is kept. A
+# field left empty says what to enter in words of its own (PlainErrors.what_to_enter).
 PLAIN_WORDS = {
-    "required": "Fill in “{label}”.",
     "invalid_choice": "Choose one of the answers shown for “{label}”.",
     "invalid_list": "Choose from the answers shown for “{label}”.",
     "max_length": "“{label}” can hold up to %(limit_value)d characters; this has %(show_value)d.",
@@ -34,7 +34,6 @@ INVALID = [
     (django.forms.DateField, "Enter “{label}” as a date, like 2026-01-31."),
     (django.forms.TimeField, "Enter “{label}” as a time, like 09:30."),
 ]
-REQUIRED_CHOICE = "Choose an answer for “{label}”."
 STALE_PAGE = "This page is out of date. Reload it, then try again."
 
 
@@ -61,8 +60,6 @@ def _words_for(kind: type) -> tuple[dict, dict]:
     for cls in reversed(kind.__mro__):
         django_words.update(getattr(cls, "default_error_messages", {}))
     ours = dict(PLAIN_WORDS)
-    if issubclass(kind, django.forms.ChoiceField):
-        ours["required"] = REQUIRED_CHOICE
     ours["invalid"] = next((words for cls, words in INVALID if issubclass(kind, cls)), None)
     return django_words, {code: words for code, words in ours.items() if words}
 
@@ -70,12 +67,20 @@ def _words_for(kind: type) -> tuple[dict, dict]:
 class PlainErrors:
     """Mixed into a form: its errors in a patient's words (use_plain_words). A hidden field
     (a form's one-time token, the version being edited) is never typed, so its error means
-    the page is out of date: said once, at the top of the form."""
+    the page is out of date: said once, at the top of the form.
+
+    `what_to_enter` gives each required field, by name, what it says when left empty: what to
+    put there ("Enter the date of the blood test."), not only that something is missing
+    (tests/itptracker/test_plain_errors.py walks every form for it)."""
+
+    what_to_enter: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             use_plain_words(field, name)
+            if name in self.what_to_enter:
+                field.error_messages["required"] = self.what_to_enter[name]
 
     def full_clean(self):
         super().full_clean()

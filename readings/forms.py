@@ -236,6 +236,11 @@ def _fold(value: str | None) -> int | None:
 
 
 class ReadingForm(EntryForm):
+    what_to_enter = {
+        "count_text": "Enter the platelet count from the result, like 45 or 45,000.",
+        "unit": "Choose the unit printed on the result.",
+        "drawn_on": "Enter the date of the blood test.",
+    }
     count_text = forms.CharField(
         label="Platelet count",
         max_length=units.MAX_INPUT_LENGTH,
@@ -338,6 +343,11 @@ class ReadingForm(EntryForm):
 
 
 class EpisodeForm(EntryForm):
+    what_to_enter = {
+        "kind": "Choose the kind of bleeding.",
+        "started_on": "Enter the date it started.",
+        "started_time": "Enter the time it started, like 14:30 (about when, if unsure).",
+    }
     started_on = forms.DateField(
         label="Date it started",
         widget=DateInput(),
@@ -437,6 +447,10 @@ class EpisodeForm(EntryForm):
 
 class TreatmentForm(EntryForm):
     slug = "treatments"
+    what_to_enter = {
+        "medicine": "Choose the medicine or procedure.",
+        "started_on": "Enter the date the treatment started.",
+    }
 
     class Meta:
         model = Treatment
@@ -484,6 +498,11 @@ class DoseForm(EntryForm):
     week's injection is opening the form and saving it."""
 
     slug = "doses"
+    what_to_enter = {
+        "treatment": "Choose the treatment this dose is part of.",
+        "given_on": "Enter the date of the dose.",
+        "unit": "Choose the unit of the dose, as prescribed.",
+    }
 
     class Meta:
         model = Dose

@@ -24,6 +24,7 @@ SHEETS, EXACT = "sheets", "exact"
 
 
 class ExportForm(PlainErrors, forms.Form):
+    what_to_enter = {"what": "Choose what to download."}
     layout = forms.ChoiceField(
         label="What is the file for?",
         choices=[
@@ -110,6 +111,14 @@ class UploadForm(PlainErrors, forms.Form):
 class SheetForm(PlainErrors, forms.Form):
     """Which columns of a simple sheet hold the date and the count, and how they are written."""
 
+    what_to_enter = {
+        "separator": "Choose what separates the values in the file.",
+        "date_column": "Choose the column that holds the dates.",
+        "date_format": "Choose how the dates are written.",
+        "count_column": "Choose the column that holds the platelet counts.",
+        "unit": "Choose the unit of the counts.",
+    }
+
     separator = forms.ChoiceField(
         label="Values are separated by",
         choices=[(SEPARATOR_NAMES[mark], label) for mark, label in imports.SEPARATORS.items()],
@@ -194,6 +203,8 @@ class SheetForm(PlainErrors, forms.Form):
 
 class DateOrderForm(PlainErrors, forms.Form):
     """How our own file, re-saved by a spreadsheet, writes its dates, when its rows do not say."""
+
+    what_to_enter = {"date_order": "Choose how the dates in this file are written."}
 
     date_order = forms.ChoiceField(
         label="How are the dates in this file written?",

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.models import Patient, Role
+from readings.forms import EpisodeForm, ReadingForm
 from readings.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.e2e.conftest import DESKTOP, log_in
 from tests.factories import add_member, make_episode, make_patient, make_reading, make_user
@@ -146,9 +147,13 @@ def test_a_viewer_of_an_empty_record_is_told_what_will_show(live_server, page, a
 def test_both_log_boxes_refused_at_once_keep_their_ids_apart(parent, page, audit):
     # Each box re-drawn with its errors has its own one-time token and version: ids that
     # were the same in both boxes ("id_form_token") made the page invalid.
-    for box, noun in (("#quick-count", "count"), ("#quick-bleed", "bleed")):
+    # Left empty, each says what to enter.
+    for box, noun, says in (
+        ("#quick-count", "count", ReadingForm.what_to_enter["count_text"]),
+        ("#quick-bleed", "bleed", EpisodeForm.what_to_enter["kind"]),
+    ):
         page.locator(box).get_by_role("button", name=f"Save {noun}").click()
-        expect(page.locator(box).locator(".errorlist").first).to_be_visible()
+        expect(page.locator(box).locator(".errorlist").first).to_have_text(says)
     expect(page.locator("#quick-count input[name=form_token]")).to_have_count(1)
     expect(page.locator("#quick-bleed input[name=form_token]")).to_have_count(1)
     audit()

@@ -100,7 +100,7 @@ def test_a_confirmation_for_another_number_does_not_count(patient):
 @pytest.mark.parametrize(
     ("text", "unit", "message"),
     [
-        ("", "e9/L", "Fill in “Platelet count”."),
+        ("", "e9/L", ReadingForm.what_to_enter["count_text"]),
         ("lots", "e9/L", "Enter a number, like 45 or 45,000."),
         ("5000000", "e9/L", "A platelet count is between 0 and 2,000"),
         ("-4", "e9/L", "A platelet count is between 0 and 2,000"),
@@ -154,7 +154,7 @@ def test_only_kind_and_time_are_needed_for_a_bleed(patient):
 
 def test_a_bleed_without_kind_is_explained(patient):
     form = episode_form(patient, kind="")
-    assert form.errors["kind"] == ["Choose an answer for “What kind of bleeding?”"]
+    assert form.errors["kind"] == [EpisodeForm.what_to_enter["kind"]]
 
 
 def test_a_bleed_in_the_future_is_refused(patient):
