@@ -66,10 +66,13 @@ def test_on_a_phone_logging_a_count_or_a_bleed_starts_on_the_first_screen(
     demo_dashboard(page, live_server, then=then)
     on_first_screen(page, "#quick-count")
     on_first_screen(page, "#quick-bleed")
-    if then is not None:  # the advice follows the boxes, before the numbers
-        expect(
-            page.locator("#quick-bleed ~ .advice-now, .quick-add ~ .advice-now")
-        ).to_contain_text("make sure your care team knows")
+    if then is not None:  # the advice follows the boxes; a line on the first screen leads to it
+        pointer = page.get_by_role("link", name="Contact your care team today")
+        expect(pointer).to_be_in_viewport(ratio=1)
+        pointer.click()
+        advice = page.locator(".quick-add ~ .advice-now")
+        expect(advice.get_by_role("heading", name="What to do now")).to_be_in_viewport()
+        expect(advice).to_contain_text("make sure your care team knows")
     audit()
 
 
