@@ -604,6 +604,27 @@ class Dose(Entry):
         weight = self.weight_kg.normalize()
         return f"{total:,f} {unit.short.removesuffix('/kg')} for {weight:f} kg"
 
+    @property
+    def in_words(self) -> str:
+        """The dose without its date: "3 µg/kg every week (84 µg for 28 kg)"."""
+        words = self.amount_text
+        if self.how_often:
+            words += f" {self.get_how_often_display().lower()}"
+        if self.total_text:
+            words += f" ({self.total_text})"
+        return words
+
+    @property
+    def from_words(self) -> str:
+        """How its date reads: "on" for a single dose, "since" for one that goes on."""
+        return "on" if self.how_often == HowOften.ONCE else "since"
+
+    def summary(self) -> str:
+        """The dose as a course shows it: "3 µg/kg every week (84 µg for 28 kg), injection
+        under the skin, since 2 Mar 2026"."""
+        route = f", {self.get_route_display().lower()}" if self.route else ""
+        return f"{self.in_words}{route}, {self.from_words} {dates.short_date(self.given_on)}"
+
     def describe(self, unit: Unit | str) -> str:
         day = formats.date_format(self.given_on, "j M Y")
         return f"{self.treatment.name} dose {self.amount_text} on {day}"

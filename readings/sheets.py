@@ -142,22 +142,10 @@ def _dose_unit(row: dict, style: Style) -> str:
 
 
 def _course_dose(row: dict, style: Style) -> str:
-    """The course's latest dose, as the course's summary on the pages says it
-    (templates/readings/course_summary.html): "3 µg/kg every week (84 µg for 28 kg), injection
-    under the skin, since 2 Mar 2026", "… once …, on 3 Dec 2025"; for a course without a dose
-    log, its dose as written."""
+    """The course's latest dose as the pages say it (Dose.summary); for a course without a
+    dose log, its dose as written."""
     dose = style.latest_doses.get(row["id"])
-    if dose is None:
-        return row["dose"]
-    words = dose.amount_text
-    if dose.how_often:
-        words += f" {dose.get_how_often_display().lower()}"
-    if dose.total_text:
-        words += f" ({dose.total_text})"
-    if dose.route:
-        words += f", {dose.get_route_display().lower()}"
-    since = "on" if dose.how_often == HowOften.ONCE else "since"
-    return f"{words}, {since} {dates.short_date(dose.given_on)}"
+    return row["dose"] if dose is None else dose.summary()
 
 
 _NOTE = ("Note", _text("note"))

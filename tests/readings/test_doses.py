@@ -351,7 +351,7 @@ def test_the_history_shows_each_courses_doses_and_the_courses_beside_it(client, 
     client.force_login(cast.viewer)
     page = client.get(reverse("history", args=[cast.patient.pk]), {"show": "treatments"})
     text = page.content.decode()
-    assert "Dose: <strong>75 mg</strong> every day, by mouth, since" in text
+    assert "Dose: 75 mg every day, by mouth, since" in text
     assert "Every dose (2)" in text
     assert "Ran beside Steroids (prednisone, dexamethasone)" in text
     assert "may be partly the other treatment" in text
