@@ -12,15 +12,33 @@ Shapes take no hover, so a course with logged doses also gets invisible strips a
 label's row, one per dose, that say on hover which dose was in force. Where a course reached
 a response (R) or a complete response (CR), a star on the count line marks the first count.
 
-Plotly reads hover and annotation text as a little HTML, so everything shown there goes
-through _plain(). Per Plotly, annotation positions on a log axis are logs; Plotly.relayout
-converts them itself when the log/linear toggle changes the axis type, so we write values.
+The y axis fits the counts and the clinician's threshold, with room above for the treatment
+labels: counts of 2 to 8 fill the plot instead of its bottom 2 %. The reference bands run off
+its edge (Plotly clips them), and the legend says when one lies wholly above. The page asks
+for a linear or a log scale (?scale=log) and gets a figure built for it. On a log scale every
+tick is written in full (1, 2, 5, 10, 20, 50 …), and a count of 0, which a log scale cannot
+show, sits at the axis floor with a marker of its own, explained in its hover and the legend.
+The time axis runs from the first day shown to the end of the last, padded on both sides so
+that a marker on today is drawn whole.
+
+Hover text is sent once: each point's customdata holds indices into the figure's "strings",
+which static/js/chart.js puts back before drawing, and the day comes from the point's x
+through the hovertemplate. A 10-year record's figure is a quarter of the size it was with
+strings on every point. "dark" maps each colour to the one chart.js draws with when the page
+is in dark mode (prefers-color-scheme).
+
+Plotly reads hover, legend and annotation text as a little HTML, so everything shown there
+goes through _plain().
 """
 
+import collections
+import functools
 import html
+import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -32,7 +50,9 @@ from readings.courses import Course
 from readings.guidance import ITP_DEFINITION_BELOW, NORMAL_RANGE
 from readings.models import (
     BleedingEpisode,
+    BleedingKind,
     Dose,
+    FirstAid,
     HowOften,
     PlateletReading,
     Severity,
@@ -51,6 +71,15 @@ LIMIT_SYMBOLS = {
     Comparator.ABOVE: "triangle-up",
     Comparator.AT_LEAST: "triangle-up",
 }
+# What the legend says each of those markers means, in the order it lists them.
+LIMIT_NAMES = {
+    "triangle-down": "Below the lab’s limit (<)",
+    "triangle-up": "Above the lab’s limit (>)",
+}
+# A count of 0 on a log scale, drawn at the axis floor.
+ZERO_SYMBOL = "x"
+ZERO_NAME = "0, drawn at the foot of the log scale"
+ZERO_NOTE = "<br>A log scale has no 0: drawn at its foot"
 NOT_RECORDED = "Not recorded"
 SEVERITY_STYLES = {  # severity -> (colour, symbol), mildest first; "" is not recorded
     Severity.NONE: ("#009E73", "circle-open"),
@@ -63,6 +92,9 @@ SEVERITY_STYLES = {  # severity -> (colour, symbol), mildest first; "" is not re
 THRESHOLD_COLOUR = "#333333"
 RESPONSE_COLOUR = "#117733"
 TEXT_COLOUR = "#1A1A1A"
+BACKGROUND = "#FFFFFF"
+GRID_COLOUR = "#E4E4E7"
+AXIS_COLOUR = "#A1A1AA"  # the axis lines and the zero line
 NORMAL_FILL = "#1B7837"
 ITP_FILL = "#CC6677"
 TREATMENT_FILL = "#332288"
@@ -70,9 +102,27 @@ SHADE_OPACITY = 0.12  # faint enough for points and lines to stay readable on to
 # Fainter still for treatment spans, which cross the reference bands: the bands stay legible.
 TREATMENT_OPACITY = 0.06
 
-# The ITP band is 0–100, but a log axis cannot show 0 and Plotly would stretch the axis down
-# to fit a shape that starts there. 1 ×10⁹/L looks the same as 0 on the linear axis.
-ITP_BAND_FLOOR = Decimal(1)
+# Each colour above as drawn in dark mode, against the dark background (static/css/app.css's
+# dark --surface): markers and lines again at 3:1 or more, text at 4.5:1 or more, and the
+# shades lighter, so that they still show at the same faint opacity.
+DARK_COLOURS = {
+    BACKGROUND: "#1C1C1F",
+    TEXT_COLOUR: "#F4F4F5",
+    GRID_COLOUR: "#3F3F46",
+    AXIS_COLOUR: "#71717A",
+    COUNT_COLOUR: "#8AB4F8",
+    THRESHOLD_COLOUR: "#D4D4D8",
+    RESPONSE_COLOUR: "#4ADE80",
+    NORMAL_FILL: "#4ADE80",
+    ITP_FILL: "#F7A8B8",
+    TREATMENT_FILL: "#B4A7FF",
+    "#009E73": "#3DDC97",
+    "#996600": "#E0B03C",
+    "#D55E00": "#FF8A3D",
+    "#B2182B": "#FF6B7F",
+    "#6C1D8F": "#D29BFF",
+    "#666666": "#A1A1AA",
+}
 
 COUNTS_DOMAIN = [0.2, 1]
 BLEEDS_DOMAIN = [0, 0.14]
@@ -83,8 +133,25 @@ LABEL_ROW = 0.06
 # (0.94 on it is 0.94 of the plot's height), so the strips line up with the labels.
 STRIPS_AXIS = {"overlaying": "y", "range": COUNTS_DOMAIN, "fixedrange": True, "visible": False}
 
-# Hover rows are [when, headline, details]; details starts with <br> when there are any.
-_HOVER = "%{customdata[0]}<br><b>%{customdata[1]}</b>%{customdata[2]}<extra></extra>"
+# The highest value shown sits this far up the counts' plot: above it, room for the two rows
+# of treatment labels and the R/CR marks over the stars.
+FILLED = 0.8
+# The axis reaches at least this (×10⁹/L), so that counts of 0 alone still have an axis; with
+# nothing to fit at all, it shows the ITP band.
+LEAST_TOP = Decimal(10)
+# On a log scale the floor sits this many times below the lowest count above 0 (where a 0 is
+# drawn), and the axis spans at least a tenfold.
+LOG_FLOOR_BELOW = 2
+# The time axis reaches this fraction of its length beyond the first and the last day, so that
+# a marker on either is drawn whole (about 10 px on a phone).
+X_PADDING = 0.03
+# A treatment label that would start further right than this (a fraction of the width) could
+# run off the plot's right edge ("Romiplos"): it ends at its span's end instead.
+LABEL_FLIP = 0.6
+
+# Hover rows are [time, headline, details], each an index into the figure's "strings"; the
+# time is ", 09:15" or empty, details starts with <br> when there are any.
+_HOVER = "%{x|%-d %b %Y}%{customdata[0]}<br><b>%{customdata[1]}</b>%{customdata[2]}<extra></extra>"
 
 
 class _Point(NamedTuple):
@@ -103,8 +170,11 @@ def _plain(text: str) -> str:
 
 
 def _in_unit(value: Decimal | int, unit: Unit) -> float | int:
-    # Counts have at most 3 decimal places in ×10⁹/L, so per µL they are whole numbers.
-    return int(value * 1000) if unit is Unit.PER_UL else float(value)
+    # Counts have at most 3 decimal places in ×10⁹/L, so per µL they are whole numbers; a
+    # whole number is sent as one ("45", not "45.0": 3,650 points of a 10-year chart).
+    if unit is Unit.PER_UL:
+        return int(value * 1000)
+    return int(value) if value % 1 == 0 else float(value)
 
 
 def day_label(day: date) -> str:
@@ -113,12 +183,19 @@ def day_label(day: date) -> str:
 
 
 def _when(moment: datetime | None, day: date) -> tuple[str, str]:
-    """The x value and the hover label for something on `day`, at `moment` if known."""
-    if moment is None:
-        return day.isoformat(), day_label(day)
+    """The x value for something on `day`, at `moment` if known, and the time that the hover
+    shows after the day (which it reads from x): ", 09:15", or nothing."""
+    return (day.isoformat(), "") if moment is None else _at(moment)
+
+
+def _at(moment: datetime) -> tuple[str, str]:
     # Plotly ignores time zones, so give it the wall-clock time in the patient's zone.
     local = timezone.localtime(moment).replace(tzinfo=None)
-    return local.isoformat(timespec="minutes"), f"{day_label(local)}, {local:%H:%M}"
+    return local.isoformat(timespec="minutes"), f", {local:%H:%M}"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min)
 
 
 def _details(*pairs: tuple[str, str]) -> str:
@@ -174,25 +251,79 @@ def _in_legend(shape: dict, name: str) -> dict:
 # --- Traces -------------------------------------------------------------------------------------
 
 
-def _count_point(reading: PlateletReading, unit: Unit, note: str = "") -> _Point:
-    x, when = _when(reading.drawn_at, reading.drawn_on)
-    shown = reading.shown_in(unit)
-    details = _details(("Lab", reading.lab), ("Note", reading.note)) + note
-    return _Point(x, _in_unit(reading.count, unit), [when, _plain(shown), details])
+# A record repeats its counts (and labs and notes, _count_trace): each is written out once (a
+# 10-year chart's 3,650 points took 7 µs each to write out).
+@functools.lru_cache(maxsize=4096)
+def _count_words(count: Decimal, comparator: str, unit: Unit) -> str:
+    return _plain(format_count(count, unit, comparator))
 
 
-def _count_trace(readings: list[PlateletReading], unit: Unit, notes: dict | None = None) -> dict:
+def _count_point(reading: PlateletReading, unit: Unit, axis: "_YAxis", details: str = "") -> _Point:
+    """`details`: the hover's lines under the count (HTML)."""
+    x, time_of_day = _when(reading.drawn_at, reading.drawn_on)
+    shown = _count_words(reading.count, reading.comparator, unit)
+    y = _in_unit(reading.count, unit)
+    if y == 0 and axis.zero_at is not None:
+        y, details = axis.zero_at, ZERO_NOTE + details
+    return _Point(x, y, [time_of_day, shown, details])
+
+
+def _symbol(reading: PlateletReading, axis: "_YAxis") -> str:
+    if reading.count == 0 and axis.zero_at is not None:
+        return ZERO_SYMBOL
+    return LIMIT_SYMBOLS.get(reading.comparator, "circle")
+
+
+def _count_trace(
+    readings: list[PlateletReading], unit: Unit, axis: "_YAxis", notes: dict | None = None
+) -> dict:
     """`notes`: more hover lines (HTML) for some counts, by reading pk."""
     notes = notes or {}
-    symbols = [LIMIT_SYMBOLS.get(r.comparator, "circle") for r in readings]
+    written: dict[tuple[str, str], str] = {}  # each lab and note written out once
+
+    def details(reading: PlateletReading) -> str:
+        key = (reading.lab, reading.note)
+        if key not in written:
+            written[key] = _details(("Lab", reading.lab), ("Note", reading.note))
+        return written[key] + notes.get(reading.pk, "")
+
+    symbols = [_symbol(reading, axis) for reading in readings]
     return _scatter(
         "Platelet count",
-        [_count_point(reading, unit, notes.get(reading.pk, "")) for reading in readings],
+        [_count_point(reading, unit, axis, details(reading)) for reading in readings],
         mode="lines+markers",
         yaxis="y",
+        # A marker on the axis floor (a 0) or at the top is drawn whole, over the axis line.
+        cliponaxis=False,
         line={"color": COUNT_COLOUR, "width": 2},
-        marker={"color": COUNT_COLOUR, "size": 8, "symbol": symbols},
+        # One symbol for all, unless some differ: a list of 3,650 "circle"s is 36 KB.
+        marker={"color": COUNT_COLOUR, "size": 8, "symbol": _one_or_each(symbols)},
     )
+
+
+def _one_or_each(values: list):
+    return values[0] if values and len(set(values)) == 1 else values
+
+
+def _marker_key(symbols: Iterable[str]) -> list[dict]:
+    """A legend entry for each marker of the count line that is not a plain dot: "<", ">" and
+    a 0 on a log scale. Plotly leaves a trace without points out of the legend, so each gets
+    one point that is never drawn."""
+    names = {**LIMIT_NAMES, ZERO_SYMBOL: ZERO_NAME}
+    return [
+        {
+            "type": "scatter",
+            "name": _plain(names[symbol]),
+            "x": [None],
+            "y": [None],
+            "yaxis": "y",
+            "mode": "markers",
+            "marker": {"color": COUNT_COLOUR, "size": 8, "symbol": symbol},
+            "hoverinfo": "skip",
+        }
+        for symbol in names
+        if symbol in symbols
+    ]
 
 
 def _duration(minutes: int | None) -> str:
@@ -208,16 +339,22 @@ def _severity_label(severity: str) -> str:
     return Severity(severity).label if severity else NOT_RECORDED
 
 
+# The words for a bleed's choices, looked up once: Django's get_FOO_display() takes some 10 µs
+# a call, 5 ms for the 500 bleeds of a 10-year chart.
+_KINDS = dict(BleedingKind.choices)
+_FIRST_AID = dict(FirstAid.choices)
+
+
 def _episode_point(episode: BleedingEpisode, severity_label: str) -> _Point:
-    x, when = _when(episode.started_at, timezone.localdate(episode.started_at))
+    x, time_of_day = _at(episode.started_at)
     details = _details(
         ("Severity", severity_label),
         ("Where", episode.body_site),
-        ("First aid", episode.get_first_aid_display()),
+        ("First aid", _FIRST_AID.get(episode.first_aid, episode.first_aid)),
         ("Lasted", _duration(episode.duration_minutes)),
         ("Note", episode.note),
     )
-    return _Point(x, 0, [when, _plain(episode.get_kind_display()), details])
+    return _Point(x, 0, [time_of_day, _plain(_KINDS.get(episode.kind, episode.kind)), details])
 
 
 def _episode_traces(episodes: list[BleedingEpisode]) -> list[dict]:
@@ -244,14 +381,95 @@ def _episode_traces(episodes: list[BleedingEpisode]) -> list[dict]:
     return traces
 
 
+# --- The axes -----------------------------------------------------------------------------------
+
+
+LINEAR, LOG = "linear", "log"
+
+
+class _YAxis(NamedTuple):
+    """The counts' axis, in the patient's unit."""
+
+    layout: dict  # Plotly's yaxis settings: type, range, ticks
+    bottom: float | int
+    top: float | int
+    zero_at: float | None  # on a log scale, the floor, where a count of 0 is drawn
+
+
+def _y_axis(values: list, scale: str, unit: Unit) -> _YAxis:
+    """An axis from 0 (linear) or just under the lowest value above 0 (log) to where the highest
+    value sits FILLED of the way up. `values`: the counts and the threshold, in `unit`."""
+    least = _in_unit(LEAST_TOP if values else ITP_DEFINITION_BELOW, unit)
+    highest = max([*values, least])
+    if scale != LOG:
+        top = _rounded(highest / FILLED)
+        return _YAxis({"type": LINEAR, "range": [0, top], "tickformat": ","}, 0, top, None)
+    floor = min((value for value in values if value > 0), default=least) / LOG_FLOOR_BELOW
+    low, high = math.log10(floor), math.log10(highest)
+    top = max(low + (high - low) / FILLED, low + 1)
+    ticks = _log_ticks(floor, 10**top)
+    if 0 in values:  # the floor stands for 0: no tick there says otherwise
+        ticks = [tick for tick in ticks if tick > floor]
+    layout = {
+        "type": LOG,
+        # In logs, as Plotly takes a log axis's range; the floor exact, where a 0 is drawn.
+        "range": [low, _rounded(top)],
+        "tickvals": [_number(tick) for tick in ticks],
+        "ticktext": [f"{tick:,f}" for tick in ticks],
+    }
+    return _YAxis(layout, floor, 10**top, floor)
+
+
+def _log_ticks(low: float, high: float) -> list[Decimal]:
+    """1, 2, 5, 10, 20, 50, 100 … between `low` and `high`; beyond four tenfolds only 1, 10, 100
+    …, so that the labels do not crowd."""
+    steps = (1, 2, 5) if high / low <= 10**4 else (1,)
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    ticks = (Decimal(step).scaleb(power) for power in range(first, last + 1) for step in steps)
+    return [tick.normalize() for tick in ticks if low <= tick <= high]
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value % 1 == 0 else float(value)
+
+
+def _rounded(value: float) -> float:
+    return round(value, 4)
+
+
+class _XAxis(NamedTuple):
+    """The time axis: from the first day shown to the end of the last, padded (X_PADDING)."""
+
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def over(cls, first: date, last: date) -> "_XAxis":
+        start, end = _midnight(first), _midnight(last + timedelta(days=1))
+        padding = (end - start) * X_PADDING
+        return cls(start - padding, end + padding)
+
+    @property
+    def range(self) -> list[str]:
+        return [moment.isoformat(timespec="minutes") for moment in self]
+
+    def fraction(self, day: date) -> float:
+        """How far across the axis `day` starts: 0 at the left edge, 1 at the right."""
+        return (_midnight(day) - self.start) / (self.end - self.start)
+
+
 # --- Shapes, each named in the legend or labelled ----------------------------------------------
 
 
-def _band(low: Decimal, high: Decimal, fill: str, unit: Unit) -> dict:
-    return _shaded(fill, **_across(_in_unit(low, unit), _in_unit(high, unit)))
+def _band(low: float | int, high: float | int, fill: str, name: str, axis: _YAxis) -> dict:
+    """A band from `low` to `high` (in the unit) that runs off the axis where it reaches beyond;
+    the legend says when it lies wholly above."""
+    if low >= axis.top:
+        name += ", off the top"
+    return _in_legend(_shaded(fill, **_across(low, high)), name)
 
 
-def _reference_bands(unit: Unit) -> list[dict]:
+def _reference_bands(unit: Unit, axis: _YAxis) -> list[dict]:
     low, high = NORMAL_RANGE
     # No unit in the legend's names (the axis title gives it): short enough for two entries
     # to a row on a phone.
@@ -259,9 +477,11 @@ def _reference_bands(unit: Unit) -> list[dict]:
     # Part of the definition of ITP, not a treatment threshold: guidance.ITP_DEFINITION calls
     # it "the ITP band", and "threshold" stays the word for the clinician's own line.
     itp = f"ITP band <{format_number(ITP_DEFINITION_BELOW, unit)} (IWG)"
+    # From 0; a log scale has no 0, so there from a tenth of its floor, off the bottom edge.
+    itp_from = 0 if axis.zero_at is None else axis.bottom / 10
     return [
-        _in_legend(_band(low, high, NORMAL_FILL, unit), normal),
-        _in_legend(_band(ITP_BAND_FLOOR, ITP_DEFINITION_BELOW, ITP_FILL, unit), itp),
+        _band(_in_unit(low, unit), _in_unit(high, unit), NORMAL_FILL, normal, axis),
+        _band(itp_from, _in_unit(ITP_DEFINITION_BELOW, unit), ITP_FILL, itp, axis),
     ]
 
 
@@ -353,12 +573,19 @@ class _Span(NamedTuple):
 
 
 def _treatment_span(
-    treatment: Treatment, start: date, last_day: date, row: int, doses: Iterable[Dose] = ()
+    treatment: Treatment,
+    start: date,
+    last_day: date,
+    row: int,
+    x_axis: _XAxis,
+    doses: Iterable[Dose] = (),
 ) -> _Span:
     x0, x1 = start.isoformat(), _day_after(last_day)
     shape = _shaded(TREATMENT_FILL, xref="x", x0=x0, x1=x1, yref="paper", y0=0, y1=1)
     shape["opacity"] = TREATMENT_OPACITY
     top = 1 - LABEL_ROW * (row % 2)  # alternate two rows, so that neighbours do not overlap
+    # A span that starts near the right edge has its label end where the span ends.
+    flipped = x_axis.fraction(start) > LABEL_FLIP
     hover = _plain(treatment.name)
     strips = []
     logged = stats.live(doses)
@@ -368,14 +595,15 @@ def _treatment_span(
         for since, end, dose in periods:
             words = _dose_in_force(treatment, dose, first_logged)
             strips.append(_dose_strip(f"{_short_name(treatment)} · {words}", since, end, top))
-        # The label covers the start of its row: it gives the dose in force there too.
-        hover += f"<br>{_plain(_dose_in_force(treatment, periods[0][2], first_logged))}"
+        # The label covers one end of its row: it gives the dose in force there too.
+        _, _, dose_there = periods[-1] if flipped else periods[0]
+        hover += f"<br>{_plain(_dose_in_force(treatment, dose_there, first_logged))}"
     label = _annotation(
         _short_name(treatment),
         hovertext=hover,
         xref="x",
-        x=x0,
-        xanchor="left",
+        x=x1 if flipped else x0,
+        xanchor="right" if flipped else "left",
         yref="paper",
         y=top,
         yanchor="top",
@@ -384,22 +612,22 @@ def _treatment_span(
 
 
 def _treatment_spans(
-    treatments: Iterable[Treatment],
+    treatments: list[Treatment],
     start: date | None,
-    end: date | None,
-    today: date,
-    doses: dict | None = None,
+    end: date,
+    x_axis: _XAxis | None,
+    doses: dict,
 ) -> list[_Span]:
-    """`doses`: each course's dose entries by its pk."""
-    doses = doses or {}
+    """The live `treatments` (oldest first) clipped to the days from `start` to `end`;
+    `doses`: each course's dose entries by its pk."""
     spans = []
-    for treatment in sorted(stats.live(treatments), key=lambda t: t.started_on):
+    for treatment in treatments:
         first = max(treatment.started_on, start or date.min)
-        # A planned end is drawn up to today: the axis never runs into the future.
-        last = min(treatment.ended_on or today, end or today, today)
+        # A planned end is drawn up to the last day shown: the axis never runs into the future.
+        last = min(treatment.ended_on or end, end)
         if first <= last:  # else wholly outside the range, or not started yet
             logged = doses.get(treatment.pk, ())
-            spans.append(_treatment_span(treatment, first, last, len(spans), logged))
+            spans.append(_treatment_span(treatment, first, last, len(spans), x_axis, logged))
     return spans
 
 
@@ -464,14 +692,15 @@ def _responses_reached(
     return reached
 
 
-def _response_trace(reached: list[_Reached], unit: Unit) -> list[dict]:
+def _response_trace(reached: list[_Reached], unit: Unit, axis: _YAxis) -> list[dict]:
     """A star on each count where a response began, with one legend entry for them all."""
     if not reached:
         return []
     points = []
     for found in reached:
-        x, y, (when, shown, _) = _count_point(found.reading, unit)
-        points.append(_Point(x, y, [when, found.headline, f"<br>Count: {shown}{found.details}"]))
+        x, y, (time_of_day, shown, _) = _count_point(found.reading, unit, axis)
+        details = f"<br>Count: {shown}{found.details}"
+        points.append(_Point(x, y, [time_of_day, found.headline, details]))
     return [
         _scatter(
             "Response reached (R, CR)",
@@ -486,18 +715,18 @@ def _response_trace(reached: list[_Reached], unit: Unit) -> list[dict]:
                 "color": RESPONSE_COLOUR,
                 "symbol": "star",
                 "size": 15,
-                "line": {"color": "#FFFFFF", "width": 1},
+                "line": {"color": BACKGROUND, "width": 1},
             },
         )
     ]
 
 
-# --- The figure ---------------------------------------------------------------------------------
+# --- What the page asks for ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChartRange:
-    """A period the page offers as a link (?range=3m): bookmarkable, works without JavaScript."""
+    """A period the chart can show (?range=3m)."""
 
     slug: str
     label: str
@@ -514,44 +743,91 @@ RANGES = (
     ChartRange("all", "All time", None),
 )
 DEFAULT_RANGE = RANGES[1]
+# The scales the chart can use (?scale=log), by their Plotly axis type, with their link's words.
+SCALES = {LINEAR: "Linear", LOG: "Log"}
 
 
 def chart_range(slug: str | None) -> ChartRange:
     return next((r for r in RANGES if r.slug == slug), DEFAULT_RANGE)
 
 
-def _scale_toggle() -> dict:
-    def button(label: str, axis_type: str) -> dict:
-        return {"label": label, "method": "relayout", "args": [{"yaxis.type": axis_type}]}
+class Choice(NamedTuple):
+    """One of the links that change the chart: its words, the query of the page it leads to
+    ("range=1y&scale=log") and whether it is the view shown."""
 
-    return {
-        "type": "buttons",
-        "direction": "right",
-        "active": 0,
-        "showactive": True,
-        "buttons": [button("Linear", "linear"), button("Log", "log")],
-        "x": 1,
-        "xanchor": "right",
-        "y": 1.02,
-        "yanchor": "bottom",
-        "pad": {"t": 0, "r": 0},
-    }
+    slug: str
+    label: str
+    query: str
+    current: bool
 
 
-def _layout(unit: Unit, shapes: list[dict], labels: list[dict], x_range: list[str] | None) -> dict:
-    xaxis = {"type": "date", "anchor": "y2"}
-    if x_range:
-        xaxis["range"] = x_range
+@dataclass(frozen=True)
+class ChartView:
+    """What the chart shows: a period and a scale, both in the page's address (?range=1y,
+    ?range=1y&scale=log): a view can be bookmarked, and works the same without JavaScript
+    (the server draws the figure on the scale asked for)."""
+
+    range: ChartRange
+    scale: str = LINEAR
+
+    @property
+    def query(self) -> str:
+        """The address's query for this view; the linear scale, the default, goes unsaid."""
+        scale = "" if self.scale == LINEAR else f"&scale={self.scale}"
+        return f"range={self.range.slug}{scale}"
+
+    @property
+    def ranges(self) -> list[Choice]:
+        """A link to each period on this scale."""
+        return [
+            Choice(r.slug, r.label, ChartView(r, self.scale).query, r == self.range) for r in RANGES
+        ]
+
+    @property
+    def scales(self) -> list[Choice]:
+        """A link to each scale for this period."""
+        return [
+            Choice(slug, label, ChartView(self.range, slug).query, slug == self.scale)
+            for slug, label in SCALES.items()
+        ]
+
+    @property
+    def controls(self) -> list[tuple[str, str, list[Choice]]]:
+        """The page's two groups of links: (name in ids, visible label, links)."""
+        return [("range", "Period", self.ranges), ("scale", "Scale", self.scales)]
+
+
+def chart_view(range_slug: str | None, scale: str | None) -> ChartView:
+    """The view a page's query asks for; anything unknown gets the default."""
+    return ChartView(chart_range(range_slug), scale if scale in SCALES else LINEAR)
+
+
+# --- The figure ---------------------------------------------------------------------------------
+
+
+def _layout(
+    unit: Unit, axis: _YAxis, shapes: list[dict], labels: list[dict], x_axis: _XAxis | None
+) -> dict:
+    lines = {"gridcolor": GRID_COLOUR, "linecolor": AXIS_COLOUR, "zerolinecolor": AXIS_COLOUR}
+    xaxis = {"type": "date", "anchor": "y2", **lines}
+    if x_axis:
+        xaxis["range"] = x_axis.range
     return {
         "font": {"family": "system-ui, sans-serif", "size": 12, "color": TEXT_COLOUR},
-        "paper_bgcolor": "#FFFFFF",
-        "plot_bgcolor": "#FFFFFF",
-        "margin": {"l": 48, "r": 8, "t": 40, "b": 32},
+        "paper_bgcolor": BACKGROUND,
+        "plot_bgcolor": BACKGROUND,
+        "margin": {"l": 48, "r": 8, "t": 12, "b": 32},
         "legend": {"orientation": "h"},
         "hovermode": "closest",
         "hoverlabel": {"align": "left"},
         "xaxis": xaxis,
-        "yaxis": {"domain": COUNTS_DOMAIN, "title": {"text": unit.label}, "rangemode": "tozero"},
+        "yaxis": {
+            "domain": COUNTS_DOMAIN,
+            "title": {"text": unit.label},
+            "automargin": True,  # room for "100,000" per µL
+            **axis.layout,
+            **lines,
+        },
         "yaxis2": {
             "domain": BLEEDS_DOMAIN,
             "title": {"text": "Bleeds"},
@@ -563,8 +839,25 @@ def _layout(unit: Unit, shapes: list[dict], labels: list[dict], x_range: list[st
         },
         "shapes": shapes,
         "annotations": labels,
-        "updatemenus": [_scale_toggle()],
     }
+
+
+def _first_day(counts: list, bleed_days: list[date], treatments: list[Treatment], last: date):
+    """The first day with something to draw on or before `last`, or None."""
+    days = [*(r.drawn_on for r in counts[:1]), *bleed_days]
+    days += [t.started_on for t in treatments if t.started_on <= last]
+    return min(days, default=None)
+
+
+def _share_strings(data: list[dict]) -> list[str]:
+    """Each hover string once: the customdata rows of `data` become indices into the list
+    returned (a lab's name or "45 ×10⁹/L" repeats on hundreds of points)."""
+    # A new string takes the next number as it is first looked up.
+    index: dict[str, int] = collections.defaultdict(itertools.count().__next__)
+    for trace in data:
+        if "customdata" in trace:
+            trace["customdata"] = [[index[text] for text in row] for row in trace["customdata"]]
+    return list(index)
 
 
 def build_figure(
@@ -578,25 +871,39 @@ def build_figure(
     range_end: date | None = None,
     today: date,
     courses: Iterable[Course] = (),
+    scale: str = LINEAR,
 ) -> dict:
-    """The Plotly figure ({"data", "layout"}) for the entries between the dates, inclusive.
+    """The figure for the entries between the dates, inclusive: Plotly's "data" and "layout",
+    with "strings", the hover text that customdata points to, and "dark", the colours to
+    draw with in dark mode (static/js/chart.js uses both).
 
     `unit` is the patient's preferred unit (a Unit or its value); `threshold` their
-    clinician's, in ×10⁹/L. The axis is fixed to the range only when both ends are given.
-    `courses` (readings.courses) give the treatments' doses and where each reached a
-    response; a treatment without one is drawn without them.
+    clinician's, in ×10⁹/L; `scale` LINEAR or LOG. The time axis runs from `range_start` (or
+    the first entry) to `range_end` (or today). `courses` (readings.courses) give the
+    treatments' doses and where each reached a response; a treatment without one is drawn
+    without them.
     """
     courses = list(courses)
     unit = Unit(unit)
     counts = [
         r for r in stats.chronological(readings) if _between(r.drawn_on, range_start, range_end)
     ]
-    bleeds = [
-        e
-        for e in stats.live(episodes)
-        if _between(timezone.localdate(e.started_at), range_start, range_end)
-    ]
-    shapes = _reference_bands(unit)
+    bleeds, bleed_days = [], []
+    for episode in stats.live(episodes):
+        day = timezone.localdate(episode.started_at)
+        if _between(day, range_start, range_end):
+            bleeds.append(episode)
+            bleed_days.append(day)
+    last_day = min(range_end or today, today)
+    live_treatments = sorted(stats.live(treatments), key=lambda t: t.started_on)
+    first_day = range_start or _first_day(counts, bleed_days, live_treatments, last_day)
+    x_axis = _XAxis.over(first_day, last_day) if first_day else None
+
+    values = [_in_unit(reading.count, unit) for reading in counts]
+    if threshold is not None:
+        values.append(_in_unit(threshold, unit))
+    axis = _y_axis(values, scale, unit)
+    shapes = _reference_bands(unit, axis)
     if threshold is not None:
         shapes.append(_threshold_line(threshold, unit))
     doses = {course.treatment.pk: course.doses for course in courses}
@@ -606,25 +913,27 @@ def build_figure(
     for found in reached:
         pk = found.reading.pk
         notes[pk] = f"{notes.get(pk, '')}<br>{found.headline}{found.details}"
-    spans = _treatment_spans(treatments, range_start, range_end, today, doses)
+    spans = _treatment_spans(live_treatments, range_start, last_day, x_axis, doses)
     strips = [strip for span in spans for strip in span.strips]
-    x_range = (
-        [range_start.isoformat(), _day_after(range_end)] if range_start and range_end else None
-    )
     layout = _layout(
-        unit, [*shapes, *(span.shape for span in spans)], [span.label for span in spans], x_range
+        unit,
+        axis,
+        [*shapes, *(span.shape for span in spans)],
+        [span.label for span in spans],
+        x_axis,
     )
     if strips:
         layout["yaxis3"] = {**STRIPS_AXIS}
-    return {
-        "data": [
-            _count_trace(counts, unit, notes),
-            *_response_trace(reached, unit),
-            *_episode_traces(bleeds),
-            *strips,
-        ],
-        "layout": layout,
-    }
+    count_trace = _count_trace(counts, unit, axis, notes)
+    symbols = count_trace["marker"]["symbol"]
+    data = [
+        count_trace,
+        *_response_trace(reached, unit, axis),
+        *_episode_traces(bleeds),
+        *_marker_key({symbols} if isinstance(symbols, str) else set(symbols)),
+        *strips,
+    ]
+    return {"data": data, "layout": layout, "strings": _share_strings(data), "dark": DARK_COLOURS}
 
 
 # Like Django's json_script: the JSON can sit inside an HTML element as it is. Three replaces,
@@ -646,7 +955,8 @@ _TREND_WORDS = {
 
 
 def text_summary(readings_in_range: Iterable[PlateletReading], unit: Unit) -> str:
-    """The trend in one or two plain sentences."""
+    """The trend in one or two plain sentences. The latest count is compared with the first of
+    the period, and says so: the dashboard's card beside it compares with the previous one."""
     unit = Unit(unit)
     readings = stats.chronological(readings_in_range)
     if not readings:
@@ -663,7 +973,8 @@ def text_summary(readings_in_range: Iterable[PlateletReading], unit: Unit) -> st
     highest = max(readings, key=stats.by_count)
     return (
         f"{len(readings)} counts from {day_label(first.drawn_on)} to {day_label(last.drawn_on)}. "
-        f"Latest {count(last)} on {day_label(last.drawn_on)}, {trend} {count(first)}. "
+        f"Latest {count(last)} on {day_label(last.drawn_on)}, "
+        f"{trend} {count(first)}, the first count in this period. "
         f"Lowest {count(lowest)} on {day_label(lowest.drawn_on)}; "
         f"highest {count(highest)} on {day_label(highest.drawn_on)}."
     )

@@ -44,11 +44,11 @@ DASHBOARD_PIECES = {"stats": "stats", "chart": "chart-panel", "table": "counts-t
 @require_GET
 def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     patient, role = get_patient_for(request, patient_id)
-    chart_range = charts.chart_range(request.GET.get("range"))
+    chart = charts.chart_view(request.GET.get("range"), request.GET.get("scale"))
     part = request.GET.get("part", "") if request.htmx else ""
     with_table = part == "table" or request.GET.get("table") == "1"
-    pieces = dashboard_pieces(patient, role, chart_range, with_table, request.user.time_zone)
-    audit.record(request, patient, *dashboard_read(part, chart_range, with_table))
+    pieces = dashboard_pieces(patient, role, chart, with_table, request.user.time_zone)
+    audit.record(request, patient, *dashboard_read(part, chart.range, with_table))
     if part in DASHBOARD_PIECES:
         return HttpResponse(pieces[part])
     if request.session.get("patient_id") != str(patient.pk):
@@ -76,19 +76,19 @@ def dashboard_read(
     return audit.VIEWED_DASHBOARD, f"{'chart and table' if with_table else 'chart'} of {period}"
 
 
-def dashboard_pieces(patient, role, chart_range, with_table: bool, viewer_zone: str) -> dict:
+def dashboard_pieces(patient, role, chart, with_table: bool, viewer_zone: str) -> dict:
     """The dashboard's numbers, chart and recent entries, rendered (and kept: page_cache).
 
     Dates are the record's (its zone is active); times also show in the viewer's own zone.
     """
     today = timezone.localdate()
     zone = timezone.get_current_timezone_name()
-    variant = ("dashboard", role, zone, viewer_zone, today, chart_range.slug, with_table)
+    variant = ("dashboard", role, zone, viewer_zone, today, chart.query, with_table)
 
     def build():
         ctx = {"patient": patient, "role": role, "viewer_zone": viewer_zone}
         ctx["return_to"] = reverse("dashboard", args=[patient.pk])
-        ctx.update(dashboard_data.overview(patient, chart_range, today, with_table=with_table))
+        ctx.update(dashboard_data.overview(patient, chart, today, with_table=with_table))
         pieces = {
             name: render_to_string(f"readings/dashboard.html#{partial}", ctx)
             for name, partial in {**DASHBOARD_PIECES, "recent": "recent"}.items()

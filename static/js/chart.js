@@ -1,8 +1,13 @@
 // Draw every chart whose figure the page carries as JSON (in a <template>). Plotly.js is large
 // (1.2 MB to parse), so it is fetched only when a chart comes near the screen: a phone that
 // is only logging a count never pays for it. No inline code anywhere: the CSP forbids it.
+//
+// The figure is built by readings/charts.py: Plotly's data and layout, plus "strings" (the
+// hover text, sent once; each point's customdata holds indices into it) and "dark" (the
+// colour to draw with in place of each colour when the page is in dark mode).
 (function () {
   var CONFIG = { displaylogo: false, displayModeBar: false, responsive: true };
+  var DARK = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
   var plotly = null;
 
   function loadPlotly(src) {
@@ -18,11 +23,43 @@
     return plotly;
   }
 
+  // Every property whose name ends in "color" (color, fillcolor, paper_bgcolor …) takes its
+  // dark counterpart; nothing else changes (a note that reads "#FFFFFF" stays as typed).
+  function recolour(value, colours, key) {
+    if (Array.isArray(value)) {
+      return value.map(function (item) { return recolour(item, colours, key); });
+    }
+    if (value && typeof value === "object") {
+      var copy = {};
+      Object.keys(value).forEach(function (name) { copy[name] = recolour(value[name], colours, name); });
+      return copy;
+    }
+    if (typeof value === "string" && /color$/.test(key) && colours.hasOwnProperty(value)) {
+      return colours[value];
+    }
+    return value;
+  }
+
+  function figureOf(element) {
+    var figure = JSON.parse(document.getElementById(element.dataset.chart).content.textContent);
+    figure.data.forEach(function (trace) {
+      if (trace.customdata) {
+        trace.customdata = trace.customdata.map(function (row) {
+          return row.map(function (index) { return figure.strings[index]; });
+        });
+      }
+    });
+    var dark = DARK && DARK.matches;
+    return {
+      data: dark ? recolour(figure.data, figure.dark) : figure.data,
+      layout: dark ? recolour(figure.layout, figure.dark) : figure.layout,
+    };
+  }
+
   function draw(element) {
-    var source = document.getElementById(element.dataset.chart);
-    if (!source || element.dataset.drawn) return;
+    if (!document.getElementById(element.dataset.chart) || element.dataset.drawn) return;
     element.dataset.drawn = "true";
-    var figure = JSON.parse(source.content.textContent);
+    var figure = figureOf(element);
     loadPlotly(element.dataset.plotlySrc).then(function (Plotly) {
       Plotly.newPlot(element, figure.data, figure.layout, CONFIG);
     });
@@ -43,6 +80,16 @@
     root.querySelectorAll("[data-chart]").forEach(function (element) {
       if (observer) observer.observe(element);
       else draw(element);
+    });
+  }
+
+  // The system switching between light and dark (at dusk, say) redraws the charts drawn.
+  if (DARK && DARK.addEventListener) {
+    DARK.addEventListener("change", function () {
+      document.querySelectorAll("[data-chart][data-drawn]").forEach(function (element) {
+        var figure = figureOf(element);
+        plotly.then(function (Plotly) { Plotly.react(element, figure.data, figure.layout, CONFIG); });
+      });
     });
   }
 

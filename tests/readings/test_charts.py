@@ -1,19 +1,28 @@
-from datetime import UTC, date, datetime
+import math
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 import orjson
 import plotly.graph_objects as go
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from readings import charts, responses
 from readings.charts import (
+    BACKGROUND,
     COUNT_COLOUR,
+    DARK_COLOURS,
     LIMIT_SYMBOLS,
+    LOG,
     RESPONSE_COLOUR,
     SEVERITY_STYLES,
+    TEXT_COLOUR,
     THRESHOLD_COLOUR,
+    ZERO_SYMBOL,
     build_figure,
     figure_json,
     text_summary,
@@ -81,13 +90,38 @@ def figure(readings=(), episodes=(), treatments=(), *, unit=E9, threshold=None, 
     built = build_figure(
         readings, episodes, treatments, unit=unit, threshold=threshold, today=TODAY, **options
     )
-    go.Figure(built)
+    assert built.keys() == {"data", "layout", "strings", "dark"}
+    go.Figure({"data": built["data"], "layout": built["layout"]})
     return built
 
 
 def count_trace(fig: dict) -> dict:
     [trace] = [t for t in fig["data"] if t["name"] == "Platelet count"]
     return trace
+
+
+def hover(fig: dict, trace: dict) -> list[list[str]]:
+    """What hovering over each point of `trace` says, [when, headline, details], as the page
+    shows it: static/js/chart.js puts the strings back into customdata, and the hovertemplate
+    writes the day from x (tests/e2e/test_chart.py reads a real hover)."""
+    assert trace["hovertemplate"].startswith("%{x|%-d %b %Y}%{customdata[0]}<br>")
+    rows = []
+    for x, row in zip(trace["x"], trace["customdata"], strict=True):
+        time_of_day, headline, details = (fig["strings"][index] for index in row)
+        day = date.fromisoformat(x[:10])
+        rows.append([f"{day.day} {day:%b %Y}{time_of_day}", headline, details])
+    return rows
+
+
+def symbols(trace: dict) -> list[str]:
+    """The marker of each point (the trace gives one for all when they are the same)."""
+    symbol = trace["marker"]["symbol"]
+    return [symbol] * len(trace["x"]) if isinstance(symbol, str) else symbol
+
+
+def marker_key(fig: dict) -> dict[str, str]:
+    """The legend's entries that explain a marker of the count line: symbol -> name."""
+    return {t["marker"]["symbol"]: t["name"] for t in fig["data"] if t["x"] == [None]}
 
 
 def episode_traces(fig: dict) -> list[dict]:
@@ -100,6 +134,20 @@ def annotation_texts(fig: dict) -> list[str]:
 
 def shapes(fig: dict, **match) -> list[dict]:
     return [s for s in fig["layout"]["shapes"] if match.items() <= s.items()]
+
+
+def x_range(fig: dict) -> tuple[datetime, datetime]:
+    low, high = fig["layout"]["xaxis"]["range"]
+    return datetime.fromisoformat(low), datetime.fromisoformat(high)
+
+
+def height(fig: dict, value: float) -> float:
+    """How far up the counts' axis `value` sits: 0 at the bottom, 1 at the top."""
+    axis = fig["layout"]["yaxis"]
+    low, high = axis["range"]
+    if axis["type"] == LOG:  # Plotly takes a log axis's range in logs
+        return (math.log10(value) - low) / (high - low)
+    return (value - low) / (high - low)
 
 
 def dose_strips(fig: dict) -> list[dict]:
@@ -116,13 +164,28 @@ def response_markers(fig: dict) -> list[dict]:
     return [t for t in fig["data"] if t["name"] == "Response reached (R, CR)"]
 
 
-def contrast_with_white(colour: str) -> float:
-    def channel(hex_pair: str) -> float:
-        c = int(hex_pair, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+def contrast(one: str, other: str = "#FFFFFF") -> float:
+    """WCAG's contrast ratio of two "#RRGGBB" colours."""
 
-    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
-    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+    def luminance(colour: str) -> float:
+        def channel(hex_pair: str) -> float:
+            c = int(hex_pair, 16) / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def colours_in(value, key: str = "") -> set[str]:
+    """Every colour a figure's data or layout sets (Plotly's colour properties end in "color")."""
+    if isinstance(value, dict):
+        return set().union(*(colours_in(item, name) for name, item in value.items()))
+    if isinstance(value, list):
+        return set().union(*(colours_in(item, key) for item in value))
+    return {value} if key.endswith("color") and isinstance(value, str) else set()
 
 
 # --- Counts -------------------------------------------------------------------------------------
@@ -134,12 +197,13 @@ def test_count_trace_matches_the_rows_in_date_order():
         reading(date(2026, 1, 3), 30, drawn_at=datetime(2026, 1, 3, 9, 15, tzinfo=UTC)),
         reading(date(2026, 11, 20), 45),
     ]
-    trace = count_trace(figure(rows))
+    fig = figure(rows)
+    trace = count_trace(fig)
     assert trace["type"] == "scatter"
     assert trace["mode"] == "lines+markers"
     assert trace["x"] == ["2026-01-03T09:15", "2026-03-04", "2026-11-20"]
     assert trace["y"] == [30.0, 12.5, 45.0]
-    assert [row[:2] for row in trace["customdata"]] == [
+    assert [row[:2] for row in hover(fig, trace)] == [
         ["3 Jan 2026, 09:15", "30 ×10⁹/L"],
         ["4 Mar 2026", "12.5 ×10⁹/L"],
         ["20 Nov 2026", "45 ×10⁹/L"],
@@ -149,18 +213,19 @@ def test_count_trace_matches_the_rows_in_date_order():
 
 def test_counts_per_microlitre_are_whole_numbers_a_thousand_times_larger():
     rows = [reading(date(2026, 1, 3), "12.345"), reading(date(2026, 2, 3), 150)]
-    trace = count_trace(figure(rows, unit=UL))
+    fig = figure(rows, unit=UL)
+    trace = count_trace(fig)
     assert trace["y"] == [12345, 150000]
     assert all(isinstance(y, int) for y in trace["y"])
-    assert [row[1] for row in trace["customdata"]] == ["12,345 per µL", "150,000 per µL"]
+    assert [row[1] for row in hover(fig, trace)] == ["12,345 per µL", "150,000 per µL"]
 
 
 def test_draw_times_are_shown_in_the_patients_time_zone():
     late = reading(date(2026, 1, 4), 30, drawn_at=datetime(2026, 1, 3, 23, 30, tzinfo=UTC))
     with timezone.override(ZoneInfo("Pacific/Auckland")):
-        trace = count_trace(figure([late]))
-    assert trace["x"] == ["2026-01-04T12:30"]
-    assert trace["customdata"][0][0] == "4 Jan 2026, 12:30"
+        fig = figure([late])
+    assert count_trace(fig)["x"] == ["2026-01-04T12:30"]
+    assert hover(fig, count_trace(fig))[0][0] == "4 Jan 2026, 12:30"
 
 
 def test_a_limit_has_its_own_marker_and_its_comparator_in_the_label():
@@ -173,16 +238,23 @@ def test_a_limit_has_its_own_marker_and_its_comparator_in_the_label():
         (E9, "&lt;10 ×10⁹/L", "&gt;1,000 ×10⁹/L"),
         (UL, "&lt;10,000 per µL", "&gt;1,000,000 per µL"),
     ):
-        trace = count_trace(figure(rows, unit=unit))
-        assert trace["marker"]["symbol"] == ["circle", "triangle-down", "triangle-up"]
-        assert LIMIT_SYMBOLS["<"] == LIMIT_SYMBOLS["<="] == "triangle-down"
-        assert [point[1] for point in trace["customdata"][1:]] == [below, above]
+        for scale in charts.SCALES:
+            fig = figure(rows, unit=unit, scale=scale)
+            trace = count_trace(fig)
+            assert trace["marker"]["symbol"] == ["circle", "triangle-down", "triangle-up"]
+            assert LIMIT_SYMBOLS["<"] == LIMIT_SYMBOLS["<="] == "triangle-down"
+            assert [point[1] for point in hover(fig, trace)[1:]] == [below, above]
+            # The legend says what each triangle means.
+            assert marker_key(fig) == {
+                "triangle-down": "Below the lab’s limit (&lt;)",
+                "triangle-up": "Above the lab’s limit (&gt;)",
+            }
 
 
 def test_lab_and_note_are_in_the_hover_text_escaped():
     row = reading(date(2026, 1, 3), 30, lab="St <Mary's> & Co", note=XSS)
     fig = figure([row])
-    details = count_trace(fig)["customdata"][0][2]
+    details = hover(fig, count_trace(fig))[0][2]
     assert details == f"<br>Lab: St &lt;Mary's&gt; &amp; Co<br>Note: {ESCAPED_XSS}"
     assert "<script>" not in orjson.dumps(fig).decode()
 
@@ -200,23 +272,29 @@ def test_deleted_readings_are_not_plotted():
     [
         (
             E9,
-            (150.0, 450.0),
-            (1.0, 100.0),
+            (150, 450),
+            100,
             ["Normal range 150–450 (NHLBI)", "ITP band &lt;100 (IWG)"],
         ),
         (
             UL,
             (150000, 450000),
-            (1000, 100000),
+            100000,
             ["Normal range 150,000–450,000 (NHLBI)", "ITP band &lt;100,000 (IWG)"],
         ),
     ],
 )
-def test_reference_bands_named_in_the_legend_with_their_source(unit, normal, itp, labels):
-    fig = figure(unit=unit)
-    # The ITP band starts just above 0, which a log axis cannot show.
+@pytest.mark.parametrize("scale", charts.SCALES)
+def test_reference_bands_named_in_the_legend_with_their_source(unit, normal, itp, labels, scale):
+    fig = figure([reading(date(2026, 11, 1), 200)], unit=unit, scale=scale)
     bands = shapes(fig, type="rect", xref="paper", yref="y")
-    assert [(band["y0"], band["y1"]) for band in bands] == [normal, itp]
+    assert (bands[0]["y0"], bands[0]["y1"], bands[1]["y1"]) == (*normal, itp)
+    # The ITP band runs from 0, or on a log scale (which has no 0) from under the axis floor.
+    bottom = fig["layout"]["yaxis"]["range"][0]
+    if scale == LOG:
+        assert bands[1]["y0"] < 10**bottom
+    else:
+        assert bands[1]["y0"] == bottom == 0
     assert all(0 < band["opacity"] < 0.5 and band["layer"] == "below" for band in bands)
     assert [(band["name"], band["showlegend"]) for band in bands] == [(x, True) for x in labels]
     # Nothing written over the plot, where low counts would cover it.
@@ -284,9 +362,10 @@ def test_episode_hover_text_describes_the_episode_escaped():
         duration_minutes=90,
         note=XSS,
     )
-    [trace] = episode_traces(figure(episodes=[row]))
+    fig = figure(episodes=[row])
+    [trace] = episode_traces(fig)
     assert trace["x"] == ["2026-05-01T07:45"]
-    assert trace["customdata"] == [
+    assert hover(fig, trace) == [
         [
             "1 May 2026, 07:45",
             "Bleeding gums",
@@ -300,8 +379,9 @@ def test_episode_hover_text_describes_the_episode_escaped():
 @pytest.mark.parametrize(("minutes", "shown"), [(5, "5 min"), (60, "1 h"), (125, "2 h 5 min")])
 def test_episode_duration(minutes, shown):
     row = episode(at(date(2026, 5, 1)), duration_minutes=minutes)
-    [trace] = episode_traces(figure(episodes=[row]))
-    assert f"<br>Lasted: {shown}" in trace["customdata"][0][2]
+    fig = figure(episodes=[row])
+    [trace] = episode_traces(fig)
+    assert f"<br>Lasted: {shown}" in hover(fig, trace)[0][2]
 
 
 def test_deleted_episodes_are_not_plotted():
@@ -328,9 +408,9 @@ def test_treatment_courses_are_shaded_spans_labelled_with_the_medicine():
     assert all((s["type"], s["y0"], s["y1"]) == ("rect", 0, 1) for s in spans)
     labels = [a for a in fig["layout"]["annotations"] if a["xref"] == "x"]
     # The name before any explanation, the whole name on hover.
-    assert [(a["x"], a["text"], a["hovertext"]) for a in labels] == [
-        ("2026-02-01", "IVIG", "IVIG (immune globulin)"),
-        ("2026-09-01", ESCAPED_XSS, ESCAPED_XSS),
+    assert [(a["text"], a["hovertext"]) for a in labels] == [
+        ("IVIG", "IVIG (immune globulin)"),
+        (ESCAPED_XSS, ESCAPED_XSS),
     ]
     # Neighbouring labels take turns between two rows.
     assert labels[0]["y"] != labels[1]["y"]
@@ -478,12 +558,12 @@ def test_markers_where_r_and_cr_were_reached_sit_on_those_counts():
     assert (marker["x"], marker["y"]) == (["2026-03-24", "2026-04-21"], [35.0, 110.0])
     assert marker["text"] == ["R", "CR"]
     assert marker["yaxis"] == "y" and marker["marker"]["symbol"] == "star"
-    assert marker["customdata"] == [
+    assert hover(fig, marker) == [
         ["24 Mar 2026", "R reached (Eltrombopag)", f"<br>Count: 35 ×10⁹/L<br>{R_TERMS}"],
         ["21 Apr 2026", "CR reached (Eltrombopag)", f"<br>Count: 110 ×10⁹/L<br>{CR_TERMS}"],
     ]
     # Over most of a star Plotly gives the hover to the count under it: it says the same.
-    assert [row[2] for row in count_trace(fig)["customdata"]] == [
+    assert [row[2] for row in hover(fig, count_trace(fig))] == [
         "",
         "",
         f"<br>R reached (Eltrombopag)<br>{R_TERMS}",
@@ -496,18 +576,20 @@ def test_markers_where_r_and_cr_were_reached_sit_on_those_counts():
 
 def test_response_markers_in_the_patients_unit():
     rows, course = responding_course()
-    [marker] = response_markers(figure(rows, unit=UL, courses=[course]))
+    fig = figure(rows, unit=UL, courses=[course])
+    [marker] = response_markers(fig)
     assert marker["y"] == [35000, 110000]
-    assert "Response (R): 30,000 per µL or more and double" in marker["customdata"][0][2]
-    assert "Complete response (CR): 100,000 per µL or more," in marker["customdata"][1][2]
+    assert "Response (R): 30,000 per µL or more and double" in hover(fig, marker)[0][2]
+    assert "Complete response (CR): 100,000 per µL or more," in hover(fig, marker)[1][2]
 
 
 def test_r_and_cr_reached_on_one_count_share_a_marker():
     rows, course = responding_course()
     course.response = CourseResponse(rows[0], Level.COMPLETE, 51, 51)
-    [marker] = response_markers(figure(rows, courses=[course]))
+    fig = figure(rows, courses=[course])
+    [marker] = response_markers(fig)
     assert (marker["x"], marker["text"]) == (["2026-04-21"], ["CR"])
-    assert marker["customdata"][0][1:] == [
+    assert hover(fig, marker)[0][1:] == [
         "R and CR reached (Eltrombopag)",
         f"<br>Count: 110 ×10⁹/L<br>{R_TERMS}<br>{CR_TERMS}",
     ]
@@ -551,7 +633,9 @@ def test_range_keeps_only_entries_in_it_including_both_ends():
     fig = figure(rows, bleeds, range_start=start, range_end=end)
     assert count_trace(fig)["y"] == [2.0, 3.0, 4.0]
     assert sum(len(t["x"]) for t in episode_traces(fig)) == 2
-    assert fig["layout"]["xaxis"]["range"] == ["2026-03-01", "2026-06-01"]
+    # The whole of both days is on the axis, with room to spare (test_the_time_axis_...).
+    low, high = (datetime.fromisoformat(x) for x in fig["layout"]["xaxis"]["range"])
+    assert low < datetime(2026, 3, 1) and datetime(2026, 6, 1) < high
 
 
 def test_spans_are_clipped_to_the_range():
@@ -568,8 +652,189 @@ def test_spans_are_clipped_to_the_range():
     ]
 
 
-def test_without_a_range_the_axis_fits_the_data():
-    assert "range" not in figure([reading(date(2026, 1, 3), 30)])["layout"]["xaxis"]
+def test_without_a_range_the_axis_runs_from_the_first_entry_to_today():
+    rows = [reading(date(2026, 2, 3), 30), reading(date(2026, 1, 3), 30, deleted_at=DELETED)]
+    bleeds = [episode(at(date(2026, 3, 1)))]
+    courses = [treatment(date(2026, 1, 20)), treatment(date(2025, 1, 1), deleted_at=DELETED)]
+    for entries, first in (
+        ((rows, bleeds, courses), date(2026, 1, 20)),
+        ((rows, bleeds, []), date(2026, 2, 3)),
+        (([], bleeds, []), date(2026, 3, 1)),
+    ):
+        low, high = x_range(figure(*entries))
+        assert low < datetime.combine(first, datetime.min.time()) < low + timedelta(days=30)
+        assert datetime.combine(TODAY, datetime.max.time()) < high
+    assert "range" not in figure()["layout"]["xaxis"]
+
+
+# --- The counts' axis ---------------------------------------------------------------------------
+
+COUNTS = st.decimals(min_value=0, max_value=2000, places=3)
+LOW, MIXED, HIGH = [2, 5, 3, 8, 4], [5, 80, 12, 45, 30], [180, 320, 410, 250]
+
+
+def over_days(counts, **fields) -> list[PlateletReading]:
+    return [reading(TODAY - timedelta(days=i), count, **fields) for i, count in enumerate(counts)]
+
+
+@given(
+    counts=st.lists(COUNTS, max_size=20),
+    threshold=st.none() | st.integers(1, 2000),
+    scale=st.sampled_from(list(charts.SCALES)),
+    unit=st.sampled_from([E9, UL]),
+)
+def test_every_count_and_the_threshold_are_on_the_axis_with_room_above(
+    counts, threshold, scale, unit
+):
+    fig = figure(over_days(counts), threshold=threshold, unit=unit, scale=scale)
+    plotted = count_trace(fig)["y"]
+    if threshold is not None:
+        plotted.append(threshold * (1000 if unit == UL else 1))
+    # A 0 on a log scale sits on the floor; the highest value no higher than FILLED, leaving
+    # room above for the treatment labels and the R/CR marks.
+    assert all(0 <= height(fig, value) <= charts.FILLED + 1e-3 for value in plotted)
+    # On a linear scale the axis fits: the highest is FILLED of the way up.
+    least = charts.LEAST_TOP * (1000 if unit == UL else 1)
+    if scale == charts.LINEAR and max(plotted, default=0) >= least:
+        assert max(height(fig, value) for value in plotted) == pytest.approx(charts.FILLED, 1e-3)
+
+
+@pytest.mark.parametrize("threshold", [None, 20])
+@pytest.mark.parametrize("scale", charts.SCALES)
+def test_counts_under_10_spread_over_the_plot(threshold, scale):
+    fig = figure(over_days(LOW), threshold=threshold, scale=scale)
+    # 1 ×10⁹/L between 2 and 3 takes a thirtieth of the plot's height or more (on an axis
+    # stretched to the normal range's 450 it took a 450th).
+    assert height(fig, 3) - height(fig, 2) >= 1 / 30
+
+
+@pytest.mark.parametrize(
+    ("counts", "threshold", "above"),
+    [
+        (LOW, None, {charts.LINEAR: ["Normal"], LOG: ["Normal"]}),
+        (MIXED, 30, {charts.LINEAR: ["Normal"], LOG: []}),
+        (HIGH, 30, {charts.LINEAR: [], LOG: []}),
+    ],
+    ids=["low", "mixed", "high"],
+)
+@pytest.mark.parametrize("scale", charts.SCALES)
+def test_bands_run_off_the_edge_and_the_legend_says_which_lie_above(
+    counts, threshold, above, scale
+):
+    fig = figure(over_days(counts), threshold=threshold, scale=scale)
+    normal, itp = shapes(fig, type="rect", xref="paper", yref="y")
+    # Whole bands, however much of them the axis shows: Plotly clips them at its edges.
+    assert (normal["y0"], normal["y1"], itp["y1"]) == (150, 450, 100)
+    named_above = [
+        band["name"].split()[0] for band in (normal, itp) if "off the top" in band["name"]
+    ]
+    assert named_above == above[scale]
+    for band in (normal, itp):
+        assert ("off the top" in band["name"]) == (height(fig, band["y0"]) >= 1)
+
+
+@given(counts=st.lists(COUNTS, min_size=1, max_size=20), threshold=st.none() | st.integers(1, 2000))
+def test_log_ticks_are_1_2_5_and_each_is_written_in_full(counts, threshold):
+    fig = figure(over_days(counts), threshold=threshold, scale=LOG)
+    axis = fig["layout"]["yaxis"]
+    ticks, texts = axis["tickvals"], axis["ticktext"]
+    assert ticks == sorted(ticks) and len(ticks) >= 1
+    for tick, text in zip(ticks, texts, strict=True):
+        value = Decimal(str(tick))
+        assert value.normalize().as_tuple().digits in {(1,), (2,), (5,)}
+        assert Decimal(text.replace(",", "")) == value  # "20", never "2"
+        assert 0 <= height(fig, tick) <= 1 + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [
+        (E9, ["2", "5", "10", "20", "50", "100", "200"]),
+        (UL, ["2,000", "5,000", "10,000", "20,000", "50,000", "100,000", "200,000"]),
+    ],
+)
+def test_log_tick_labels_from_a_record_of_3_to_150(unit, expected):
+    fig = figure(over_days([3, 150]), unit=unit, scale=LOG)
+    assert fig["layout"]["yaxis"]["ticktext"] == expected
+
+
+def test_a_count_of_0_on_a_log_scale_sits_at_the_floor_with_its_own_marker_and_words():
+    rows = over_days([12, 0, 30])
+    log = figure(rows, scale=LOG)
+    trace = count_trace(log)
+    floor = 10 ** log["layout"]["yaxis"]["range"][0]
+    assert trace["y"][1] == pytest.approx(floor) and floor < 12
+    assert symbols(trace) == ["circle", ZERO_SYMBOL, "circle"]
+    assert trace["cliponaxis"] is False  # drawn whole, over the axis line
+    headline, details = hover(log, trace)[1][1:]
+    assert headline == "0 ×10⁹/L" and "A log scale has no 0: drawn at its foot" in details
+    assert marker_key(log) == {ZERO_SYMBOL: "0, drawn at the foot of the log scale"}
+    # No tick says the floor is a count of anything else.
+    assert min(log["layout"]["yaxis"]["tickvals"]) > floor
+    # On a linear scale a 0 is a count like any other.
+    linear = figure(rows)
+    assert count_trace(linear)["y"][1] == 0
+    assert symbols(count_trace(linear)) == ["circle"] * 3 and marker_key(linear) == {}
+    assert "log scale" not in "".join(linear["strings"])
+
+
+def test_only_markers_in_view_are_explained_in_the_legend():
+    assert marker_key(figure(over_days([10, 20]), scale=LOG)) == {}
+    below = over_days([10, 20], comparator="<")
+    assert marker_key(figure(below)) == {"triangle-down": "Below the lab’s limit (&lt;)"}
+
+
+# --- The time axis ------------------------------------------------------------------------------
+
+
+def points_of(fig: dict) -> list[datetime]:
+    return [
+        datetime.fromisoformat(x)
+        for trace in fig["data"]
+        if trace.get("customdata")
+        for x in trace["x"]
+    ]
+
+
+@pytest.mark.parametrize("chart_range", charts.RANGES)
+def test_the_time_axis_leaves_room_for_a_marker_on_today_and_on_the_first_day(chart_range):
+    start = chart_range.start(TODAY) or date(2016, 11, 20)
+    late = datetime(TODAY.year, TODAY.month, TODAY.day, 23, 59, tzinfo=UTC)
+    rows = [reading(start, 20), reading(TODAY, 30, drawn_at=late)]
+    fig = figure(
+        rows,
+        [episode(late, Severity.SEVERE)],
+        range_start=chart_range.start(TODAY),
+        range_end=TODAY if chart_range.months else None,
+    )
+    low, high = x_range(fig)
+    # 2 % of the width is 7 px of a phone's plot: more than half of the largest marker.
+    for moment in points_of(fig):
+        assert (moment - low) / (high - low) >= 0.02
+        assert (high - moment) / (high - low) >= 0.02
+
+
+def test_a_label_that_would_run_off_the_right_edge_ends_where_its_course_ends():
+    romi = treatment(TODAY - timedelta(days=12), medicine=Medicine.ROMIPLOSTIM)
+    weekly = {"unit": DoseUnit.UG_PER_KG, "how_often": HowOften.WEEKLY, "route": Route.UNDER_SKIN}
+    weighed = {"weight_kg": Decimal(28), "weighed_on": romi.started_on, **weekly}
+    doses = [
+        dose(romi, TODAY - timedelta(days=5), 2, **weighed),
+        dose(romi, romi.started_on, 1, **weighed),
+    ]
+    ivig = treatment(date(2026, 6, 1), date(2026, 6, 20), medicine=Medicine.IVIG)
+    fig = figure(
+        treatments=[ivig, romi],
+        courses=[course_of(romi, doses)],
+        range_start=date(2026, 5, 20),
+        range_end=TODAY,
+    )
+    labels = {label["text"]: label for label in fig["layout"]["annotations"]}
+    end_of_today = (TODAY + timedelta(days=1)).isoformat()
+    assert (labels["Romiplostim"]["x"], labels["Romiplostim"]["xanchor"]) == (end_of_today, "right")
+    assert (labels["IVIG"]["x"], labels["IVIG"]["xanchor"]) == ("2026-06-01", "left")
+    # The label covers the end of its row now: it gives the dose in force there.
+    assert labels["Romiplostim"]["hovertext"].endswith(dose_on(fig, TODAY)[0].split(" · ")[1])
 
 
 # --- The whole figure ---------------------------------------------------------------------------
@@ -589,7 +854,7 @@ def test_a_single_point():
     assert (trace["x"], trace["y"]) == (["2026-11-20"], [45000])
 
 
-def test_ranges_and_log_toggle():
+def test_ranges():
     today = date(2026, 11, 24)
     assert [(r.slug, r.start(today)) for r in charts.RANGES] == [
         ("3m", date(2026, 8, 24)),
@@ -599,12 +864,8 @@ def test_ranges_and_log_toggle():
     ]
     assert charts.chart_range("1y").label == "1 year"
     assert charts.chart_range("nonsense") == charts.chart_range(None) == charts.DEFAULT_RANGE
-    layout = figure()["layout"]
-    [menu] = layout["updatemenus"]
-    assert [(b["method"], b["args"]) for b in menu["buttons"]] == [
-        ("relayout", [{"yaxis.type": "linear"}]),
-        ("relayout", [{"yaxis.type": "log"}]),
-    ]
+    # No scale toggle inside the plot (out of a keyboard's reach): the page has links.
+    assert "updatemenus" not in figure()["layout"]
 
 
 def test_layout_suits_phones_and_readers():
@@ -622,7 +883,7 @@ def test_marker_and_line_colours_contrast_with_white():
         RESPONSE_COLOUR,
         *(colour for colour, _ in SEVERITY_STYLES.values()),
     ]
-    assert all(contrast_with_white(colour) >= 3 for colour in colours), colours
+    assert all(contrast(colour) >= 3 for colour in colours), colours
 
 
 def test_figure_json_round_trips_and_is_safe_inside_a_script_element():
@@ -631,6 +892,78 @@ def test_figure_json_round_trips_and_is_safe_inside_a_script_element():
     assert isinstance(text, str)
     assert orjson.loads(text) == fig
     assert not {"<", ">", "&"} & set(text)
+
+
+def test_every_colour_has_a_dark_one_that_contrasts_with_the_dark_background():
+    rows, course = responding_course()
+    rows += [reading(date(2026, 6, 1), 0), reading(date(2026, 6, 8), 10, comparator="<")]
+    bleeds = [
+        episode(at(date(2026, 6, i + 1)), severity) for i, severity in enumerate(SEVERITY_STYLES)
+    ]
+    course.doses = [dose(course.treatment, ELT_START, 50)]
+    fig = figure(rows, bleeds, [course.treatment], threshold=30, courses=[course], scale=LOG)
+    used = colours_in(fig["data"]) | colours_in(fig["layout"])
+    assert used - {"rgba(0,0,0,0)"} <= fig["dark"].keys()
+    background = DARK_COLOURS[BACKGROUND]
+    assert contrast(DARK_COLOURS[TEXT_COLOUR], background) >= 4.5
+    for colour in [COUNT_COLOUR, THRESHOLD_COLOUR, RESPONSE_COLOUR]:
+        assert contrast(DARK_COLOURS[colour], background) >= 3, colour
+    for colour, _ in SEVERITY_STYLES.values():
+        assert contrast(DARK_COLOURS[colour], background) >= 3, colour
+
+
+def test_ten_years_of_daily_counts_fit_in_150_kb_with_every_hover_kept():
+    rows = [
+        reading(TODAY - timedelta(days=day), 5 + day % 246, lab="City lab", note="Routine")
+        for day in range(3650)
+    ]
+    start = datetime(2016, 11, 20, tzinfo=UTC)
+    severities = list(SEVERITY_STYLES)
+    bleeds = [
+        episode(start + timedelta(hours=173 * i), severities[i % 6], kind=BleedingKind.GUMS)
+        for i in range(500)
+    ]
+    courses = [
+        treatment(TODAY - timedelta(days=180 * (i + 1)), TODAY - timedelta(days=180 * i + 90))
+        for i in range(20)
+    ]
+    fig = figure(rows, bleeds, courses, threshold=30)
+    assert len(figure_json(fig).encode()) < 150 * 1024
+    counts = hover(fig, count_trace(fig))
+    assert len(counts) == 3650
+    assert all(row[2] == "<br>Lab: City lab<br>Note: Routine" for row in counts)
+    assert sum(len(hover(fig, trace)) for trace in episode_traces(fig)) == 500
+
+
+@pytest.mark.parametrize("chart_range", charts.RANGES)
+@pytest.mark.parametrize("scale", charts.SCALES)
+def test_a_view_lives_in_the_address_and_each_link_keeps_the_other_choice(chart_range, scale):
+    def read(query: str) -> charts.ChartView:
+        asked = dict(parse_qsl(query))
+        return charts.chart_view(asked.get("range"), asked.get("scale"))
+
+    view = charts.ChartView(chart_range, scale)
+    assert read(view.query) == view
+    # The default scale goes unsaid: the addresses from before the scale links still hold.
+    assert ("scale=" in view.query) == (scale == LOG)
+    assert [read(link.query) for link in view.ranges] == [
+        charts.ChartView(other, scale) for other in charts.RANGES
+    ]
+    assert [read(link.query) for link in view.scales] == [
+        charts.ChartView(chart_range, other) for other in charts.SCALES
+    ]
+    for _, _, links in view.controls:
+        assert [link.current for link in links].count(True) == 1
+        assert [read(link.query) == view for link in links] == [link.current for link in links]
+
+
+def test_an_unknown_view_is_the_default():
+    assert charts.chart_view("5y", "cubic") == charts.ChartView(charts.DEFAULT_RANGE)
+
+
+@pytest.mark.parametrize("scale", charts.SCALES)
+def test_the_figure_is_drawn_on_the_scale_asked_for(scale):
+    assert figure(over_days(MIXED), scale=scale)["layout"]["yaxis"]["type"] == scale
 
 
 def test_figure_building_needs_no_database():
@@ -672,7 +1005,7 @@ def test_text_summary_of_a_trend():
     ]
     assert text_summary(rows, E9) == (
         "4 counts from 3 Jan 2026 to 20 Nov 2026. "
-        "Latest 45 ×10⁹/L on 20 Nov 2026, up from 30 ×10⁹/L. "
+        "Latest 45 ×10⁹/L on 20 Nov 2026, up from 30 ×10⁹/L, the first count in this period. "
         "Lowest 12 ×10⁹/L on 4 Mar 2026; highest 160 ×10⁹/L on 1 Aug 2026."
     )
 
@@ -683,14 +1016,16 @@ def test_text_summary_of_a_trend():
 )
 def test_text_summary_direction(first, last, words):
     rows = [reading(date(2026, 1, 3), first), reading(date(2026, 2, 3), last)]
-    assert f"Latest {last} ×10⁹/L on 3 Feb 2026, {words}." in text_summary(rows, E9)
+    expected = f"Latest {last} ×10⁹/L on 3 Feb 2026, {words}, the first count in this period."
+    assert expected in text_summary(rows, E9)
 
 
 def test_text_summary_with_below_detection_counts():
     rows = [reading(date(2026, 1, 3), 10), reading(date(2026, 2, 3), 10, comparator="<")]
     assert text_summary(rows, UL) == (
         "2 counts from 3 Jan 2026 to 3 Feb 2026. "
-        "Latest <10,000 per µL on 3 Feb 2026, down from 10,000 per µL. "
+        "Latest <10,000 per µL on 3 Feb 2026, down from 10,000 per µL, "
+        "the first count in this period. "
         "Lowest <10,000 per µL on 3 Feb 2026; highest 10,000 per µL on 3 Jan 2026."
     )
 

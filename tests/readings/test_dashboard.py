@@ -35,14 +35,19 @@ def patient():
     return patient
 
 
-def overview(patient, slug):
-    return dashboard_data.overview(patient, charts.chart_range(slug), TODAY, with_table=True)
+def overview(patient, slug, scale=None):
+    view = charts.chart_view(slug, scale)
+    return dashboard_data.overview(patient, view, TODAY, with_table=True)
+
+
+def figure(data) -> dict:
+    figure = orjson.loads(data["figure_json"])
+    go.Figure({"data": figure["data"], "layout": figure["layout"]})  # valid: Plotly's schema
+    return figure
 
 
 def plotted_counts(data) -> list:
-    figure = orjson.loads(data["figure_json"])
-    go.Figure(figure)  # valid against Plotly's schema
-    return figure["data"][0]["y"]
+    return figure(data)["data"][0]["y"]
 
 
 def test_the_summary_uses_live_rows_only(patient):
@@ -70,7 +75,8 @@ def test_the_chart_and_table_hold_the_counts_in_range(patient, slug, expected):
     assert plotted_counts(data) == expected
     assert [row.count for row in data["table"]] == [f"{n} ×10⁹/L" for n in expected[::-1]]
     assert data["table_total"] == len(expected)
-    assert data["chart_range"].slug == slug
+    assert data["chart_view"].range.slug == slug
+    assert data["chart_drawn"]
 
 
 def test_the_lows_reach_back_90_days_even_when_the_chart_shows_less(patient):
@@ -88,6 +94,8 @@ def test_the_change_is_known_when_the_counts_are_older_than_the_range():
     assert (data["summary"].latest.count, data["summary"].change) == (Decimal(60), Decimal(30))
     assert plotted_counts(data) == []
     assert data["chart_summary"] == "No counts in this period."
+    # Nothing to draw: no empty plot, the words say so.
+    assert not data["chart_drawn"]
 
 
 def test_the_table_is_capped(patient, monkeypatch):
@@ -98,7 +106,7 @@ def test_the_table_is_capped(patient, monkeypatch):
 
 
 def test_the_table_is_only_built_when_asked_for(patient):
-    data = dashboard_data.overview(patient, charts.chart_range("3m"), TODAY)
+    data = dashboard_data.overview(patient, charts.chart_view("3m", None), TODAY)
     assert (data["table"], data["table_total"]) == ([], 3)
 
 
@@ -106,3 +114,19 @@ def test_an_empty_patient():
     data = overview(make_patient(name="New"), "6m")
     assert data["summary"].latest is None
     assert plotted_counts(data) == []
+
+
+@pytest.mark.parametrize("scale", charts.SCALES)
+def test_the_chart_is_drawn_on_the_scale_asked_for(patient, scale):
+    data = overview(patient, "6m", scale)
+    assert figure(data)["layout"]["yaxis"]["type"] == scale
+    assert data["chart_view"].scale == scale
+
+
+def test_the_chart_draws_the_courses_of_its_period_and_the_card_the_current_ones(patient):
+    # Eltrombopag from 90 days ago, still taken; steroids from 300 to 250 days ago.
+    for slug, drawn in (("3m", ["Eltrombopag"]), ("all", ["Steroids", "Eltrombopag"])):
+        data = overview(patient, slug)
+        labels = [label["text"] for label in figure(data)["layout"]["annotations"]]
+        assert labels == drawn
+        assert [course.treatment.medicine for course in data["courses"]] == ["eltrombopag"]
