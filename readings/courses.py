@@ -39,29 +39,43 @@ class Course:
         )
 
 
-def courses_for(patient, treatments, today: datetime.date) -> list[Course]:
+def counted_from(treatments) -> datetime.date | None:
+    """The first day whose counts and bleeds the responses of `treatments` read; None for none."""
+    starts = [course.started_on for course in treatments]
+    return min(starts) - responses.BASELINE_WINDOW if starts else None
+
+
+def courses_for(
+    patient, treatments, today: datetime.date, *, readings=None, episodes=None, everyone=None
+) -> list[Course]:
     """The given courses of `patient`, in the order given, with their doses, responses and the
-    live courses that overlap them (a course still running reaches `today`). Four queries."""
+    live courses that overlap them (a course still running reaches `today`). Four queries, or
+    fewer when the caller has loaded some of it already: `readings` and `episodes`, the
+    patient's counts and bleeds from counted_from(treatments) on or more; `everyone`, all
+    their live courses."""
     treatments = list(treatments)
     if not treatments:
         return []
-    since = min(course.started_on for course in treatments) - responses.BASELINE_WINDOW
-    readings = list(
-        PlateletReading.objects.live()
-        .filter(patient=patient, drawn_on__gte=since)
-        .only("drawn_on", "count", "comparator", "deleted_at")
-    )
-    day_start = datetime.datetime.combine(since, datetime.time.min, tzinfo=patient.zone)
-    episodes = list(
-        BleedingEpisode.objects.live()
-        .filter(patient=patient, started_at__gte=day_start)
-        .only("started_at", "deleted_at")
-    )
+    since = counted_from(treatments)
+    if readings is None:
+        readings = list(
+            PlateletReading.objects.live()
+            .filter(patient=patient, drawn_on__gte=since)
+            .only("drawn_on", "count", "comparator", "deleted_at")
+        )
+    if episodes is None:
+        day_start = datetime.datetime.combine(since, datetime.time.min, tzinfo=patient.zone)
+        episodes = list(
+            BleedingEpisode.objects.live()
+            .filter(patient=patient, started_at__gte=day_start)
+            .only("started_at", "deleted_at")
+        )
     by_course: dict = {course.pk: [] for course in treatments}
     logged = Dose.objects.live().filter(treatment__in=treatments)
     for dose in logged.order_by("-given_on", "-created_at"):
         by_course[dose.treatment_id].append(dose)
-    everyone = list(Treatment.objects.live().filter(patient=patient))
+    if everyone is None:
+        everyone = list(Treatment.objects.live().filter(patient=patient))
     return [
         Course(
             course,

@@ -56,24 +56,32 @@ def overview(
     cost some 300 ms, 1 costs 1 ms, and the view after each new entry works them out again.
     """
     start = view.range.start(today)
+    treatments = list(Treatment.objects.live().filter(patient=patient).order_by())
+    # The courses in the period: the chart's spans and stars, and the current ones' card.
+    shown = [t for t in treatments if start is None or (t.ended_on or today) >= start]
+    # One query of counts and one of bleeds serve the chart's period, the 30/90-day lows and
+    # the shown courses' responses (which read from a little before each course's start).
+    since = None
+    if start:
+        since = min(day for day in (start, today - LOWS_WINDOW, courses.counted_from(shown)) if day)
     readings = PlateletReading.objects.live().filter(patient=patient)
-    # One query serves both the chart's range and the 30/90-day lows.
-    since = min(start, today - LOWS_WINDOW) if start else None
     rows = readings.order_by().only(*COUNT_FIELDS, "deleted_at")
     rows = list(rows.filter(drawn_on__gte=since) if since else rows)
     episodes = BleedingEpisode.objects.live().filter(patient=patient)
+    bleeds = episodes.order_by().only(*BLEED_FIELDS, "note", "deleted_at")
+    bleeds = list(bleeds.filter(started_at__gte=start_of(since)) if since else bleeds)
     # The newest entries: the change since the previous count (even when both are older than
     # the window), the days since the last bleed, and the "Recent entries" list.
     newest = list(readings.with_people()[:RECENT_ENTRIES])
     newest_bleeds = list(episodes.with_people()[:RECENT_ENTRIES])
     latest = {reading.pk: reading for reading in [*rows, *newest]}.values()
     in_range = [reading for reading in rows if start is None or reading.drawn_on >= start]
-    in_period = episodes.order_by().only(*BLEED_FIELDS, "note", "deleted_at")
-    range_episodes = list(in_period.filter(started_at__gte=start_of(start)) if start else in_period)
-    treatments = list(Treatment.objects.live().filter(patient=patient).order_by())
-    # The courses in the period, loaded once: the chart's spans and the current ones' card.
-    shown = [t for t in treatments if start is None or (t.ended_on or today) >= start]
-    by_pk = {c.treatment.pk: c for c in courses.courses_for(patient, shown, today)}
+    began = start_of(start) if start else None
+    range_episodes = [e for e in bleeds if began is None or e.started_at >= began]
+    found = courses.courses_for(
+        patient, shown, today, readings=rows, episodes=bleeds, everyone=treatments
+    )
+    by_pk = {course.treatment.pk: course for course in found}
     figure = charts.build_figure(
         in_range,
         range_episodes,
