@@ -32,7 +32,10 @@ def setup(database: str, name: str, scratch: Path) -> None:
         import psycopg
         from psycopg import sql
 
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as db:
+        # The server's maintenance database, only to create ours the first time.
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as db:
             if not db.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
                 db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"

@@ -393,7 +393,11 @@ class _YAxis(NamedTuple):
     layout: dict  # Plotly's yaxis settings: type, range, ticks
     bottom: float | int
     top: float | int
-    zero_at: float | None  # on a log scale, the floor, where a count of 0 is drawn
+
+    @property
+    def zero_at(self) -> float | None:
+        """Where a count of 0 is drawn when the scale cannot show it: a log scale's floor."""
+        return self.bottom if self.layout["type"] == LOG else None
 
 
 def _y_axis(values: list, scale: str, unit: Unit) -> _YAxis:
@@ -403,7 +407,7 @@ def _y_axis(values: list, scale: str, unit: Unit) -> _YAxis:
     highest = max([*values, least])
     if scale != LOG:
         top = _rounded(highest / FILLED)
-        return _YAxis({"type": LINEAR, "range": [0, top], "tickformat": ","}, 0, top, None)
+        return _YAxis({"type": LINEAR, "range": [0, top], "tickformat": ","}, 0, top)
     floor = min((value for value in values if value > 0), default=least) / LOG_FLOOR_BELOW
     low, high = math.log10(floor), math.log10(highest)
     top = max(low + (high - low) / FILLED, low + 1)
@@ -417,7 +421,7 @@ def _y_axis(values: list, scale: str, unit: Unit) -> _YAxis:
         "tickvals": [_number(tick) for tick in ticks],
         "ticktext": [f"{tick:,f}" for tick in ticks],
     }
-    return _YAxis(layout, floor, 10**top, floor)
+    return _YAxis(layout, floor, 10**top)
 
 
 def _log_ticks(low: float, high: float) -> list[Decimal]:
