@@ -1,7 +1,7 @@
 """Dashboard and history throughput beside a trivial view, under gunicorn, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/throughput.py [--seconds 10] [--databases sqlite,postgresql]
-        [--port 8765] [--name itp_bench]
+    .venv/bin/python bench/throughput.py [--seconds 10] [--rounds 1]
+        [--databases sqlite,postgresql] [--port 8765] [--name itp_bench]
 
 `--port` and `--name` (the PostgreSQL database, and the SQLite file bench/results/NAME.sqlite3)
 let two runs on one machine stay out of each other's way.
@@ -11,6 +11,12 @@ treatments), start gunicorn (production settings, 2 workers for the 2 cores), th
 /healthz (the trivial view), the dashboard and the history page in turn with wrk on loopback,
 each for a bounded time, and print requests/s, median and p99 latency and the ratio to the
 trivial view. Needs wrk (apt-get install wrk).
+
+On a machine shared with other work the load changes from one page's run to the next: with
+`--rounds N` every page is loaded N times in turn, each ratio is taken against the trivial
+view's run of the same round, and the medians are printed, with the lowest and highest ratio.
+These are repeat (warm) views, the kept pieces of readings/page_cache.py: for the first view
+after a change see bench/dashboard_views.py.
 """
 
 import argparse
@@ -18,6 +24,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -119,7 +126,7 @@ def wait_for(url: str) -> None:
     raise SystemExit(f"gunicorn did not answer on {url}")
 
 
-def run(kind: str, name: str, port: int, seconds: int) -> None:
+def run(kind: str, name: str, port: int, seconds: int, rounds: int) -> None:
     env = environment(database_url(kind, name))
     session, patient = prepare(kind, name, env)
     server = subprocess.Popen(
@@ -139,21 +146,28 @@ def run(kind: str, name: str, port: int, seconds: int) -> None:
             "dashboard (all 10 years)": f"{base}/p/{patient}/?range=all",
             "history (counts)": f"{base}/p/{patient}/history/",
         }
-        results = {label: wrk(url, cookie, seconds) for label, url in pages.items()}
+        runs = [
+            {label: wrk(url, cookie, seconds) for label, url in pages.items()}
+            for _ in range(rounds)
+        ]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    trivial = results["trivial view (/healthz)"]["rps"]
-    print(f"\n{kind}: gunicorn 2 workers, wrk -t2 -c8 -d{seconds}s")
-    print(f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs trivial':>10}")
-    for label, r in results.items():
-        ratio = r["rps"] / trivial
-        print(f"{label:28} {r['rps']:8.0f} {r['p50']:8.2f} {r['p99']:8.2f} {ratio:10.2f}")
+    print(f"\n{kind}: gunicorn 2 workers, wrk -t2 -c8 -d{seconds}s, {rounds} round(s), medians")
+    head = f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs trivial':>10}"
+    print(head + ("  (lowest–highest)" if rounds > 1 else ""))
+    for label in pages:
+        rps, p50, p99 = ([run[label][key] for run in runs] for key in ("rps", "p50", "p99"))
+        ratios = [run[label]["rps"] / run["trivial view (/healthz)"]["rps"] for run in runs]
+        line = f"{label:28} {statistics.median(rps):8.0f} {statistics.median(p50):8.2f}"
+        line += f" {statistics.median(p99):8.2f} {statistics.median(ratios):10.2f}"
+        print(line + (f"  ({min(ratios):.2f}–{max(ratios):.2f})" if rounds > 1 else ""))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1, help="each page this many times")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--name", default="itp_bench", help="database name (and SQLite file)")
@@ -161,7 +175,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     manage(environment(database_url("sqlite", args.name)), "collectstatic", "--noinput")
     for kind in args.databases.split(","):
-        run(kind, args.name, args.port, args.seconds)
+        run(kind, args.name, args.port, args.seconds, args.rounds)
 
 
 if __name__ == "__main__":
