@@ -503,23 +503,13 @@ def _short_name(treatment: Treatment) -> str:
     return treatment.name.partition(" (")[0]
 
 
-def _dose_words(dose: Dose) -> str:
-    """The dose without its date: "50 mg every day", "3 µg/kg every week (84 µg for 28 kg)"."""
-    words = dose.amount_text
-    if dose.how_often:
-        words += f" {dose.get_how_often_display().lower()}"
-    if dose.total_text:
-        words += f" ({dose.total_text})"
-    return words
-
-
 def _dose_in_force(treatment: Treatment, dose: Dose | None, first_logged: date) -> str:
     """ "50 mg every day from 3 Mar 2026"; before the first dose entry, the course's own dose
     as typed, if any."""
     if dose is None:
         return treatment.dose or f"no dose logged before {day_label(first_logged)}"
     since = "on" if dose.how_often == HowOften.ONCE else "from"
-    return f"{_dose_words(dose)} {since} {day_label(dose.given_on)}"
+    return f"{dose.in_words} {since} {day_label(dose.given_on)}"
 
 
 def _dose_periods(
@@ -543,7 +533,7 @@ def _dose_periods(
         since, current = periods[-1]
         if dose.given_on == since:
             periods[-1] = (since, dose)
-        elif current is None or _dose_words(dose) != _dose_words(current):
+        elif current is None or dose.in_words != current.in_words:
             periods.append((dose.given_on, dose))
     ends = [since - timedelta(days=1) for since, _ in periods[1:]] + [last]
     return [(since, end, dose) for (since, dose), end in zip(periods, ends, strict=True)]

@@ -18,11 +18,7 @@ JAVA_FOUND_BY_MAKE = ROOT / "build" / "vnu-java"
 STARTUP_SECONDS = 120  # reading the HTML spec takes ~10 s on a busy 2-core machine
 # Errors in what a library draws into the page at run time rather than in our own HTML, each
 # kept here with the reason and until when.
-LIBRARY_ERRORS = (
-    # Plotly.js marks the SVG Linear/Log menu it draws with this attribute. The chart part of
-    # issue 17 replaces that menu with real buttons: this line goes then.
-    "Attribute “updatemenu-active-index” not allowed",
-)
+LIBRARY_ERRORS: tuple[str, ...] = ()
 
 
 def java() -> str:

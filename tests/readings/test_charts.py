@@ -1034,9 +1034,10 @@ def test_two_courses_reaching_a_level_on_one_count_share_a_star_that_names_both(
     rows, course = responding_course()
     steroids = treatment(ELT_START, medicine=Medicine.STEROIDS)
     other = course_of(steroids, response=responses.response_for_course(steroids, rows, [], UTC))
-    [marker] = response_markers(figure(rows, courses=[course, other]))
+    fig = figure(rows, courses=[course, other])
+    [marker] = response_markers(fig)
     assert marker["x"] == ["2026-03-24", "2026-04-21"]
-    assert [point[1] for point in marker["customdata"]] == [
+    assert [point[1] for point in hover(fig, marker)] == [
         "R reached (Eltrombopag); R reached (Steroids)",
         "CR reached (Eltrombopag); CR reached (Steroids)",
     ]
