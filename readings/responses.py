@@ -29,6 +29,7 @@ How we read them (each a choice the paper leaves open):
 - Courses that overlap are each judged on their own dates; the credit may be shared.
 """
 
+import bisect
 import datetime
 import enum
 from collections.abc import Iterable
@@ -131,47 +132,67 @@ def _meets_response(reading: PlateletReading, doubling: Decimal) -> bool:
     return _at_least(reading, RESPONSE_AT) and _at_least(reading, doubling)
 
 
-def _confirmed(readings, bleeds, meets) -> tuple[datetime.date, datetime.date] | None:
-    """(first day, confirming day) of the first run of counts meeting the level that lasts 7
-    days with no bleeding in it; None if there is none."""
-    for index, first in enumerate(readings):
-        if not meets(first):
-            continue
-        for later in readings[index + 1 :]:
-            if not meets(later):
-                break
-            if later.drawn_on - first.drawn_on >= CONFIRM_APART:
-                if any(first.drawn_on <= day <= later.drawn_on for day in bleeds):
-                    break
-                return first.drawn_on, later.drawn_on
-    return None
-
-
 def _runs(readings, bleeds, meets) -> tuple[Run, ...]:
-    """Every time the level was reached (confirmed) and then lost, in order."""
-    runs, remaining = [], readings
-    while (found := _confirmed(remaining, bleeds, meets)) is not None:
-        lost = _lost(readings, bleeds, found[1], meets)
-        runs.append(Run(*found, lost))
+    """Every time the level was reached (confirmed) and then lost, in order. Each count is
+    judged once and each pass moves on: a 10-year record has thousands of counts and, with
+    a bleed a week, hundreds of runs."""
+    days = [reading.drawn_on for reading in readings]
+    met = [meets(reading) for reading in readings]
+    runs, start = [], 0
+    while (found := _confirmed(days, met, bleeds, start)) is not None:
+        first, confirming = found
+        lost = _lost(days, met, bleeds, confirming)
+        runs.append(Run(days[first], days[confirming], lost))
         if lost is None:
             break
-        remaining = [r for r in readings if r.drawn_on > lost]
+        start = bisect.bisect_right(days, lost)
     return tuple(runs)
 
 
-def _lost(readings, bleeds, confirmed_on: datetime.date, meets) -> datetime.date | None:
-    """The day a confirmed level was lost, after `confirmed_on`: the first of two counts in a
-    row, more than a day apart, that fail it; or a bleed."""
-    by_counts, run_start = None, None
-    for reading in (r for r in readings if r.drawn_on > confirmed_on):
-        if meets(reading):
+def _confirmed(days, met, bleeds, index: int) -> tuple[int, int] | None:
+    """(first, confirming) indices of the first run of counts from `index` that meet the
+    level for 7 days with no bleeding in it; None if there is none.
+
+    A count that fails ends every run begun before it within 7 days, and a bleed every run
+    begun on or before its day: the search goes on after them, not from the next count."""
+    while index < len(days):
+        if not met[index]:
+            index += 1
+            continue
+        later = index + 1
+        while later < len(days) and met[later] and days[later] - days[index] < CONFIRM_APART:
+            later += 1
+        if later == len(days):
+            return None
+        if not met[later]:
+            index = later + 1
+            continue
+        at = bisect.bisect_left(bleeds, days[index])
+        if at < len(bleeds) and bleeds[at] <= days[later]:
+            index = bisect.bisect_right(days, bleeds[at])
+            continue
+        return index, later
+    return None
+
+
+def _lost(days, met, bleeds, confirming: int) -> datetime.date | None:
+    """The day a level confirmed by count `confirming` was lost: the first of two counts in a
+    row, more than a day apart, after that count's day, that fail it; or a bleed after it."""
+    confirmed_on, by_counts, run_start = days[confirming], None, None
+    at = bisect.bisect_right(bleeds, confirmed_on)
+    by_bleed = bleeds[at] if at < len(bleeds) else None
+    for day, meets in zip(days[confirming + 1 :], met[confirming + 1 :], strict=True):
+        if by_bleed is not None and (run_start or day) > by_bleed:
+            break  # lost to the bleed before any two counts could say so
+        if day <= confirmed_on:  # another count of the confirming day
+            continue
+        if meets:
             run_start = None
             continue
-        run_start = run_start or reading.drawn_on
-        if reading.drawn_on - run_start > datetime.timedelta(days=1):
+        run_start = run_start or day
+        if day - run_start > datetime.timedelta(days=1):
             by_counts = run_start
             break
-    by_bleed = next((day for day in bleeds if day > confirmed_on), None)
     found = [day for day in (by_counts, by_bleed) if day is not None]
     return min(found) if found else None
 

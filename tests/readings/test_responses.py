@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from readings import responses
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 from readings.responses import Level, in_words, response_for_course
 from readings.units import Comparator
@@ -256,3 +257,61 @@ def test_a_response_lost_to_a_bleed_and_reached_again():
         (day(30), None),
     ]
     assert "from day 7, lost on 21 Mar 2026, reached again from day 30;" in in_words(result)
+
+
+# The rules read plainly, count by count (the search in responses.py skips ahead): the two
+# must find the same runs.
+def plain_runs(counts, bleeds, meets):
+    def confirmed(after):
+        for index, first in enumerate(after):
+            if not meets(first):
+                continue
+            for later in after[index + 1 :]:
+                if not meets(later):
+                    break
+                if later.drawn_on - first.drawn_on >= datetime.timedelta(days=7):
+                    if any(first.drawn_on <= day <= later.drawn_on for day in bleeds):
+                        break
+                    return first.drawn_on, later.drawn_on
+        return None
+
+    def lost(confirmed_on):
+        by_counts, run_start = None, None
+        for reading in (r for r in counts if r.drawn_on > confirmed_on):
+            if meets(reading):
+                run_start = None
+                continue
+            run_start = run_start or reading.drawn_on
+            if reading.drawn_on - run_start > datetime.timedelta(days=1):
+                by_counts = run_start
+                break
+        by_bleed = next((day for day in bleeds if day > confirmed_on), None)
+        return min((d for d in (by_counts, by_bleed) if d is not None), default=None)
+
+    runs, remaining = [], counts
+    while (found := confirmed(remaining)) is not None:
+        runs.append((*found, lost(found[1])))
+        if runs[-1][2] is None:
+            break
+        remaining = [r for r in counts if r.drawn_on > runs[-1][2]]
+    return runs
+
+
+@given(
+    counts=st.lists(st.tuples(st.integers(1, 120), count_texts), min_size=2, max_size=40),
+    bleeds=st.lists(st.integers(1, 120), max_size=8),
+)
+def test_the_search_finds_the_runs_the_rules_read_plainly_find(counts, bleeds):
+    result = judge([(0, "12"), *counts], bleeds)
+    readings = sorted(
+        (reading(offset, written, n) for n, (offset, written) in enumerate(counts)),
+        key=lambda r: (r.drawn_on, r.pk),
+    )
+    bleed_days = sorted(day(d) for d in bleeds)
+    complete = plain_runs(readings, bleed_days, lambda r: responses._at_least(r, Decimal(100)))
+    assert [(r.first, r.confirmed, r.lost) for r in result.complete_runs] == complete
+    # R: 30 or more and double the baseline of 12; a CR that came first stands for it.
+    response = plain_runs(readings, bleed_days, lambda r: responses._meets_response(r, 24))
+    if result.complete_runs and (not response or response[0][0] > result.complete_runs[0].first):
+        response = complete
+    assert [(r.first, r.confirmed, r.lost) for r in result.response_runs] == response
