@@ -492,6 +492,16 @@ class AmountField(forms.DecimalField):
             raise ValidationError(f"“{value}” {error}.", code="invalid") from None
 
 
+class CourseField(forms.ModelChoiceField):
+    """One of the record's courses. A NUL character, which no page of ours sends, is just not
+    one of them (the model field's own check would answer in Django's words)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class DoseForm(EntryForm):
     """A dose of one of the record's courses. A new dose starts as the course's last one (or the
     medicine's usual unit and route, and the latest weight logged), dated today: logging this
@@ -540,7 +550,7 @@ class DoseForm(EntryForm):
             "weight_kg": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             "route": forms.RadioSelect,
         }
-        field_classes = {"amount": AmountField, "weight_kg": AmountField}
+        field_classes = {"treatment": CourseField, "amount": AmountField, "weight_kg": AmountField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -553,11 +563,8 @@ class DoseForm(EntryForm):
         treatment.queryset = courses
         treatment.empty_label = "Choose one"
         treatment.label_from_instance = lambda course: f"{course.name} {course_dates(course)}"
-        # Only a page that is not ours sends anything else (an id of no course, a NUL).
-        treatment.error_messages.update(
-            invalid_pk_value=treatment.error_messages["invalid_choice"],
-            null_characters_not_allowed=treatment.error_messages["invalid_choice"],
-        )
+        # Only a page that is not ours sends anything else (an id of no course).
+        treatment.error_messages["invalid_pk_value"] = treatment.error_messages["invalid_choice"]
         self.fields["unit"].choices = [("", "Choose one"), *DoseUnit.choices]
         if not courses.exists():
             treatment.help_text = "Add the treatment first: a dose belongs to a course."

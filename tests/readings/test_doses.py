@@ -740,3 +740,10 @@ def test_a_course_can_take_its_doses_before_the_first_count(client, cast):
     client.force_login(cast.owner)
     page = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
     assert "Log this week’s dose" in page and "Not enough counts yet" in page
+
+
+@pytest.mark.parametrize("sent", ["not-a-uuid", "\x00", "7d9f3c51-5a66-4f6a-9d1b-0b5c6f4e2a11"])
+def test_a_course_no_page_of_ours_sends_is_refused_in_plain_words(patient, sent):
+    form = DoseForm({"treatment": sent}, patient=patient)
+    form.is_valid()
+    assert form.errors["treatment"] == ["Choose one of the answers shown for “Treatment”."]
