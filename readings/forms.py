@@ -493,11 +493,12 @@ class AmountField(forms.DecimalField):
 
 
 class CourseField(forms.ModelChoiceField):
-    """One of the record's courses. A NUL character, which no page of ours sends, is just not
-    one of them (the model field's own check would answer in Django's words)."""
+    """One of the record's courses. Anything else, such as text that is no id or a NUL
+    character (no page of ours sends them), is just not one of them: the model field's own
+    checks would answer in Django's words."""
 
     def to_python(self, value):
-        if isinstance(value, str) and "\x00" in value:
+        if value not in self.empty_values and not _is_uuid(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
@@ -563,8 +564,6 @@ class DoseForm(EntryForm):
         treatment.queryset = courses
         treatment.empty_label = "Choose one"
         treatment.label_from_instance = lambda course: f"{course.name} {course_dates(course)}"
-        # Only a page that is not ours sends anything else (an id of no course).
-        treatment.error_messages["invalid_pk_value"] = treatment.error_messages["invalid_choice"]
         self.fields["unit"].choices = [("", "Choose one"), *DoseUnit.choices]
         if not courses.exists():
             treatment.help_text = "Add the treatment first: a dose belongs to a course."
