@@ -139,6 +139,8 @@ FILLED = 0.8
 # The axis reaches at least this (×10⁹/L), so that counts of 0 alone still have an axis; with
 # nothing to fit at all, it shows the ITP band.
 LEAST_TOP = Decimal(10)
+# In decades: far below a pixel, far above a rounding step of a float's logarithm.
+LOG_FLOOR_MARGIN = 1e-9
 # On a log scale the floor sits this many times below the lowest count above 0 (where a 0 is
 # drawn), and the axis spans at least a tenfold.
 LOG_FLOOR_BELOW = 2
@@ -416,8 +418,10 @@ def _y_axis(values: list, scale: str, unit: Unit) -> _YAxis:
         ticks = [tick for tick in ticks if tick > floor]
     layout = {
         "type": LOG,
-        # In logs, as Plotly takes a log axis's range; the floor exact, where a 0 is drawn.
-        "range": [low, _rounded(top)],
+        # In logs, as Plotly takes a log axis's range. A 0 is drawn at the floor: the range
+        # starts a hair below it, as Plotly's log (Math.log(v) / Math.LN10) can come out one
+        # step under Python's log10 and would hide a point it finds below the axis.
+        "range": [low - LOG_FLOOR_MARGIN, _rounded(top)],
         "tickvals": [_number(tick) for tick in ticks],
         "ticktext": [f"{tick:,f}" for tick in ticks],
     }

@@ -1041,3 +1041,12 @@ def test_two_courses_reaching_a_level_on_one_count_share_a_star_that_names_both(
         "R reached (Eltrombopag); R reached (Steroids)",
         "CR reached (Eltrombopag); CR reached (Steroids)",
     ]
+
+
+@given(lowest=st.decimals(Decimal("0.5"), Decimal(400), places=1))
+def test_a_0_on_a_log_scale_is_never_below_the_axis_as_plotly_reckons(lowest):
+    # Plotly places a log point at Math.log(v) / Math.LN10 and hides one below the range; that
+    # can be one step under Python's log10 of the same number (218 of 400 floors were).
+    fig = figure(over_days([lowest, 0, lowest * 3]), scale=LOG)
+    zero_at = count_trace(fig)["y"][1]
+    assert math.log(zero_at) / math.log(10) >= fig["layout"]["yaxis"]["range"][0]
