@@ -215,10 +215,24 @@ class PatientForm(PlainErrors, forms.ModelForm):
         if not self.instance.pregnant and self.surely_younger_than(YOUNGEST_ASKED_IF_PREGNANT):
             del self.fields["pregnant"]
 
-    def surely_younger_than(self, age: int) -> bool:
-        """Whether the year of birth on record says the person is younger than `age` today."""
-        born = self.instance.birth_year
+    def surely_younger_than(self, age: int, born: int | None = None) -> bool:
+        """Whether the year of birth (on record, or `born` as typed) says the person is
+        younger than `age` today."""
+        born = self.instance.birth_year if born is None else born
         return born is not None and self.instance.today().year - born < age
+
+    def clean(self):
+        cleaned = super().clean()
+        # The year typed in the same form counts too: a young child's record is never marked
+        # pregnant (it would bring the pregnancy advice).
+        born = cleaned.get("birth_year")
+        if cleaned.get("pregnant") and self.surely_younger_than(YOUNGEST_ASKED_IF_PREGNANT, born):
+            self.add_error(
+                "pregnant",
+                f"The year of birth says {cleaned.get('name') or 'this person'} is under "
+                f"{YOUNGEST_ASKED_IF_PREGNANT}: untick “Currently pregnant”.",
+            )
+        return cleaned
 
     class Meta:
         model = Patient

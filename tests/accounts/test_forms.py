@@ -35,3 +35,17 @@ def test_saving_a_childs_details_leaves_the_question_unanswered(cast):
     form = PatientForm(data, instance=patient)
     assert form.is_valid(), form.errors
     assert form.save().pregnant is False
+
+
+@pytest.mark.parametrize("stored_year", [None, 30])
+def test_a_year_of_birth_typed_with_the_tick_refuses_it_for_a_young_child(cast, stored_year):
+    patient = cast.patient
+    patient.birth_year = None if stored_year is None else patient.today().year - stored_year
+    patient.save()
+    data = {"name": "Kid", "birth_year": patient.today().year - 4, "preferred_unit": "e9/L"}
+    form = PatientForm(data | {"pregnant": "on"}, instance=patient)
+    assert not form.is_valid()
+    assert form.errors["pregnant"] == [
+        "The year of birth says Kid is under 10: untick “Currently pregnant”."
+    ]
+    assert PatientForm(data, instance=patient).is_valid()
