@@ -54,8 +54,10 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     if request.session.get("patient_id") != str(patient.pk):
         request.session["patient_id"] = str(patient.pk)  # written only when it changes
     ctx = {"patient": patient, "role": role, "pieces": pieces, "return_to": request.path}
-    ctx["advice"] = current_advice(request, patient, **pieces["advice_from"])
-    ctx["advice_first"] = guidance.is_emergency(ctx["advice"])  # else after the log boxes
+    advice = current_advice(request, patient, **pieces["advice_from"])
+    # An emergency before the log boxes, the rest after them.
+    ctx["advice_now"] = [item for item in advice if guidance.is_emergency([item])]
+    ctx["advice_later"] = [item for item in advice if not guidance.is_emergency([item])]
     if role.can_write:
         ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
         ctx["bleed_form"] = entries.KINDS["bleeds"].form(patient=patient)

@@ -80,8 +80,11 @@ def test_an_emergency_stays_before_the_log_boxes(live_server, page, audit):
     demo_dashboard(page, live_server, then=a_bleed_first_aid_did_not_stop)
     alert = page.locator(".advice-now").get_by_role("alert")
     expect(alert).to_be_in_viewport()
-    advice_top = page.locator(".advice-now").bounding_box()["y"]
+    advice_top = page.locator(".advice-now").first.bounding_box()["y"]
     assert advice_top < page.locator("#quick-count").bounding_box()["y"]
+    # Only the emergency: any other advice follows the boxes.
+    before = page.locator(".advice-now").first
+    expect(before.get_by_role("alert")).to_have_count(before.locator(".advice").count())
     audit()
 
 
