@@ -179,3 +179,20 @@ def test_a_young_childs_details_on_a_phone(live_server, page, audit):
     assert (phone["width"], phone["height"]) == (name["width"], name["height"])
     expect(page.get_by_label("Currently pregnant")).to_have_count(0)
     audit()
+
+
+def test_on_a_phone_the_menu_closes_when_focus_leaves_it_or_on_escape(parent, page, audit):
+    menu_button = page.get_by_text("Menu", exact=True)
+    menu = page.locator("details.site-menu")
+    menu_button.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("open", "")
+    page.keyboard.press("Escape")  # closed, and back on its button
+    expect(menu).not_to_have_attribute("open", "")
+    expect(menu_button).to_be_focused()
+    page.keyboard.press("Enter")
+    links = menu.locator("a, button:visible, summary").count()
+    for _ in range(links + 2):  # through every link and on past the last
+        page.keyboard.press("Tab")
+    expect(menu).not_to_have_attribute("open", "")  # it no longer covers the page below
+    audit()
