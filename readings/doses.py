@@ -134,10 +134,13 @@ def question(medicine: str, unit: str, amount: Decimal | None, route: str = "") 
     if medicine == Medicine.OTHER or not takes_doses(medicine):
         return None
     name = Medicine(medicine).label.split(" (")[0]
-    units = " or ".join(DoseUnit(u).short for u in units_for(medicine))
     if unit == DoseUnit.NONE:
-        return f"A dose of {name} has an amount, in {units}."
-    if amount is not None and amount > 0 and (words := _amount_question(medicine, unit, amount)):
+        return f"A dose of {name} has an amount, in {_units_in_words(medicine)}."
+    if (
+        amount is not None
+        and amount > 0
+        and (words := _amount_question(name, medicine, unit, amount))
+    ):
         return words
     if route and route not in USUAL_ROUTES.get(medicine, (route,)):
         given = " or ".join(Route(r).label.lower() for r in USUAL_ROUTES[medicine])
@@ -145,12 +148,17 @@ def question(medicine: str, unit: str, amount: Decimal | None, route: str = "") 
     return None
 
 
-def _amount_question(medicine: str, unit: str, amount: Decimal) -> str | None:
-    name = Medicine(medicine).label.split(" (")[0]
+def _units_in_words(medicine: str) -> str:
+    return " or ".join(DoseUnit(unit).short for unit in units_for(medicine))
+
+
+def _amount_question(name: str, medicine: str, unit: str, amount: Decimal) -> str | None:
     usual = USUAL.get((medicine, unit))
     if usual is None:
-        units = " or ".join(DoseUnit(u).short for u in units_for(medicine))
-        return f"{name} is usually prescribed in {units}, not {DoseUnit(unit).short}."
+        return (
+            f"{name} is usually prescribed in {_units_in_words(medicine)}, "
+            f"not {DoseUnit(unit).short}."
+        )
     if usual.low <= amount <= usual.high:
         return None
     low, high = f"{usual.low.normalize():,f}", f"{usual.high.normalize():,f}"

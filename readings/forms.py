@@ -18,6 +18,7 @@ from readings import doses, duplicates, units
 from readings.models import (
     MAX_DURATION_MINUTES,
     NOTE_MAX_LENGTH,
+    PROCEDURES,
     SEVERITY_DESCRIPTIONS,
     TOO_LONG,
     BleedingEpisode,
@@ -556,9 +557,7 @@ class DoseForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         courses = (
-            Treatment.objects.live()
-            .filter(patient=self.patient)
-            .exclude(medicine__in=[m for m in Medicine.values if not doses.takes_doses(m)])
+            Treatment.objects.live().filter(patient=self.patient).exclude(medicine__in=PROCEDURES)
         )
         treatment = self.fields["treatment"]
         treatment.queryset = courses

@@ -76,13 +76,15 @@ def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
 def earliest_entry(patient: Patient) -> datetime.date | None:
     """The date of the record's earliest entry (deleted ones too: they can be restored)."""
     days = [
-        PlateletReading.objects.filter(patient=patient).aggregate(day=models.Min("drawn_on")),
-        Treatment.objects.filter(patient=patient).aggregate(day=models.Min("started_on")),
-        Dose.objects.filter(patient=patient).aggregate(day=models.Min("given_on")),
-        Dose.objects.filter(patient=patient).aggregate(day=models.Min("weighed_on")),
+        *PlateletReading.objects.filter(patient=patient).aggregate(models.Min("drawn_on")).values(),
+        *Treatment.objects.filter(patient=patient).aggregate(models.Min("started_on")).values(),
+        # A dose's weight may be older than the dose.
+        *Dose.objects.filter(patient=patient)
+        .aggregate(models.Min("given_on"), models.Min("weighed_on"))
+        .values(),
     ]
     first_bleed = BleedingEpisode.objects.filter(patient=patient).order_by("started_at").first()
-    found = [day["day"] for day in days if day["day"]]
+    found = [day for day in days if day]
     if first_bleed:
         found.append(first_bleed.started_at.astimezone(patient.zone).date())
     return min(found, default=None)

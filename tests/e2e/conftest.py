@@ -24,8 +24,10 @@ def viewport(request):
 
 
 @pytest.fixture
-def browser_context_args(browser_context_args, viewport):
-    return {**browser_context_args, "viewport": viewport}
+def browser_context_args(browser_context_args, viewport, request):
+    """The module's viewport; JavaScript off where a test asks for it (indirect param False)."""
+    javascript = getattr(request, "param", True)
+    return {**browser_context_args, "viewport": viewport, "java_script_enabled": javascript}
 
 
 @pytest.fixture

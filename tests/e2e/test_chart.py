@@ -173,12 +173,6 @@ def test_todays_entries_and_treatment_name_are_drawn_whole(robin):
         assert today["x"] + today["width"] <= plot["x"] + plot["width"]
 
 
-@pytest.fixture
-def browser_context_args(browser_context_args, viewport, request):
-    javascript = getattr(request, "param", True)
-    return {**browser_context_args, "viewport": viewport, "java_script_enabled": javascript}
-
-
 @pytest.mark.parametrize("browser_context_args", [False], indirect=True, ids=["no-javascript"])
 def test_without_javascript_the_scale_is_a_link_and_the_page_has_the_figure_for_it(robin):
     page = robin

@@ -98,12 +98,6 @@ def test_a_quick_add_updates_the_numbers_and_the_chart(dashboard):
     expect(plotted_markers(page)).to_have_count(8)
 
 
-@pytest.fixture
-def browser_context_args(browser_context_args, viewport, request):
-    javascript = getattr(request, "param", True)
-    return {**browser_context_args, "viewport": viewport, "java_script_enabled": javascript}
-
-
 @pytest.mark.parametrize("browser_context_args", [False], indirect=True, ids=["no-javascript"])
 def test_without_javascript_the_range_links_and_the_table_still_work(dashboard):
     page = dashboard

@@ -23,7 +23,7 @@ _axe = Axe()
 
 def open_page(browser, browser_context_args, **options):
     """A page in a browser context of its own (its own cookies: its own person)."""
-    context = browser.new_context(**browser_context_args, **options)
+    context = browser.new_context(**{**browser_context_args, **options})
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.set_default_navigation_timeout(15_000)

@@ -200,24 +200,30 @@ def test_a_bad_range_shows_the_page_again(client, cast):
     assert "The end date is before the start date." in response.content.decode()
 
 
-def test_times_are_in_the_records_time_zone_whoever_downloads(client, cast):
-    make_episode(cast.patient, started_at=datetime.datetime(2026, 1, 5, 8, 30, tzinfo=datetime.UTC))
+@pytest.fixture
+def tokyo_viewer_of_a_new_york_record(client, cast):
     cast.patient.time_zone = "America/New_York"
     cast.patient.save()
     cast.viewer.time_zone = "Asia/Tokyo"
     cast.viewer.save()
     client.force_login(cast.viewer)
+    return cast
+
+
+def test_times_are_in_the_records_time_zone_whoever_downloads(
+    client, tokyo_viewer_of_a_new_york_record
+):
+    cast = tokyo_viewer_of_a_new_york_record
+    make_episode(cast.patient, started_at=datetime.datetime(2026, 1, 5, 8, 30, tzinfo=datetime.UTC))
     text = content(client.get(export_url(cast.patient, what="bleeds")))
     assert "2026-01-05T03:30:00-05:00" in text
 
 
-def test_spreadsheet_times_are_in_the_records_time_zone_whoever_downloads(client, cast):
+def test_spreadsheet_times_are_in_the_records_time_zone_whoever_downloads(
+    client, tokyo_viewer_of_a_new_york_record
+):
+    cast = tokyo_viewer_of_a_new_york_record
     make_episode(cast.patient, started_at=datetime.datetime(2026, 1, 5, 3, 30, tzinfo=datetime.UTC))
-    cast.patient.time_zone = "America/New_York"
-    cast.patient.save()
-    cast.viewer.time_zone = "Asia/Tokyo"
-    cast.viewer.save()
-    client.force_login(cast.viewer)
     text = content(client.get(export_url(cast.patient, what="bleeds", layout="sheets")))
     (row,) = csv.DictReader(io.StringIO(text[1:], newline=""))
     assert (row["Date"], row["Time (America/New York)"]) == ("2026-01-04", "22:30")
