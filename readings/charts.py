@@ -150,6 +150,13 @@ X_PADDING = 0.03
 # A treatment label that would start further right than this (a fraction of the width) could
 # run off the plot's right edge ("Romiplos"): it ends at its span's end instead.
 LABEL_FLIP = 0.6
+# Labels are planned not to overlap on a phone, where the plot is about this wide (px) and a
+# character of 11 px text about this wide on average; a longer name is cut at a word, whole on
+# hover.
+PHONE_PLOT_PX = 300
+LABEL_CHAR_PX = 6.5
+LABEL_CHARS = 18
+LABEL_ROWS = 2
 
 # Hover rows are [time, headline, details], each an index into the figure's "strings"; the
 # time is ", 09:15" or empty, details starts with <br> when there are any.
@@ -501,10 +508,21 @@ def _threshold_line(threshold: int, unit: Unit) -> dict:
     return _in_legend(line, label)
 
 
-def _short_name(treatment: Treatment) -> str:
-    # "Steroids (prednisone, dexamethasone)" would cover its neighbours on a phone: the name
-    # before the explanation on the plot, the whole name on hover.
+def _plain_name(treatment: Treatment) -> str:
+    """ "Steroids", of "Steroids (prednisone, dexamethasone)": the name before its explanation."""
     return treatment.name.partition(" (")[0]
+
+
+def _short_name(treatment: Treatment) -> str:
+    # On the plot, a long name would cover its neighbours on a phone: at most LABEL_CHARS of
+    # the plain name there, the whole name on hover.
+    name = _plain_name(treatment)
+    if len(name) <= LABEL_CHARS:
+        return name
+    head = name[: LABEL_CHARS - 1]
+    if name[LABEL_CHARS - 1] != " " and " " in head:  # a word cut through: drop it
+        head = head.rsplit(" ", 1)[0]
+    return f"{head.rstrip(' ,;:-')}…"
 
 
 def _dose_in_force(treatment: Treatment, dose: Dose | None, first_logged: date) -> str:
@@ -581,9 +599,8 @@ def _treatment_span(
     x0, x1 = start.isoformat(), _day_after(last_day)
     shape = _shaded(TREATMENT_FILL, xref="x", x0=x0, x1=x1, yref="paper", y0=0, y1=1)
     shape["opacity"] = TREATMENT_OPACITY
-    top = 1 - LABEL_ROW * (row % 2)  # alternate two rows, so that neighbours do not overlap
-    # A span that starts near the right edge has its label end where the span ends.
-    flipped = x_axis.fraction(start) > LABEL_FLIP
+    top = 1 - LABEL_ROW * row
+    flipped = _flipped(start, x_axis)
     hover = _plain(treatment.name)
     strips = []
     logged = stats.live(doses)
@@ -592,7 +609,7 @@ def _treatment_span(
         periods = _dose_periods(logged, start, last_day)
         for since, end, dose in periods:
             words = _dose_in_force(treatment, dose, first_logged)
-            strips.append(_dose_strip(f"{_short_name(treatment)} · {words}", since, end, top))
+            strips.append(_dose_strip(f"{_plain_name(treatment)} · {words}", since, end, top))
         # The label covers one end of its row: it gives the dose in force there too.
         _, _, dose_there = periods[-1] if flipped else periods[0]
         hover += f"<br>{_plain(_dose_in_force(treatment, dose_there, first_logged))}"
@@ -618,15 +635,50 @@ def _treatment_spans(
 ) -> list[_Span]:
     """The live `treatments` (oldest first) clipped to the days from `start` to `end`;
     `doses`: each course's dose entries by its pk."""
-    spans = []
+    shown = []
     for treatment in treatments:
         first = max(treatment.started_on, start or date.min)
         # A planned end is drawn up to the last day shown: the axis never runs into the future.
         last = min(treatment.ended_on or end, end)
         if first <= last:  # else wholly outside the range, or not started yet
-            logged = doses.get(treatment.pk, ())
-            spans.append(_treatment_span(treatment, first, last, len(spans), x_axis, logged))
-    return spans
+            shown.append((treatment, first, last, stats.live(doses.get(treatment.pk, ()))))
+    extents = [_label_extent(t, first, last, x_axis, bool(d)) for t, first, last, d in shown]
+    return [
+        _treatment_span(treatment, first, last, row, x_axis, logged)
+        for (treatment, first, last, logged), row in zip(shown, _label_rows(extents), strict=True)
+    ]
+
+
+def _flipped(start: date, x_axis: _XAxis) -> bool:
+    """Whether a span's label ends where the span ends (it starts near the right edge)."""
+    return x_axis.fraction(start) > LABEL_FLIP
+
+
+def _label_extent(
+    treatment: Treatment, first: date, last: date, x_axis: _XAxis, has_doses: bool
+) -> tuple[float, float]:
+    """How much of a label row (fractions of the width, from and to) a span takes on a phone:
+    its label, and with doses its strips from end to end."""
+    width = len(_short_name(treatment)) * LABEL_CHAR_PX / PHONE_PLOT_PX
+    since, until = x_axis.fraction(first), x_axis.fraction(last + timedelta(days=1))
+    label = (until - width, until) if _flipped(first, x_axis) else (since, since + width)
+    if has_doses:
+        return min(label[0], since), max(label[1], until)
+    return label
+
+
+def _label_rows(extents: list[tuple[float, float]]) -> list[int]:
+    """A row (0 at the top) for each of the spans' `extents`, in their order: the first row
+    whose spans so far end before this one starts, so that no two labels (nor dose strips)
+    cover each other; with no row free (three courses at once), the row freed soonest."""
+    ends = [float("-inf")] * LABEL_ROWS
+    rows = []
+    for since, until in extents:
+        free = [row for row, end in enumerate(ends) if end < since]
+        row = free[0] if free else min(range(LABEL_ROWS), key=ends.__getitem__)
+        ends[row] = max(ends[row], until)
+        rows.append(row)
+    return rows
 
 
 # --- Where a course reached a response ----------------------------------------------------------
@@ -678,7 +730,7 @@ def _responses_reached(
                 reading = max(by_day[day], key=stats.by_count)
                 _, headlines, all_levels = on_count.setdefault(id(reading), (reading, [], []))
                 headlines.append(
-                    f"{' and '.join(levels)} reached ({_short_name(course.treatment)})"
+                    f"{' and '.join(levels)} reached ({_plain_name(course.treatment)})"
                 )
                 all_levels.extend(level for level in levels if level not in all_levels)
     reached = []

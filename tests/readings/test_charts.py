@@ -407,13 +407,58 @@ def test_treatment_courses_are_shaded_spans_labelled_with_the_medicine():
     ]
     assert all((s["type"], s["y0"], s["y1"]) == ("rect", 0, 1) for s in spans)
     labels = [a for a in fig["layout"]["annotations"] if a["xref"] == "x"]
-    # The name before any explanation, the whole name on hover.
+    # The name before any explanation (cut short if long), the whole name on hover.
     assert [(a["text"], a["hovertext"]) for a in labels] == [
         ("IVIG", "IVIG (immune globulin)"),
-        (ESCAPED_XSS, ESCAPED_XSS),
+        ('&lt;script&gt;alert("x"…', ESCAPED_XSS),
     ]
-    # Neighbouring labels take turns between two rows.
-    assert labels[0]["y"] != labels[1]["y"]
+    # Labels far apart share the top row.
+    assert labels[0]["y"] == labels[1]["y"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "on_the_plot"),
+    [
+        ("Steroids (prednisone, dexamethasone)", "Steroids"),
+        ("Eltrombopag (Promacta, Revolade)", "Eltrombopag"),
+        ("Mycophenolate", "Mycophenolate"),
+        ("Exactly eighteen c", "Exactly eighteen c"),  # 18 characters: whole
+        ("Mycophenolate mofetil twice daily", "Mycophenolate…"),  # cut at a word
+        ("Azathioprine, low dose", "Azathioprine, low…"),
+        ("Hydroxychloroquinesulfate", "Hydroxychloroquin…"),  # one long word: cut inside it
+        ("Danazol (for ITP) 200 mg", "Danazol"),
+    ],
+)
+def test_a_long_treatment_name_is_cut_at_a_word_on_the_plot_and_whole_on_hover(name, on_the_plot):
+    course = treatment(date(2026, 9, 1), medicine=Medicine.OTHER, other_name=name)
+    [label] = figure(treatments=[course])["layout"]["annotations"]
+    assert (label["text"], label["hovertext"]) == (on_the_plot, name)
+    assert len(label["text"]) <= 18
+
+
+def label_rows(fig: dict) -> dict[str, int]:
+    """Each label's row, 0 at the top."""
+    return {
+        a["text"]: round((1 - a["y"]) / 0.06) for a in fig["layout"]["annotations"] if a["xref"]
+    }
+
+
+def test_labels_that_would_cover_each_other_take_the_other_row():
+    # Six months: steroids and IVIG a week apart; romiplostim weeks later, by then clear of
+    # the steroids' label; eltrombopag with doses that run beside romiplostim's.
+    start = date(2026, 5, 21)
+    courses = [
+        treatment(date(2026, 6, 1), date(2026, 6, 20), medicine=Medicine.STEROIDS),
+        treatment(date(2026, 6, 8), date(2026, 6, 8), medicine=Medicine.IVIG),
+        treatment(date(2026, 7, 20), medicine=Medicine.ROMIPLOSTIM),
+        treatment(date(2026, 8, 1), medicine=Medicine.ELTROMBOPAG, pk=4),
+    ]
+    doses = [dose(courses[3], date(2026, 8, 1), 50)]
+    fig = figure(treatments=courses, range_start=start, courses=[course_of(courses[3], doses)])
+    rows = label_rows(fig)
+    assert rows == {"Steroids": 0, "IVIG": 1, "Romiplostim": 0, "Eltrombopag": 1}
+    # A course's dose strips run along its own row: none under another course's label.
+    assert {max(s["y"]) for s in dose_strips(fig)} == {1 - 0.06}
 
 
 def test_treatments_not_started_yet_or_deleted_have_no_span():
@@ -1050,3 +1095,27 @@ def test_a_0_on_a_log_scale_is_never_below_the_axis_as_plotly_reckons(lowest):
     fig = figure(over_days([lowest, 0, lowest * 3]), scale=LOG)
     zero_at = count_trace(fig)["y"][1]
     assert math.log(zero_at) / math.log(10) >= fig["layout"]["yaxis"]["range"][0]
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1), st.floats(0.001, 0.6)).map(lambda s: (s[0], s[0] + s[1])),
+        max_size=8,
+    )
+)
+def test_label_rows_never_stack_two_labels_while_a_row_is_free(extents):
+    """Where no three spans' extents meet at one point, no two on a row cover each other
+    (first fit in start order is optimal for intervals); with three, each row still holds
+    what it was given."""
+    extents.sort()
+    rows = charts._label_rows(extents)
+    assert len(rows) == len(extents) and set(rows) <= {0, 1}
+
+    def meet(a, b):
+        return a[0] <= b[1] and b[0] <= a[1]
+
+    crowded = any(sum(meet(other, (point, point)) for other in extents) > 2 for point, _ in extents)
+    if not crowded:
+        for i, one in enumerate(extents):
+            for j in range(i):
+                assert rows[i] != rows[j] or not meet(one, extents[j]), (extents, rows)
