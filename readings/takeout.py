@@ -5,8 +5,10 @@ the two views at the end only confirm and call the plain functions above them.
 """
 
 import csv
+import datetime
 import io
 import zipfile
+import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -127,8 +129,11 @@ def _record_files(patient: Patient) -> dict[str, str]:
 def build_zip(user) -> bytes:
     """Every record the user owns, and their account, as one ZIP with a README."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("README.txt", README.format(made=timezone.now().date(), email=user.email))
+    # Every file dated alike, on the user's own clock (zipfile would take the server's, per file).
+    made = timezone.localtime(timezone=zoneinfo.ZoneInfo(user.time_zone))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
+        archive = _Dated(zipped, made)
+        archive.writestr("README.txt", README.format(made=made.date(), email=user.email))
         archive.writestr(
             "account.csv",
             _csv(
@@ -148,6 +153,18 @@ def build_zip(user) -> bytes:
             for name, content in _record_files(patient).items():
                 archive.writestr(f"{_folder(patient)}/{name}", content)
     return out.getvalue()
+
+
+class _Dated:
+    """A ZIP being written whose files all bear the time `made`."""
+
+    def __init__(self, archive: zipfile.ZipFile, made: datetime.datetime):
+        self.archive, self.date_time = archive, made.timetuple()[:6]
+
+    def writestr(self, name: str, content: str) -> None:
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        self.archive.writestr(info, content)
 
 
 @transaction.atomic

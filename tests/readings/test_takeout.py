@@ -1,6 +1,7 @@
 import csv
 import io
 import zipfile
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -15,7 +16,7 @@ from readings import sheets, takeout
 from readings.entries import KINDS
 from readings.exports import Selection
 from readings.models import BleedingEpisode, PlateletReading
-from tests.clock import pinned
+from tests.clock import NOW, pinned
 from tests.conftest import CANARY
 from tests.factories import (
     PASSWORD,
@@ -84,6 +85,8 @@ def test_records_with_other_owners_stay_with_their_entries(leaving):
 
 def test_the_zip_holds_every_owned_record_and_a_readme(leaving):
     cast, solo = leaving
+    cast.owner.time_zone = "Pacific/Kiritimati"  # already tomorrow: its own clock, not UTC's
+    cast.owner.save()
     archive = zipfile.ZipFile(io.BytesIO(takeout.build_zip(cast.owner)))
     names = set(archive.namelist())
     assert {"README.txt", "account.csv"} <= names
@@ -118,6 +121,9 @@ def test_the_zip_holds_every_owned_record_and_a_readme(leaving):
     [line] = csv.DictReader(io.StringIO(log))
     assert (line["what"], line["times"]) == ("viewed_dashboard", "1")
     assert line["last"] == line["when"]
+    # Every file dated alike, at the time the ZIP was made on the owner's clock.
+    owner_now = NOW.astimezone(ZoneInfo("Pacific/Kiritimati"))
+    assert {info.date_time for info in archive.infolist()} == {owner_now.timetuple()[:6]}
     everything = b"".join(archive.read(name) for name in names).decode("utf-8-sig", "replace")
     assert CANARY not in everything
     assert "friend@example.com" in everything
