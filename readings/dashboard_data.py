@@ -110,4 +110,5 @@ def overview(
         "chart_summary": charts.text_summary(in_range, patient.preferred_unit),
         "table": [table_row(r, unit) for r in table[:TABLE_ROWS]] if with_table else [],
         "table_total": len(table),
+        "treatments_logged": bool(treatments),
     }

@@ -245,7 +245,7 @@ class ReadingForm(EntryForm):
     count_text = forms.CharField(
         label="Platelet count",
         max_length=units.MAX_INPUT_LENGTH,
-        help_text="As on your blood test result, like 45 or 45,000.",
+        help_text="As on your result, like 45 or 45,000.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     unit = forms.ChoiceField(

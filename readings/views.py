@@ -104,7 +104,10 @@ def dashboard_pieces(patient, role, chart, with_table: bool, viewer_zone: str) -
             "readings": list(PlateletReading.objects.live().filter(patient=patient)[:1]),
             "episodes": list(episodes),
         }
-        return {**pieces, "empty": not ctx["recent"], "advice_from": advice_from}
+        # No counts or bleeds yet, though a treatment may be logged: the first-run words.
+        empty = not ctx["recent"]
+        first_run = {"empty": empty, "treatments_logged": ctx["treatments_logged"]}
+        return {**pieces, **first_run, "advice_from": advice_from}
 
     return page_cache.get_or_build(patient, variant, build)
 

@@ -93,6 +93,16 @@
     });
   }
 
+  // A period or scale link swaps the whole panel: an open table of counts stays open, for the
+  // new period (the server draws it open when asked for "table").
+  document.addEventListener("htmx:configRequest", function (event) {
+    var table = document.getElementById("counts-table");
+    var link = event.detail.elt;
+    if (table && table.open && link.closest && link.closest(".chart-controls")) {
+      event.detail.parameters.table = "1";
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { watch(document); });
   document.addEventListener("htmx:load", function (event) { watch(event.target); });
 })();

@@ -98,6 +98,35 @@ def test_a_quick_add_updates_the_numbers_and_the_chart(dashboard):
     expect(plotted_markers(page)).to_have_count(8)
 
 
+def test_a_quick_add_by_keyboard_keeps_the_focus_on_the_box(dashboard, audit):
+    page = dashboard
+    box = page.locator("#quick-count")
+    box.get_by_label("Platelet count").fill("150")
+    save = box.get_by_role("button", name="Save count")
+    save.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#quick-count").get_by_role("status")).to_contain_text("Saved")
+    # The box was swapped in again: the focus is back on its button, not lost to the page.
+    expect(page.locator("#quick-count").get_by_role("button", name="Save count")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(
+        page.locator("#quick-count").get_by_role("link", name="Add time, lab, note")
+    ).to_be_focused()
+    audit()
+
+
+def test_an_open_table_stays_open_for_another_period(dashboard, audit):
+    page = dashboard
+    page.get_by_text("The same counts as a table").click()
+    expect(table_rows(page)).to_have_count(7)
+    choose_range(page, "1 year")
+    expect(page.locator("#counts-table")).to_have_attribute("open", "")
+    expect(table_rows(page)).to_have_count(10)
+    choose_range(page, "3 months")
+    expect(table_rows(page)).to_have_count(4)
+    audit()
+
+
 @pytest.mark.parametrize("browser_context_args", [False], indirect=True, ids=["no-javascript"])
 def test_without_javascript_the_range_links_and_the_table_still_work(dashboard):
     page = dashboard

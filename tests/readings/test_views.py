@@ -442,6 +442,15 @@ def test_an_empty_record_offers_the_log_boxes_once_and_no_empty_chart(client, ca
     assert "Latest count" not in html
 
 
+def test_a_record_with_only_a_treatment_does_not_say_nothing_is_logged(client, cast):
+    make_treatment(cast.patient)
+    client.force_login(cast.owner)
+    html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
+    assert "No counts or bleeds logged yet." in html
+    assert "Nothing logged yet" not in html
+    assert 'id="chart"' not in html  # still no chart to draw
+
+
 def test_the_dashboard_shows_the_numbers_and_the_chart_for_a_viewer(client, cast):
     make_reading(cast.patient, "30", drawn_on=timezone.localdate() - timezone.timedelta(days=8))
     make_reading(cast.patient, "45")
