@@ -1,0 +1,140 @@
+"""The numbers of the report for the care team (issue 18), from rows the caller has loaded.
+
+Like readings.stats: no queries, dates the patient's own. Counts are ×10⁹/L as stored.
+
+Days below the threshold are counted the way the time in range of an anticoagulant is (the
+linear interpolation of Rosendaal et al., Thromb Haemost 1993;69:236; excerpts and addresses in
+docs/sources/time-in-range-rosendaal.md): between two counts the count is taken to move in a
+straight line from one to the next, day by day, and a day is below where that line is. A day
+with a count is below when its lowest result is known to be (units.known_below: "<10" is below
+10). No line is drawn across more than MAX_GAP days, nor before the first count or after the
+last that the rows reach: those days are not known, and are reported as such rather than
+guessed. Pass the last count before the period and the first after it to join up its edges.
+"""
+
+import bisect
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from readings import guidance, stats, units
+from readings.models import BleedingEpisode, PlateletReading, Severity
+
+# Counts further apart than this are not joined by a line (the AHRQ measure's limit).
+MAX_GAP = timedelta(days=56)
+
+
+@dataclass(frozen=True)
+class DaysBelow:
+    """Of the `days` of a period, `below` were below the threshold and `known` could be told."""
+
+    below: int
+    known: int
+    days: int
+
+    @property
+    def share(self) -> float:
+        """The share of the whole period below the threshold, 0 to 1."""
+        return self.below / self.days if self.days else 0.0
+
+
+def days_below(
+    readings: Iterable[PlateletReading], threshold: int | Decimal, start: date, end: date
+) -> DaysBelow:
+    """Days from `start` to `end` (inclusive) below `threshold` (×10⁹/L), by the module's rule.
+
+    `readings`: the live counts in the period and, to join up its edges, the last before it and
+    the first after it (any others are ignored). Of a day's counts, the lowest stands.
+    Raises ValueError if `end` is before `start`.
+    """
+    if end < start:
+        raise ValueError("The period ends before it starts.")
+    threshold = Decimal(threshold)
+    lowest: dict[date, PlateletReading] = {}
+    for reading in stats.live(readings):
+        kept = lowest.get(reading.drawn_on)
+        if kept is None or stats.by_count(reading) < stats.by_count(kept):
+            lowest[reading.drawn_on] = reading
+    days = sorted(lowest)
+    below = known = 0
+    day = start
+    while day <= end:
+        after = bisect.bisect_left(days, day)
+        if after < len(days) and days[after] == day:
+            reading = lowest[day]
+            known += 1
+            below += units.known_below(reading.count, reading.comparator, threshold)
+        elif 0 < after < len(days) and days[after] - days[after - 1] <= MAX_GAP:
+            first, last = days[after - 1], days[after]
+            known += 1
+            below += _on_the_line(lowest[first], lowest[last], (day - first) / (last - first)) < (
+                threshold
+            )
+        day += timedelta(days=1)
+    return DaysBelow(below, known, (end - start).days + 1)
+
+
+def _on_the_line(earlier: PlateletReading, later: PlateletReading, part: float) -> Decimal:
+    """The count `part` of the way from one count to the next; a limit ("<10") as its number."""
+    return earlier.count + (later.count - earlier.count) * Decimal(part)
+
+
+@dataclass(frozen=True)
+class Median:
+    """The median result: a count, with "<" or the like where the result it rests on has one."""
+
+    count: Decimal
+    comparator: str
+
+    def shown_in(self, unit: units.Unit) -> str:
+        return units.format_count(self.count, unit, self.comparator)
+
+
+def median(readings: Iterable[PlateletReading]) -> Median | None:
+    """The median of the live counts, None without any. Results are ordered as stats orders
+    them ("<10" just below 10). With an even number of counts, the mean of the middle two when
+    both are exact; when either is a limit ("<10", ">1000") no mean can be taken, and the lower
+    of the two stands, with its sign: the statement that cannot overstate the count."""
+    ordered = sorted(stats.live(readings), key=stats.by_count)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        reading = ordered[middle]
+        return Median(reading.count, reading.comparator)
+    low, high = ordered[middle - 1], ordered[middle]
+    if low.comparator or high.comparator:
+        return Median(low.count, low.comparator)
+    return Median(Decimal(statistics.mean([low.count, high.count])), "")
+
+
+@dataclass(frozen=True)
+class Bleeds:
+    """The period's bleeds: how many of each kind and of each severity, and the emergencies
+    (those the advice treats as one: readings.guidance.bleed_level)."""
+
+    total: int
+    by_kind: list[tuple[str, int]]  # (kind in words, number), most first
+    by_severity: list[tuple[str, int]]  # (severity in words, number), mildest first
+    emergencies: list[BleedingEpisode]
+
+
+def bleeds(episodes: Iterable[BleedingEpisode]) -> Bleeds:
+    """The live `episodes` counted by kind and severity ("Not said" where none was given)."""
+    episodes = sorted(stats.live(episodes), key=lambda episode: episode.started_at)
+    kinds = Counter(episode.get_kind_display() for episode in episodes)
+    severities = Counter(episode.severity for episode in episodes)
+    by_severity = [
+        (label, severities[value]) for value, label in Severity.choices if severities[value]
+    ]
+    if severities[""]:
+        by_severity.append(("Not said", severities[""]))
+    emergencies = [
+        episode
+        for episode in episodes
+        if guidance.bleed_level(episode).advice.level is guidance.Level.EMERGENCY
+    ]
+    return Bleeds(len(episodes), kinds.most_common(), by_severity, emergencies)
