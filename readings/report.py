@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from readings import guidance, stats, units
-from readings.models import BleedingEpisode, PlateletReading, Severity
+from readings.models import BleedingEpisode, FirstAid, PlateletReading, Severity
 
 # Counts further apart than this are not joined by a line (the AHRQ measure's limit).
 MAX_GAP = timedelta(days=56)
@@ -39,6 +39,16 @@ class DaysBelow:
     def share(self) -> float:
         """The share of the whole period below the threshold, 0 to 1."""
         return self.below / self.days if self.days else 0.0
+
+    @property
+    def percent(self) -> int:
+        """The share as a whole percentage, as a report says it."""
+        return round(self.share * 100)
+
+    @property
+    def unknown(self) -> int:
+        """Days that could not be told: no count near enough on either side."""
+        return self.days - self.known
 
 
 def days_below(
@@ -70,16 +80,21 @@ def days_below(
         elif 0 < after < len(days) and days[after] - days[after - 1] <= MAX_GAP:
             first, last = days[after - 1], days[after]
             known += 1
-            below += _on_the_line(lowest[first], lowest[last], (day - first) / (last - first)) < (
-                threshold
+            below += _below_the_line(
+                lowest[first], lowest[last], (day - first).days, (last - first).days, threshold
             )
         day += timedelta(days=1)
     return DaysBelow(below, known, (end - start).days + 1)
 
 
-def _on_the_line(earlier: PlateletReading, later: PlateletReading, part: float) -> Decimal:
-    """The count `part` of the way from one count to the next; a limit ("<10") as its number."""
-    return earlier.count + (later.count - earlier.count) * Decimal(part)
+def _below_the_line(
+    earlier: PlateletReading, later: PlateletReading, step: int, steps: int, threshold: Decimal
+) -> bool:
+    """Whether the line from one count to the next is below `threshold` `step` days of `steps`
+    along; a limit ("<10") as its number. In exact arithmetic (both sides times `steps`): a
+    float's rounding would put a day that sits on the threshold below it."""
+    on_the_line = earlier.count * steps + (later.count - earlier.count) * step
+    return on_the_line < threshold * steps
 
 
 @dataclass(frozen=True)
@@ -138,3 +153,21 @@ def bleeds(episodes: Iterable[BleedingEpisode]) -> Bleeds:
         if guidance.bleed_level(episode).advice.level is guidance.Level.EMERGENCY
     ]
     return Bleeds(len(episodes), kinds.most_common(), by_severity, emergencies)
+
+
+def what_was_done(episode: BleedingEpisode) -> str:
+    """A bleed's first aid, length and care in a few words: "First aid stopped it; 20 minutes;
+    saw a doctor or nurse", or "" when none of it was logged."""
+    parts = {
+        FirstAid.STOPPED: ["First aid stopped it"],
+        FirstAid.NOT_STOPPED: ["First aid did not stop it"],
+        FirstAid.STILL_BLEEDING: ["Still bleeding when logged"],
+    }.get(episode.first_aid, [])
+    if episode.duration_minutes is not None:
+        minutes = episode.duration_minutes
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    if episode.care_sought:
+        parts.append("saw a doctor or nurse")
+    if episode.resolution:
+        parts.append(f"then: {episode.get_resolution_display().lower()}")
+    return "; ".join(parts)

@@ -55,6 +55,10 @@ DAYS_BELOW = [
     # 56 days apart are joined up; 57 apart are not: only the two counts' own days are known.
     ([(0, 10), (56, 10)], 30, (0, 56), (57, 57, 57)),
     ([(0, 10), (57, 10)], 30, (0, 57), (2, 2, 58)),
+    # The line reaches the threshold exactly on a day (10 + 45 * 8/18 = 30): not below it, which
+    # a float's 29.999… would say it was. Days 0-7 are.
+    ([(0, 10), (18, 55)], 30, (0, 18), (8, 19, 19)),
+    ([(0, 10, "<"), (18, 55)], 30, (0, 18), (8, 19, 19)),
     # One count: only its own day is known.
     ([(5, 12)], 30, (0, 10), (1, 1, 11)),
     # No counts at all.
