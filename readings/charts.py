@@ -133,8 +133,9 @@ LABEL_ROW = 0.06
 # (0.94 on it is 0.94 of the plot's height), so the strips line up with the labels.
 STRIPS_AXIS = {"overlaying": "y", "range": COUNTS_DOMAIN, "fixedrange": True, "visible": False}
 
-# The highest value shown sits this far up the counts' plot: above it, room for the two rows
-# of treatment labels and the R/CR marks over the stars.
+# The highest value shown sits this far up the counts' plot: above it, room for two rows of
+# treatment labels and the R/CR marks over the stars (a row less of the plot for each row of
+# labels beyond two).
 FILLED = 0.8
 # The axis reaches at least this (×10⁹/L), so that counts of 0 alone still have an axis; with
 # nothing to fit at all, it shows the ITP band.
@@ -151,12 +152,13 @@ X_PADDING = 0.03
 # run off the plot's right edge ("Romiplos"): it ends at its span's end instead.
 LABEL_FLIP = 0.6
 # Labels are planned not to overlap on a phone, where the plot is about this wide (px) and a
-# character of 11 px text about this wide on average; a longer name is cut at a word, whole on
-# hover.
+# character of 11 px text at most about this wide (measured: 7.2 on average for names in
+# capitals and small letters); a longer name is cut at a word, whole on hover. Courses that
+# would cover each other take further rows, up to MAX_LABEL_ROWS, and the counts make room.
 PHONE_PLOT_PX = 300
-LABEL_CHAR_PX = 6.5
+LABEL_CHAR_PX = 7.5
 LABEL_CHARS = 18
-LABEL_ROWS = 2
+MAX_LABEL_ROWS = 4
 
 # Hover rows are [time, headline, details], each an index into the figure's "strings"; the
 # time is ", 09:15" or empty, details starts with <br> when there are any.
@@ -409,17 +411,19 @@ class _YAxis(NamedTuple):
         return self.bottom if self.layout["type"] == LOG else None
 
 
-def _y_axis(values: list, scale: str, unit: Unit) -> _YAxis:
+def _y_axis(values: list, scale: str, unit: Unit, label_rows: int = 2) -> _YAxis:
     """An axis from 0 (linear) or just under the lowest value above 0 (log) to where the highest
-    value sits FILLED of the way up. `values`: the counts and the threshold, in `unit`."""
+    value sits FILLED of the way up (less with more than two rows of labels). `values`: the
+    counts and the threshold, in `unit`."""
+    filled = FILLED - LABEL_ROW * max(label_rows - 2, 0)
     least = _in_unit(LEAST_TOP if values else ITP_DEFINITION_BELOW, unit)
     highest = max([*values, least])
     if scale != LOG:
-        top = _rounded(highest / FILLED)
+        top = _rounded(highest / filled)
         return _YAxis({"type": LINEAR, "range": [0, top], "tickformat": ","}, 0, top)
     floor = min((value for value in values if value > 0), default=least) / LOG_FLOOR_BELOW
     low, high = math.log10(floor), math.log10(highest)
-    top = max(low + (high - low) / FILLED, low + 1)
+    top = max(low + (high - low) / filled, low + 1)
     ticks = _log_ticks(floor, 10**top)
     if 0 in values:  # the floor stands for 0: no tick there says otherwise
         ticks = [tick for tick in ticks if tick > floor]
@@ -586,6 +590,7 @@ class _Span(NamedTuple):
     shape: dict
     label: dict
     strips: list[dict]  # the dose in force, on hover; none for a course without doses
+    row: int  # of the labels, 0 at the top
 
 
 def _treatment_span(
@@ -623,7 +628,7 @@ def _treatment_span(
         y=top,
         yanchor="top",
     )
-    return _Span(shape, label, strips)
+    return _Span(shape, label, strips, row)
 
 
 def _treatment_spans(
@@ -670,12 +675,13 @@ def _label_extent(
 def _label_rows(extents: list[tuple[float, float]]) -> list[int]:
     """A row (0 at the top) for each of the spans' `extents`, in their order: the first row
     whose spans so far end before this one starts, so that no two labels (nor dose strips)
-    cover each other; with no row free (three courses at once), the row freed soonest."""
-    ends = [float("-inf")] * LABEL_ROWS
+    cover each other; with none of MAX_LABEL_ROWS free (five courses at once), the row freed
+    soonest."""
+    ends = [float("-inf")] * MAX_LABEL_ROWS
     rows = []
     for since, until in extents:
         free = [row for row, end in enumerate(ends) if end < since]
-        row = free[0] if free else min(range(LABEL_ROWS), key=ends.__getitem__)
+        row = free[0] if free else min(range(MAX_LABEL_ROWS), key=ends.__getitem__)
         ends[row] = max(ends[row], until)
         rows.append(row)
     return rows
@@ -949,21 +955,21 @@ def build_figure(
     first_day = range_start or _first_day(counts, bleed_days, live_treatments, last_day)
     x_axis = _XAxis.over(first_day, last_day) if first_day else None
 
+    doses = {course.treatment.pk: course.doses for course in courses}
+    spans = _treatment_spans(live_treatments, range_start, last_day, x_axis, doses)
     values = [_in_unit(reading.count, unit) for reading in counts]
     if threshold is not None:
         values.append(_in_unit(threshold, unit))
-    axis = _y_axis(values, scale, unit)
+    axis = _y_axis(values, scale, unit, max((span.row for span in spans), default=0) + 1)
     shapes = _reference_bands(unit, axis)
     if threshold is not None:
         shapes.append(_threshold_line(threshold, unit))
-    doses = {course.treatment.pk: course.doses for course in courses}
     reached = _responses_reached(courses, counts, unit)
     # Plotly gives the hover to the count under a star over most of the star: it says the same.
     notes: dict = {}
     for found in reached:
         pk = found.reading.pk
         notes[pk] = f"{notes.get(pk, '')}<br>{found.headline}{found.details}"
-    spans = _treatment_spans(live_treatments, range_start, last_day, x_axis, doses)
     strips = [strip for span in spans for strip in span.strips]
     layout = _layout(
         unit,
@@ -984,6 +990,19 @@ def build_figure(
         *strips,
     ]
     return {"data": data, "layout": layout, "strings": _share_strings(data), "dark": DARK_COLOURS}
+
+
+# The report's chart, on paper: as wide as an A4 or US Letter page's text, and short enough to
+# leave the page room for the numbers and the tables (readings/report_data.py).
+PAPER_SIZE = {"width": 680, "height": 230}
+
+
+def for_paper(figure: dict) -> dict:
+    """`figure` for printing: its size fixed (a drawing taken at the page's width, whatever
+    the screen), nothing on hover (paper has none), and the light colours in dark mode too
+    (the page prints on white)."""
+    layout = {**figure["layout"], **PAPER_SIZE, "hovermode": False}
+    return {**figure, "layout": layout, "dark": {}}
 
 
 # Like Django's json_script: the JSON can sit inside an HTML element as it is. Three replaces,

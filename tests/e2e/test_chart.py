@@ -177,9 +177,9 @@ def test_todays_entries_and_treatment_name_are_drawn_whole(robin):
 def test_without_javascript_the_scale_is_a_link_and_the_page_has_the_figure_for_it(robin):
     page = robin
     page.get_by_role("link", name="Log scale").click()
-    expect(page).to_have_url(re.compile(r"\?range=6m&scale=log$"))
+    expect(page).to_have_url(re.compile(r"\?range=6m&scale=log#chart-panel$"))
     expect(page.get_by_role("link", name="Log scale")).to_have_attribute("aria-current", "page")
     figure = json.loads(page.locator("#chart-data").inner_html())
     assert figure["layout"]["yaxis"]["type"] == "log"
     page.get_by_role("link", name="All time").click()
-    expect(page).to_have_url(re.compile(r"\?range=all&scale=log$"))
+    expect(page).to_have_url(re.compile(r"\?range=all&scale=log#chart-panel$"))

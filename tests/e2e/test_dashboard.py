@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -113,6 +114,15 @@ def test_a_quick_add_by_keyboard_keeps_the_focus_on_the_box(dashboard, audit):
         page.locator("#quick-count").get_by_role("link", name="Add time, lab, note")
     ).to_be_focused()
     audit()
+    # Refused: the focus goes to what is wrong, at the top of the box, said as an alert.
+    box.get_by_role("button", name="Save count").focus()
+    page.keyboard.press("Enter")
+    problems = page.locator("#quick-count").get_by_role("alert")
+    expect(problems).to_be_focused()
+    expect(problems).to_contain_text("Not saved yet.")
+    expect(problems.get_by_role("link")).to_have_count(1)
+    expect(problems).to_be_in_viewport()
+    audit()
 
 
 def test_an_open_table_stays_open_for_another_period(dashboard, audit):
@@ -131,8 +141,13 @@ def test_an_open_table_stays_open_for_another_period(dashboard, audit):
 def test_without_javascript_the_range_links_and_the_table_still_work(dashboard):
     page = dashboard
     page.get_by_role("link", name="1 year").click()
-    expect(page).to_have_url(f"{page.url.split('?')[0]}?range=1y")
+    expect(page).to_have_url(f"{page.url.split('?')[0]}?range=1y#chart-panel")
     page.get_by_text("The same counts as a table").click()
     page.get_by_role("link", name="Show the table of 10 counts").click()
     expect(table_rows(page)).to_have_count(10)
     expect(page.get_by_text("10 counts from")).to_be_visible()
+    # Another period keeps the table open, and the page at the chart.
+    page.get_by_role("link", name="3 months").click()
+    expect(page).to_have_url(re.compile(r"\?range=3m&table=1#chart-panel$"))
+    expect(page.locator("#counts-table")).to_have_attribute("open", "")
+    expect(table_rows(page)).to_have_count(4)

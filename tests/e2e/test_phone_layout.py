@@ -60,24 +60,29 @@ def a_bleed_first_aid_did_not_stop(patient):
 
 
 def a_longer_name_another_zone_and_advice(patient):
-    """All that goes above the boxes at once: a name of 11 letters, the line for a member in
-    another time zone, and the line that leads to the advice."""
-    Patient.objects.filter(pk=patient.pk).update(name="Christopher")
+    """A name of 11 letters, the line that leads to the advice, and a member in another time
+    zone (whose line follows the boxes)."""
+    Patient.objects.filter(pk=patient.pk).update(
+        name="Christopher", time_zone="America/Los_Angeles"
+    )
     User.objects.filter(email=DEMO_EMAIL).update(time_zone="Asia/Tokyo")
     a_low_count_today(patient)
 
 
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 360, "height": 800}], ids=["390", "360"])
 @pytest.mark.parametrize(
     "then",
     [None, a_low_count_today, a_longer_name_another_zone_and_advice],
-    ids=["as seeded", "with advice", "with everything above the boxes"],
+    ids=["as seeded", "with advice", "with a longer name, advice and another zone"],
 )
 def test_on_a_phone_logging_a_count_or_a_bleed_starts_on_the_first_screen(
     live_server, page, audit, then
 ):
     demo_dashboard(page, live_server, then=then)
     if then is a_longer_name_another_zone_and_advice:
-        expect(page.get_by_text("Dates and times are Christopher’s")).to_be_visible()
+        expect(
+            page.get_by_text("Dates and times in the boxes above are Christopher’s")
+        ).to_be_visible()
     on_first_screen(page, "#quick-count")
     on_first_screen(page, "#quick-bleed")
     if then is not None:  # the advice follows the boxes; a line on the first screen leads to it

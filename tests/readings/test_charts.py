@@ -1097,6 +1097,33 @@ def test_a_0_on_a_log_scale_is_never_below_the_axis_as_plotly_reckons(lowest):
     assert math.log(zero_at) / math.log(10) >= fig["layout"]["yaxis"]["range"][0]
 
 
+def test_three_courses_a_week_apart_take_three_rows_and_the_counts_make_room():
+    # From a break test: three long names a week apart stacked on two rows.
+    names = [
+        ("Mycophenolate mofetil twice daily", date(2026, 9, 1), date(2026, 9, 20)),
+        ("Azathioprine tablets every morning", date(2026, 9, 8), date(2026, 9, 30)),
+        ("Danazol 200 mg three times a day", date(2026, 9, 15), None),
+    ]
+    courses = [
+        treatment(start, end, medicine=Medicine.OTHER, other_name=name)
+        for name, start, end in names
+    ]
+    counts = [reading(date(2026, 8, 1), 90), reading(date(2026, 11, 1), 40)]
+    fig = figure(counts, treatments=courses, range_start=date(2026, 5, 21))
+    assert label_rows(fig) == {"Mycophenolate…": 0, "Azathioprine…": 1, "Danazol 200 mg…": 2}
+    # A third row of labels: the highest count sits a row lower than FILLED (0.8).
+    assert height(fig, 90) == pytest.approx(0.74, abs=0.005)
+
+
+def test_at_most_four_rows_of_labels_however_many_courses_run_at_once():
+    courses = [
+        treatment(date(2026, 10, 1) + timedelta(days=day), medicine=Medicine.OTHER, other_name=n)
+        for day, n in enumerate(["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta"])
+    ]
+    rows = label_rows(figure(treatments=courses, range_start=date(2026, 5, 21)))
+    assert set(rows.values()) == {0, 1, 2, 3}  # the fifth and sixth share the rows freed first
+
+
 @given(
     st.lists(
         st.tuples(st.floats(0, 1), st.floats(0.001, 0.6)).map(lambda s: (s[0], s[0] + s[1])),
@@ -1104,17 +1131,19 @@ def test_a_0_on_a_log_scale_is_never_below_the_axis_as_plotly_reckons(lowest):
     )
 )
 def test_label_rows_never_stack_two_labels_while_a_row_is_free(extents):
-    """Where no three spans' extents meet at one point, no two on a row cover each other
-    (first fit in start order is optimal for intervals); with three, each row still holds
-    what it was given."""
+    """Where no more spans' extents meet at one point than there are rows, no two on a row
+    cover each other (first fit in start order is optimal for intervals)."""
     extents.sort()
     rows = charts._label_rows(extents)
-    assert len(rows) == len(extents) and set(rows) <= {0, 1}
+    assert len(rows) == len(extents) and set(rows) <= set(range(charts.MAX_LABEL_ROWS))
 
     def meet(a, b):
         return a[0] <= b[1] and b[0] <= a[1]
 
-    crowded = any(sum(meet(other, (point, point)) for other in extents) > 2 for point, _ in extents)
+    crowded = any(
+        sum(meet(other, (point, point)) for other in extents) > charts.MAX_LABEL_ROWS
+        for point, _ in extents
+    )
     if not crowded:
         for i, one in enumerate(extents):
             for j in range(i):
