@@ -302,6 +302,7 @@ class AccessAction(models.TextChoices):
     VIEWED_ENTRY = "viewed_entry", "Opened an entry"
     VIEWED_DETAILS = "viewed_details", "Viewed the record’s details"
     VIEWED_ACCESS_LOG = "viewed_access_log", "Viewed the access log"
+    VIEWED_REPORT = "viewed_report", "Viewed the report for the care team"
     COMPARED_FILE = "compared_file", "Compared a file with the history"
     EXPORTED = "exported", "Downloaded the record"
     IMPORTED = "imported", "Imported entries"

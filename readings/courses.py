@@ -20,6 +20,11 @@ class Course:
         return responses.in_words(self.response)
 
     @property
+    def dates(self) -> str:
+        """ "from 1 Mar 2026 to 4 Apr 2026", or "from 1 Mar 2026" while it goes on."""
+        return course_dates(self.treatment)
+
+    @property
     def latest_dose(self) -> Dose | None:
         return self.doses[0] if self.doses else None
 

@@ -680,6 +680,32 @@ class Dose(Entry):
         return errors
 
 
+class ClinicReport(models.Model):
+    """A report for the care team made from a record (readings.report_data): its period, which
+    the next report starts from by default ("since the last report"). One a record a day, the
+    period last shown that day; the report itself is drawn afresh from the record each time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    made_on = models.DateField()  # the record's day
+    start = models.DateField()
+    end = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "made_on"], name="one_report_a_day"),
+            models.CheckConstraint(
+                condition=models.Q(start__lte=models.F("end")), name="report_period_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report of {self.start} to {self.end}, made on {self.made_on}"
+
+
 def course_dates(course: Treatment) -> str:
     """ "from 1 Mar 2026 to 4 Apr 2026", or "from 1 Mar 2026" while it goes on."""
     start = formats.date_format(course.started_on, "j M Y")

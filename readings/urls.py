@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/delete/", takeout.delete_account, name="delete_account"),
     path(patient, views.dashboard, name="dashboard"),
     path(f"{patient}history/", views.history, name="history"),
+    path(f"{patient}report/", views.care_team_report, name="care_team_report"),
     path(f"{patient}settings/", record_details.patient_settings, name="patient_settings"),
     path(f"{patient}<slug:kind>/new/", views.entry_add, name="entry_add"),
     path(f"{entry}edit/", views.entry_edit, name="entry_edit"),

@@ -14,7 +14,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import audit, redirects
 from accounts.access import get_patient_for, memberships_for
 from itptracker.forms import STALE_PAGE
-from readings import alerts, charts, courses, dashboard_data, entries, guidance, page_cache
+from readings import (
+    alerts,
+    charts,
+    courses,
+    dashboard_data,
+    entries,
+    guidance,
+    page_cache,
+    report_data,
+)
 from readings.forms import EndingForm
 from readings.history_filter import HistoryFilter
 from readings.models import BleedingEpisode, PlateletReading, Resolution, Treatment
@@ -62,6 +71,22 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
         ctx["count_form"] = entries.KINDS["counts"].form(patient=patient)
         ctx["bleed_form"] = entries.KINDS["bleeds"].form(patient=patient)
     return render(request, "readings/dashboard.html", ctx)
+
+
+@login_required
+@require_GET
+def care_team_report(request: HttpRequest, patient_id) -> HttpResponse:
+    """The report for the care team, for a period: one page to print or save as PDF."""
+    patient, role = get_patient_for(request, patient_id)
+    today = timezone.localdate()
+    form = report_data.ReportPeriodForm(request.GET, patient=patient, today=today)
+    period = form.asked_for()
+    ctx = {"patient": patient, "role": role, "form": form, "period": period}
+    ctx.update(report_data.build(patient, period, today))
+    ctx["made_by"] = str(request.user)
+    report_data.remember(patient, request.user, period, today)
+    audit.record(request, patient, audit.VIEWED_REPORT, str(period))
+    return render(request, "readings/report.html", ctx)
 
 
 def dashboard_read(

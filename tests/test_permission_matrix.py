@@ -56,6 +56,7 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     # readings/urls.py
     "dashboard": {"GET": READ, "POST": NOT_ALLOWED},
     "history": {"GET": READ, "POST": NOT_ALLOWED},
+    "care_team_report": {"GET": READ, "POST": NOT_ALLOWED},
     "entry_add": {"GET": WRITE_PAGE, "POST": WRITE},
     "entry_edit": {"GET": WRITE_PAGE, "POST": WRITE},
     "entry_delete": {"GET": WRITE_PAGE, "POST": WRITE},
@@ -88,6 +89,7 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
 LOGGED_READ = {
     "dashboard": "viewed_dashboard",
     "history": "viewed_history",
+    "care_team_report": "viewed_report",
     "entry_edit": "viewed_entry",
     "entry_delete": "viewed_entry",
     "patient_settings": "viewed_details",

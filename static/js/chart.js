@@ -56,12 +56,27 @@
     };
   }
 
+  // A chart for paper (the report's, data-chart-paper) is drawn at once at the page's width
+  // and without hover, then shrunk to fit a narrower screen; print draws it at full size.
+  var PAPER = { displaylogo: false, displayModeBar: false, staticPlot: true };
+
+  function fitToScreen(element, width) {
+    var room = element.parentNode.clientWidth;
+    element.style.zoom = room && room < width ? String(room / width) : "";
+  }
+
   function draw(element) {
     if (!document.getElementById(element.dataset.chart) || element.dataset.drawn) return;
     element.dataset.drawn = "true";
     var figure = figureOf(element);
+    var paper = element.hasAttribute("data-chart-paper");
     loadPlotly(element.dataset.plotlySrc).then(function (Plotly) {
-      Plotly.newPlot(element, figure.data, figure.layout, CONFIG);
+      return Plotly.newPlot(element, figure.data, figure.layout, paper ? PAPER : CONFIG);
+    }).then(function () {
+      if (!paper) return;
+      fitToScreen(element, figure.layout.width);
+      window.addEventListener("resize", function () { fitToScreen(element, figure.layout.width); });
+      element.dataset.ready = "true";
     });
   }
 
@@ -78,10 +93,16 @@
 
   function watch(root) {
     root.querySelectorAll("[data-chart]").forEach(function (element) {
-      if (observer) observer.observe(element);
+      if (observer && !element.hasAttribute("data-chart-paper")) observer.observe(element);
       else draw(element);
     });
   }
+
+  // Printing a page draws the charts not yet scrolled to (they show when the print is made
+  // again, once Plotly is in: it loads only when first needed).
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("[data-chart]").forEach(draw);
+  });
 
   // The system switching between light and dark (at dusk, say) redraws the charts drawn.
   if (DARK && DARK.addEventListener) {

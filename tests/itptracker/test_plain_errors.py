@@ -2,6 +2,8 @@
 messages ("This field is required.", "Ensure this value …", "Select a valid choice …"), and a
 hidden field's error (a page kept open too long, or tampered with) says to reload the page."""
 
+import datetime
+
 import django.core.validators
 import django.forms
 import pytest
@@ -29,6 +31,7 @@ from readings import imports
 from readings.forms import DoseForm, EndingForm, EntryForm, EpisodeForm, ReadingForm, TreatmentForm
 from readings.history_filter import HistoryFilter
 from readings.record_details import LoggedTimesForm
+from readings.report_data import ReportPeriodForm
 from readings.transfer_forms import DateOrderForm, ExportForm, SheetForm, UploadForm
 from tests.clock import pinned
 
@@ -91,6 +94,9 @@ MAKERS = {
     SheetForm: lambda cast, data: SheetForm(data, text=SHEET, table=imports.read_table(SHEET)),
     DateOrderForm: lambda cast, data: DateOrderForm(data),
     HistoryFilter: lambda cast, data: HistoryFilter(data, patient=cast.patient),
+    ReportPeriodForm: lambda cast, data: ReportPeriodForm(
+        data, patient=cast.patient, today=datetime.date(2026, 11, 10)
+    ),
 }
 # Forms of ours whose errors no page shows, and why.
 NEVER_SHOWN = {

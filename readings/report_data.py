@@ -1,0 +1,212 @@
+"""The report for the care team (issue 18): its period, and what it shows, loaded in a fixed
+number of queries whatever the record's size. The numbers are readings.report's.
+
+The period: since the last report (its end, if that is at least MIN_SINCE_LAST days ago and
+within a year), else the last 3 months; or 3, 6 or 12 months; or dates of one's own. A report
+is remembered (readings.models.ClinicReport) when it is shown, for the next one's default.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from itptracker.forms import DateInput, PlainErrors
+from readings import charts, courses, report, stats, units
+from readings.dashboard_data import start_of, table_row
+from readings.forms import check_date_range
+from readings.models import BleedingEpisode, ClinicReport, PlateletReading, Severity, Treatment
+
+# A last report more recent than this makes too short a period to be the default.
+MIN_SINCE_LAST = datetime.timedelta(days=14)
+OLDEST_LAST = datetime.timedelta(days=366)
+MONTHS = {"3m": 3, "6m": 6, "12m": 12}
+# Beyond these, the tables would not fit on two pages: the counts by month, and the bleeds
+# that matter most (every one stays in the numbers and the chart).
+COUNT_ROWS = 36
+BLEED_ROWS = 12
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __str__(self) -> str:
+        return f"{date_format(self.start, 'j M Y')} to {date_format(self.end, 'j M Y')}"
+
+
+def last_report(patient, today: datetime.date) -> ClinicReport | None:
+    """The latest report made before `today` whose end could start a default period."""
+    made = ClinicReport.objects.filter(patient=patient, made_on__lt=today)
+    made = made.filter(end__lte=today - MIN_SINCE_LAST, end__gte=today - OLDEST_LAST)
+    return made.order_by("-made_on").first()
+
+
+class ReportPeriodForm(PlainErrors, forms.Form):
+    """The report's period, from the page's address (a GET form: it works without JavaScript)."""
+
+    period = forms.ChoiceField(label="Period", required=False)
+    since = forms.DateField(label="From", required=False, widget=DateInput())
+    until = forms.DateField(label="To", required=False, widget=DateInput())
+
+    def __init__(self, data, *, patient, today: datetime.date):
+        super().__init__(data)
+        self.patient, self.today = patient, today
+        self.last = last_report(patient, today)
+        choices = [(slug, f"Last {months} months") for slug, months in MONTHS.items()]
+        if self.last:
+            since = date_format(self.last.end + datetime.timedelta(days=1), "j M Y")
+            choices.insert(0, ("since_last", f"Since the last report ({since})"))
+        self.fields["period"].choices = [*choices, ("dates", "Dates of your own")]
+        self.is_valid()
+
+    def clean(self):
+        cleaned = super().clean()
+        check_date_range(self, "since", "until")
+        if cleaned.get("period") == "dates" and not cleaned.get("since"):
+            self.add_error("since", "Enter the first day of the report.")
+        return cleaned
+
+    @property
+    def chosen(self) -> str:
+        """The period's choice as shown: the default where none (or a wrong one) was given."""
+        given = self.cleaned_data.get("period") if not self.errors else None
+        return given or ("since_last" if self.last else "3m")
+
+    def asked_for(self) -> Period:
+        """The period asked for, or the default where the form has errors."""
+        today, chosen = self.today, self.chosen
+        if chosen == "dates":
+            data = self.cleaned_data
+            return Period(data["since"], data.get("until") or today)
+        if chosen == "since_last":
+            return Period(self.last.end + datetime.timedelta(days=1), today)
+        start = stats.add_months(today, -MONTHS[chosen]) + datetime.timedelta(days=1)
+        return Period(start, today)
+
+
+def remember(patient, user, period: Period, today: datetime.date) -> None:
+    """Keep the period shown today, for the next report's default."""
+    ClinicReport.objects.update_or_create(
+        patient=patient,
+        made_on=today,
+        defaults={"made_by": user, "start": period.start, "end": period.end},
+    )
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: str  # "Sep 2026"
+    counts: int
+    lowest: str  # as the pages write a count: "<10 ×10⁹/L"
+    median: str
+    highest: str
+
+
+def by_month(readings: list[PlateletReading], unit: units.Unit) -> list[MonthRow]:
+    """The counts (oldest first) summed up by calendar month."""
+    months: dict[tuple[int, int], list[PlateletReading]] = {}
+    for reading in readings:
+        months.setdefault((reading.drawn_on.year, reading.drawn_on.month), []).append(reading)
+    return [
+        MonthRow(
+            date_format(datetime.date(year, month, 1), "M Y"),
+            len(rows),
+            min(rows, key=stats.by_count).shown_in(unit),
+            report.median(rows).shown_in(unit),
+            max(rows, key=stats.by_count).shown_in(unit),
+        )
+        for (year, month), rows in months.items()
+    ]
+
+
+SEVERITY_RANK = {value: rank for rank, value in enumerate(reversed(Severity.values))}
+
+
+@dataclass(frozen=True)
+class BleedRow:
+    when: str  # "3 Oct 2026, 14:05", on the record's clock
+    kind: str
+    severity: str
+    done: str  # report.what_was_done
+
+
+def bleed_row(episode: BleedingEpisode) -> BleedRow:
+    when = date_format(timezone.localtime(episode.started_at), "j M Y, H:i")
+    severity = episode.get_severity_display() or "Not said"
+    return BleedRow(when, episode.get_kind_display(), severity, report.what_was_done(episode))
+
+
+def bleeds_to_list(episodes: list[BleedingEpisode], emergencies) -> list[BleedingEpisode]:
+    """At most BLEED_ROWS of the bleeds (oldest first): all of them, or the emergencies and
+    then the most severe, in date order."""
+    if len(episodes) <= BLEED_ROWS:
+        return episodes
+    urgent = {episode.pk for episode in emergencies}
+
+    def weight(episode):
+        return (episode.pk not in urgent, SEVERITY_RANK.get(episode.severity, len(SEVERITY_RANK)))
+
+    kept = sorted(episodes, key=weight)[:BLEED_ROWS]
+    return sorted(kept, key=lambda episode: episode.started_at)
+
+
+def build(patient, period: Period, today: datetime.date) -> dict:
+    """What the report shows for `period` (dates in the record's zone, which is active)."""
+    unit = units.Unit(patient.preferred_unit)
+    start, end = period.start, period.end
+    readings = PlateletReading.objects.live().filter(patient=patient).order_by()
+    counts = stats.chronological(readings.filter(drawn_on__range=(start, end)))
+    # The counts on either side join up the period's first and last days (report.days_below).
+    before = readings.filter(drawn_on__lt=start).order_by("-drawn_on").first()
+    after = readings.filter(drawn_on__gt=end).order_by("drawn_on").first()
+    episodes = BleedingEpisode.objects.live().filter(patient=patient)
+    episodes = episodes.filter(started_at__gte=start_of(start))
+    episodes = list(episodes.filter(started_at__lt=start_of(end + datetime.timedelta(days=1))))
+    episodes.sort(key=lambda episode: episode.started_at)
+    ran = Q(ended_on__isnull=True) | Q(ended_on__gte=start)
+    treatments = Treatment.objects.live().filter(patient=patient, started_on__lte=end)
+    treatments = list(treatments.filter(ran).order_by("started_on"))
+    found = courses.courses_for(patient, treatments, today)
+    figure = charts.build_figure(
+        counts,
+        episodes,
+        treatments,
+        unit=unit,
+        threshold=patient.alert_threshold,
+        range_start=start,
+        range_end=end,
+        today=today,
+        courses=found,
+    )
+    bleeds = report.bleeds(episodes)
+    threshold = patient.alert_threshold
+    edges = [reading for reading in (before, after) if reading]
+    return {
+        "unit": unit,
+        "threshold": units.format_count(Decimal(threshold), unit) if threshold else "",
+        "counts": counts,
+        "latest": counts[-1] if counts else None,
+        "lowest": min(counts, key=stats.by_count, default=None),
+        "median": report.median(counts).shown_in(unit) if counts else "",
+        "below": report.days_below([*counts, *edges], threshold, start, end) if threshold else None,
+        "bleeds": bleeds,
+        "bleed_rows": [bleed_row(e) for e in bleeds_to_list(episodes, bleeds.emergencies)],
+        "emergencies": [bleed_row(episode) for episode in bleeds.emergencies],
+        "courses": found,
+        "count_rows": [table_row(r, unit) for r in counts] if len(counts) <= COUNT_ROWS else [],
+        "month_rows": by_month(counts, unit) if len(counts) > COUNT_ROWS else [],
+        "phase": stats.phase(patient.diagnosis_date, end),
+        "figure_json": charts.figure_json(charts.for_paper(figure)),
+        "chart_drawn": bool(counts or episodes),
+        "made_at": timezone.localtime(),
+    }
