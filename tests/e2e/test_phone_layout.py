@@ -12,7 +12,14 @@ from accounts.models import Patient, Role, User
 from readings.forms import EpisodeForm, ReadingForm
 from readings.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.e2e.conftest import DESKTOP, log_in
-from tests.factories import add_member, make_episode, make_patient, make_reading, make_user
+from tests.factories import (
+    add_member,
+    make_episode,
+    make_patient,
+    make_reading,
+    make_treatment,
+    make_user,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -215,3 +222,15 @@ def test_on_a_phone_the_menu_closes_when_focus_leaves_it_or_on_escape(parent, pa
         page.keyboard.press("Tab")
     expect(menu).not_to_have_attribute("open", "")  # it no longer covers the page below
     audit()
+
+
+def test_names_and_notes_without_spaces_wrap_instead_of_widening_the_page(live_server, page):
+    owner = make_user("parent@example.com", "J" * 100)
+    patient = make_patient(owner, name="Mia")
+    make_treatment(patient, "other", other_name="Mycophenolate" * 7)  # 91 letters, no space
+    make_reading(patient, "45", note="N" * 400, lab="L" * 100)
+    log_in(page, live_server, "parent@example.com")
+    for path in ("", "sharing/", "report/", "history/"):
+        page.goto(f"{live_server.url}/p/{patient.pk}/{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
