@@ -120,7 +120,7 @@ def test_a_quick_add_by_keyboard_keeps_the_focus_on_the_box(dashboard, audit):
     problems = page.locator("#quick-count").get_by_role("alert")
     expect(problems).to_be_focused()
     expect(problems).to_contain_text("Not saved yet.")
-    expect(problems.get_by_role("link")).to_have_count(1)
+    expect(problems.get_by_role("link", name="Platelet count")).to_have_count(1)
     expect(problems).to_be_in_viewport()
     audit()
 
