@@ -303,6 +303,7 @@ class AccessAction(models.TextChoices):
     VIEWED_DETAILS = "viewed_details", "Viewed the record’s details"
     VIEWED_ACCESS_LOG = "viewed_access_log", "Viewed the access log"
     VIEWED_REPORT = "viewed_report", "Viewed the report for the care team"
+    PRINTED_REPORT = "printed_report", "Printed or saved the report for the care team"
     COMPARED_FILE = "compared_file", "Compared a file with the history"
     EXPORTED = "exported", "Downloaded the record"
     IMPORTED = "imported", "Imported entries"

@@ -994,15 +994,39 @@ def build_figure(
 
 # The report's chart, on paper: as wide as an A4 or US Letter page's text, and short enough to
 # leave the page room for the numbers and the tables (readings/report_data.py).
-PAPER_SIZE = {"width": 680, "height": 230}
+PAPER_SIZE = {"width": 680, "height": 300}  # the label rows need a plot this tall
+# On paper in grey the spans' fill looks like the bands': a dotted edge tells them apart.
+PAPER_SPAN_EDGE = {"color": "#555555", "width": 1, "dash": "dot"}
+# The legend in smaller type, so that a busy record's nine entries leave the plot its room;
+# the dates on one line each, with their year (a second line of years ran into the legend).
+PAPER_LEGEND = {"font": {"size": 10}}
+PAPER_DATES = {"tickformat": "%-d %b %Y", "tickfont": {"size": 10}}
 
 
 def for_paper(figure: dict) -> dict:
     """`figure` for printing: its size fixed (a drawing taken at the page's width, whatever
-    the screen), nothing on hover (paper has none), and the light colours in dark mode too
-    (the page prints on white)."""
-    layout = {**figure["layout"], **PAPER_SIZE, "hovermode": False}
-    return {**figure, "layout": layout, "dark": {}}
+    the screen), the legend compact, nothing on hover (paper has none), and the light colours
+    in dark mode too (the page prints on white)."""
+    legend = {**figure["layout"]["legend"], **PAPER_LEGEND}
+    shapes = [_on_paper(shape) for shape in figure["layout"]["shapes"]]
+    xaxis = {**figure["layout"]["xaxis"], **PAPER_DATES}
+    layout = {**figure["layout"], **PAPER_SIZE, "legend": legend, "shapes": shapes, "xaxis": xaxis}
+    layout["hovermode"] = False
+    # No hover, so none of its words (notes, labs) in the page either.
+    hoverless = {"customdata", "hovertemplate"}
+    data = [{k: v for k, v in trace.items() if k not in hoverless} for trace in figure["data"]]
+    return {**figure, "data": data, "layout": layout, "strings": [], "dark": {}}
+
+
+def _on_paper(shape: dict) -> dict:
+    """A treatment's span with its edge drawn; the threshold named for the clinician who reads
+    the report ("Your clinician's threshold" speaks to the patient)."""
+    if shape.get("xref") == "x":
+        return {**shape, "line": PAPER_SPAN_EDGE}
+    name = shape.get("name", "")
+    if name.startswith("Your clinician"):
+        return {**shape, "name": "Clinician" + name.removeprefix("Your clinician")}
+    return shape
 
 
 # Like Django's json_script: the JSON can sit inside an HTML element as it is. Three replaces,

@@ -13,7 +13,6 @@ guessed. Pass the last count before the period and the first after it to join up
 """
 
 import bisect
-import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +43,11 @@ class DaysBelow:
     def percent(self) -> int:
         """The share as a whole percentage, as a report says it."""
         return round(self.share * 100)
+
+    @property
+    def percent_of_known(self) -> int:
+        """Of the days that could be told, the share below, as a whole percentage."""
+        return round(self.below * 100 / self.known) if self.known else 0
 
     @property
     def unknown(self) -> int:
@@ -99,20 +103,36 @@ def _below_the_line(
 
 @dataclass(frozen=True)
 class Median:
-    """The median result: a count, with "<" or the like where the result it rests on has one."""
+    """The median result: a count, with "<" or the like where it is only known as a limit, or
+    a range of counts (`count` to `upper`) where it lies between two results one of which is
+    a limit."""
 
     count: Decimal
-    comparator: str
+    comparator: str = ""
+    upper: Decimal | None = None
 
     def shown_in(self, unit: units.Unit) -> str:
+        if self.upper is not None:
+            low, high = units.format_number(self.count, unit), units.format_count(self.upper, unit)
+            return f"between {low} and {high}"
         return units.format_count(self.count, unit, self.comparator)
+
+
+def _bounds(reading: PlateletReading) -> tuple[Decimal, Decimal | None]:
+    """The counts a result allows, lowest and highest (None: no upper limit): "<10" is 0-10."""
+    value, comparator = reading.count, units.Comparator(reading.comparator)
+    if comparator is units.Comparator.EXACT:
+        return value, value
+    if comparator.is_upper_limit:
+        return Decimal(0), value
+    return value, None
 
 
 def median(readings: Iterable[PlateletReading]) -> Median | None:
     """The median of the live counts, None without any. Results are ordered as stats orders
-    them ("<10" just below 10). With an even number of counts, the mean of the middle two when
-    both are exact; when either is a limit ("<10", ">1000") no mean can be taken, and the lower
-    of the two stands, with its sign: the statement that cannot overstate the count."""
+    them ("<10" just below 10). With an even number, the mean of the middle two; where either
+    is a limit, what that mean can be: "<10" and 20 give between 10 and 15, "<10" and "<10"
+    give "<10", 25 and ">1000" give ">512.5"."""
     ordered = sorted(stats.live(readings), key=stats.by_count)
     if not ordered:
         return None
@@ -120,10 +140,14 @@ def median(readings: Iterable[PlateletReading]) -> Median | None:
     if len(ordered) % 2:
         reading = ordered[middle]
         return Median(reading.count, reading.comparator)
-    low, high = ordered[middle - 1], ordered[middle]
-    if low.comparator or high.comparator:
-        return Median(low.count, low.comparator)
-    return Median(Decimal(statistics.mean([low.count, high.count])), "")
+    (low_1, high_1), (low_2, high_2) = _bounds(ordered[middle - 1]), _bounds(ordered[middle])
+    low = (low_1 + low_2) / 2
+    if high_1 is None or high_2 is None:
+        return Median(low, ">")
+    high = (high_1 + high_2) / 2
+    if low == high:
+        return Median(low)
+    return Median(high, "<") if low == 0 else Median(low, upper=high)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ within a year), else the last 3 months; or 3, 6 or 12 months; or dates of one's 
 is remembered (readings.models.ClinicReport) when it is shown, for the next one's default.
 """
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,12 +20,20 @@ from itptracker.forms import DateInput, PlainErrors
 from readings import charts, courses, report, stats, units
 from readings.dashboard_data import start_of, table_row
 from readings.forms import check_date_range
-from readings.models import BleedingEpisode, ClinicReport, PlateletReading, Severity, Treatment
+from readings.models import (
+    BleedingEpisode,
+    ClinicReport,
+    PlateletReading,
+    Severity,
+    Treatment,
+    WarningSign,
+)
 
 # A last report more recent than this makes too short a period to be the default.
 MIN_SINCE_LAST = datetime.timedelta(days=14)
 OLDEST_LAST = datetime.timedelta(days=366)
 MONTHS = {"3m": 3, "6m": 6, "12m": 12}
+DAY = datetime.timedelta(days=1)
 # Beyond these, the tables would not fit on two pages: the counts by month, and the bleeds
 # that matter most (every one stays in the numbers and the chart).
 COUNT_ROWS = 36
@@ -51,12 +60,20 @@ def last_report(patient, today: datetime.date) -> ClinicReport | None:
     return made.order_by("-made_on").first()
 
 
+def iso_date(label: str, required: bool = False) -> forms.DateField:
+    """A date as the browser's date picker sends it (2026-10-01), and no other way: "10/01/2026"
+    in an address could be either day."""
+    return forms.DateField(
+        label=label, required=required, widget=DateInput(), input_formats=["%Y-%m-%d"]
+    )
+
+
 class ReportPeriodForm(PlainErrors, forms.Form):
     """The report's period, from the page's address (a GET form: it works without JavaScript)."""
 
     period = forms.ChoiceField(label="Period", required=False)
-    since = forms.DateField(label="From", required=False, widget=DateInput())
-    until = forms.DateField(label="To", required=False, widget=DateInput())
+    since = iso_date("From")
+    until = iso_date("To")
 
     def __init__(self, data, *, patient, today: datetime.date):
         super().__init__(data)
@@ -72,9 +89,15 @@ class ReportPeriodForm(PlainErrors, forms.Form):
     def clean(self):
         cleaned = super().clean()
         check_date_range(self, "since", "until")
-        if cleaned.get("period") == "dates" and not cleaned.get("since"):
+        dates = cleaned.get("period") == "dates"
+        if dates and "since" not in self.errors and not cleaned.get("since"):
             self.add_error("since", "Enter the first day of the report.")
         return cleaned
+
+    @property
+    def presets(self) -> list[tuple[str, str]]:
+        """The periods to choose from (dates of one's own have a form of their own)."""
+        return [choice for choice in self.fields["period"].choices if choice[0] != "dates"]
 
     @property
     def chosen(self) -> str:
@@ -94,8 +117,25 @@ class ReportPeriodForm(PlainErrors, forms.Form):
         return Period(start, today)
 
 
+class PrintedForm(forms.Form):
+    """The period of a report printed or saved (sent by static/js/report.js)."""
+
+    start = iso_date("From", required=True)
+    end = iso_date("To", required=True)
+
+    def __init__(self, data, *, patient):
+        super().__init__(data)
+        self.patient = patient
+
+    def clean(self):
+        cleaned = super().clean()
+        check_date_range(self, "start", "end")
+        return cleaned
+
+
 def remember(patient, user, period: Period, today: datetime.date) -> None:
-    """Keep the period shown today, for the next report's default."""
+    """Keep the period of a report printed today, for the next report's default: the last one
+    printed that day. Only a print counts: opening the page to look is not making a report."""
     ClinicReport.objects.update_or_create(
         patient=patient,
         made_on=today,
@@ -132,18 +172,60 @@ def by_month(readings: list[PlateletReading], unit: units.Unit) -> list[MonthRow
 SEVERITY_RANK = {value: rank for rank, value in enumerate(reversed(Severity.values))}
 
 
+# A note or a lab's name in a table is cut to this many characters (the history has them whole).
+NOTE_CHARS = 80
+LAB_CHARS = 30
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1].rstrip()}…"
+
+
+def count_row(reading: PlateletReading, unit: units.Unit):
+    """The dashboard's table row (dashboard_data.table_row), its lab and note cut short."""
+    row = table_row(reading, unit)
+    return dataclasses.replace(row, lab=cut(row.lab, LAB_CHARS), note=cut(row.note, NOTE_CHARS))
+
+
 @dataclass(frozen=True)
 class BleedRow:
     when: str  # "3 Oct 2026, 14:05", on the record's clock
-    kind: str
+    kind: str  # with where on the body, and any signs of bleeding in the brain
     severity: str
-    done: str  # report.what_was_done
+    details: str  # report.what_was_done, then the note
 
 
 def bleed_row(episode: BleedingEpisode) -> BleedRow:
     when = date_format(timezone.localtime(episode.started_at), "j M Y, H:i")
+    kind = episode.get_kind_display()
+    if episode.body_site:
+        kind += f" ({cut(episode.body_site, LAB_CHARS)})"
+    signs = [WarningSign(sign).label.lower() for sign in episode.warning_signs]
+    if signs:
+        kind += f"; signs of bleeding in the brain: {', '.join(signs)}"
     severity = episode.get_severity_display() or "Not said"
-    return BleedRow(when, episode.get_kind_display(), severity, report.what_was_done(episode))
+    details = [report.what_was_done(episode), cut(episode.note, NOTE_CHARS)]
+    return BleedRow(when, kind, severity, "; ".join(part for part in details if part))
+
+
+@dataclass(frozen=True)
+class CourseRow:
+    name: str
+    dates: str
+    doses: list[str]  # the dose in force at the start and each change in the period
+    response: str  # IWG, as of the period's end
+
+
+def course_row(course: courses.Course, period: Period) -> CourseRow:
+    logged = [dose for dose in reversed(course.doses) if dose.given_on <= period.end]
+    before = [dose for dose in logged if dose.given_on < period.start][-1:]
+    shown = before + [dose for dose in logged if dose.given_on >= period.start]
+    return CourseRow(
+        course.treatment.name,
+        course.dates,
+        [dose.summary() for dose in shown],
+        course.response_words,
+    )
 
 
 def bleeds_to_list(episodes: list[BleedingEpisode], emergencies) -> list[BleedingEpisode]:
@@ -171,12 +253,24 @@ def build(patient, period: Period, today: datetime.date) -> dict:
     after = readings.filter(drawn_on__gt=end).order_by("drawn_on").first()
     episodes = BleedingEpisode.objects.live().filter(patient=patient)
     episodes = episodes.filter(started_at__gte=start_of(start))
-    episodes = list(episodes.filter(started_at__lt=start_of(end + datetime.timedelta(days=1))))
+    episodes = list(episodes.filter(started_at__lt=start_of(end + DAY)))
     episodes.sort(key=lambda episode: episode.started_at)
     ran = Q(ended_on__isnull=True) | Q(ended_on__gte=start)
     treatments = Treatment.objects.live().filter(patient=patient, started_on__lte=end)
     treatments = list(treatments.filter(ran).order_by("started_on"))
-    found = courses.courses_for(patient, treatments, today)
+    # Each course's response as it stood at the period's end: nothing after it counts.
+    since = courses.counted_from(treatments) or start
+    history = readings.filter(drawn_on__range=(since, end))
+    history = history.only("drawn_on", "count", "comparator", "deleted_at")
+    later = BleedingEpisode.objects.live().filter(patient=patient)
+    later = later.filter(started_at__gte=start_of(since), started_at__lt=start_of(end + DAY))
+    found = courses.courses_for(
+        patient,
+        treatments,
+        end,
+        readings=list(history),
+        episodes=list(later.only("started_at", "deleted_at")),
+    )
     figure = charts.build_figure(
         counts,
         episodes,
@@ -202,8 +296,8 @@ def build(patient, period: Period, today: datetime.date) -> dict:
         "bleeds": bleeds,
         "bleed_rows": [bleed_row(e) for e in bleeds_to_list(episodes, bleeds.emergencies)],
         "emergencies": [bleed_row(episode) for episode in bleeds.emergencies],
-        "courses": found,
-        "count_rows": [table_row(r, unit) for r in counts] if len(counts) <= COUNT_ROWS else [],
+        "courses": [course_row(course, period) for course in found],
+        "count_rows": [count_row(r, unit) for r in counts] if len(counts) <= COUNT_ROWS else [],
         "month_rows": by_month(counts, unit) if len(counts) > COUNT_ROWS else [],
         "phase": stats.phase(patient.diagnosis_date, end),
         "figure_json": charts.figure_json(charts.for_paper(figure)),

@@ -14,6 +14,11 @@ urlpatterns = [
     path(patient, views.dashboard, name="dashboard"),
     path(f"{patient}history/", views.history, name="history"),
     path(f"{patient}report/", views.care_team_report, name="care_team_report"),
+    path(
+        f"{patient}report/printed/",
+        views.care_team_report_printed,
+        name="care_team_report_printed",
+    ),
     path(f"{patient}settings/", record_details.patient_settings, name="patient_settings"),
     path(f"{patient}<slug:kind>/new/", views.entry_add, name="entry_add"),
     path(f"{entry}edit/", views.entry_edit, name="entry_edit"),

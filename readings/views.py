@@ -84,9 +84,23 @@ def care_team_report(request: HttpRequest, patient_id) -> HttpResponse:
     ctx = {"patient": patient, "role": role, "form": form, "period": period}
     ctx.update(report_data.build(patient, period, today))
     ctx["made_by"] = str(request.user)
-    report_data.remember(patient, request.user, period, today)
     audit.record(request, patient, audit.VIEWED_REPORT, str(period))
     return render(request, "readings/report.html", ctx)
+
+
+@login_required
+@require_POST
+def care_team_report_printed(request: HttpRequest, patient_id) -> HttpResponse:
+    """A report printed or saved as PDF (said by the page as it prints): its period becomes the
+    next report's "since the last report"."""
+    patient, _ = get_patient_for(request, patient_id)
+    form = report_data.PrintedForm(request.POST, patient=patient)
+    if not form.is_valid():
+        return HttpResponse(status=400)
+    period = report_data.Period(form.cleaned_data["start"], form.cleaned_data["end"])
+    report_data.remember(patient, request.user, period, timezone.localdate())
+    audit.record(request, patient, audit.PRINTED_REPORT, str(period))
+    return HttpResponse(status=204)
 
 
 def dashboard_read(

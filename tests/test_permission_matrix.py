@@ -57,6 +57,8 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     "dashboard": {"GET": READ, "POST": NOT_ALLOWED},
     "history": {"GET": READ, "POST": NOT_ALLOWED},
     "care_team_report": {"GET": READ, "POST": NOT_ALLOWED},
+    # Sent by the report page as it prints; without its period, refused (nothing stored).
+    "care_team_report_printed": {"GET": NOT_ALLOWED, "POST": by_role(400, 400, 400)},
     "entry_add": {"GET": WRITE_PAGE, "POST": WRITE},
     "entry_edit": {"GET": WRITE_PAGE, "POST": WRITE},
     "entry_delete": {"GET": WRITE_PAGE, "POST": WRITE},

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from accounts.models import Patient, User
 from readings.management.commands.seed_bench import BENCH_EMAIL
+from readings.models import ClinicReport
 from tests.e2e.conftest import log_in
 from tests.factories import (
     PASSWORD,
@@ -75,7 +76,7 @@ def test_a_three_month_report_is_one_page_with_the_header_numbers_and_chart(
     ]:
         assert words in text, words
     # The chart is in the PDF: its axis title and the threshold line's legend are drawn text.
-    assert "×10⁹/L" in text and "Your clinician's threshold" in text
+    assert "×10⁹/L" in text and "Clinician's threshold: 30" in text
     # Nothing of the screen's controls.
     for screen_only in ["Print or save as PDF", "Show this period", "Log out", "Menu"]:
         assert screen_only not in text
@@ -103,8 +104,13 @@ def test_the_period_can_be_chosen_by_keyboard_and_the_button_prints(three_months
     expect(page.locator(".report-facts")).to_contain_text("(184 days)")
     # The print button calls the browser's print: counted here instead of opening a dialog.
     page.evaluate("() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; }")
-    page.get_by_role("button", name="Print or save as PDF").click()
+    with page.expect_response(lambda response: "/report/printed/" in response.url) as told:
+        page.get_by_role("button", name="Print or save as PDF").click()
     assert page.evaluate("window.printed") == 1
+    # The period printed is kept: the next report starts after it.
+    assert told.value.status == 204
+    [made] = ClinicReport.objects.filter(patient=three_months)
+    assert (made.end - made.start).days + 1 == 184
     audit()
 
 

@@ -31,7 +31,7 @@ from readings import imports
 from readings.forms import DoseForm, EndingForm, EntryForm, EpisodeForm, ReadingForm, TreatmentForm
 from readings.history_filter import HistoryFilter
 from readings.record_details import LoggedTimesForm
-from readings.report_data import ReportPeriodForm
+from readings.report_data import PrintedForm, ReportPeriodForm
 from readings.transfer_forms import DateOrderForm, ExportForm, SheetForm, UploadForm
 from tests.clock import pinned
 
@@ -100,6 +100,7 @@ MAKERS = {
 }
 # Forms of ours whose errors no page shows, and why.
 NEVER_SHOWN = {
+    PrintedForm: "sent by the report page's script as it prints; refused, nothing is kept (400)",
     EntryForm: "the base of the entry forms above, never made itself",
     RoleForm: "sent by the sharing page's own buttons; refused, that page says what to choose",
     EndingForm: "sent by the emergency's buttons; refused, the page is out of date (STALE_PAGE)",

@@ -1,3 +1,4 @@
+import json
 import math
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -1148,3 +1149,18 @@ def test_label_rows_never_stack_two_labels_while_a_row_is_free(extents):
         for i, one in enumerate(extents):
             for j in range(i):
                 assert rows[i] != rows[j] or not meet(one, extents[j]), (extents, rows)
+
+
+def test_the_chart_for_paper_is_a_fixed_size_without_hover_or_its_words():
+    rows = [reading(date(2026, 9, 1), 30, lab="St Mary's", note="private note")]
+    course = treatment(date(2026, 9, 1))
+    fig = figure(rows, [episode(at(date(2026, 9, 2)))], [course], threshold=20)
+    fig = charts.for_paper(fig)
+    [span] = shapes(fig, xref="x")
+    assert span["line"]["dash"] == "dot"
+    names = [shape.get("name") for shape in fig["layout"]["shapes"]]
+    assert "Clinician's threshold: 20" in names
+    go.Figure({"data": fig["data"], "layout": fig["layout"]})  # still a valid figure
+    assert (fig["layout"]["width"], fig["layout"]["height"]) == (680, 300)
+    assert fig["layout"]["hovermode"] is False and fig["dark"] == {}
+    assert "private note" not in charts.figure_json(fig) and "St Mary" not in json.dumps(fig)

@@ -100,28 +100,27 @@ def test_days_below_stay_within_the_days_known_and_the_period(rows, threshold):
 
 
 MEDIANS = [
-    ([20, 30, 40], ("30", "")),
-    ([40, 20], ("30", "")),  # the mean of the middle two
-    ([15, 20], ("17.5", "")),
-    ([(10, "<"), 20, 30], ("20", "")),  # "<10" sorts first, as a low count
-    ([(10, "<"), (10, "<"), 30], ("10", "<")),  # the middle result is "<10"
-    ([(10, "<"), 30], ("10", "<")),  # no mean with a limit: the lower stands, with its sign
-    ([25, (1000, ">")], ("25", "")),
-    ([7], ("7", "")),
+    ([20, 30, 40], "30 ×10⁹/L"),
+    ([40, 20], "30 ×10⁹/L"),  # the mean of the middle two
+    ([15, 20], "17.5 ×10⁹/L"),
+    ([(10, "<"), 20, 30], "20 ×10⁹/L"),  # "<10" sorts first, as a low count
+    ([(10, "<"), (10, "<"), 30], "<10 ×10⁹/L"),  # the middle result is "<10"
+    ([(10, "<"), 30], "between 15 and 20 ×10⁹/L"),  # (0 to 10, and 30) / 2
+    ([5, (10, "<"), 20, 50], "between 10 and 15 ×10⁹/L"),  # from a break test: not "<10"
+    ([(10, "<"), (20, "<")], "<15 ×10⁹/L"),
+    ([(5, "<="), 5], "between 2.5 and 5 ×10⁹/L"),
+    ([25, (1000, ">")], ">512.5 ×10⁹/L"),
+    ([7], "7 ×10⁹/L"),
 ]
 
 
 @pytest.mark.parametrize(("values", "expected"), MEDIANS)
 def test_the_median_with_results_below_detection(values, expected):
     readings = [count(i, *v) if isinstance(v, tuple) else count(i, v) for i, v in enumerate(values)]
-    found = report.median(readings)
-    assert (found.count, found.comparator) == (Decimal(expected[0]), expected[1])
+    assert report.median(readings).shown_in(Unit.E9_PER_L) == expected
 
 
-def test_the_median_in_words_and_of_nothing():
-    assert report.median([count(0, 10, "<"), count(1, 30)]).shown_in(Unit.E9_PER_L) == (
-        "<10 ×10⁹/L"
-    )
+def test_the_median_of_nothing_is_none():
     assert report.median([]) is None
 
 

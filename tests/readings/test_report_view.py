@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AccessAction, AccessEvent, Patient
 from readings import report_data
-from readings.models import ClinicReport, FirstAid, Severity
+from readings.models import ClinicReport, Dose, FirstAid, Severity
 from tests.clock import pinned
 from tests.factories import make_episode, make_reading, make_treatment
 
@@ -89,7 +90,7 @@ def test_the_default_period_is_the_last_3_months_with_its_numbers(client, record
     assert "Median count</dt><dd>30 ×10⁹/L" in html  # (20 + 40) / 2
     assert "Counts</dt><dd>4</dd>" in html
     assert "Emergencies</dt><dd>1: 22 Oct 2026, 22:30, bleeding gums" in html
-    assert "first aid did not stop it; 25 minutes" in html
+    assert "First aid did not stop it; 25 minutes" in html
     assert "Bleeds</dt><dd>2: 1 nosebleed, 1 bleeding gums" in html
     assert "Eltrombopag</strong>, from 11 Sep 2026" in html
     assert "Ivig" not in html and "IVIG" not in html  # ended before the period
@@ -105,9 +106,8 @@ def test_days_below_join_up_the_edges_with_the_counts_around_the_period(client, 
     # 33; 21 Oct "<10": 1; 21 Oct -> 8 Nov 55 (18 days): 10 + 2.5d < 30 for d = 1-7: 7.
     # 52 of 92 days (57%); 9 and 10 Nov come after the last count: not known.
     html = page(client, record)
-    assert "Days below the threshold</dt><dd>52 of 92 (57% of the period); 2 days not known" in (
-        html
-    )
+    below = "52 of 92 days (57% of the period); 2 days not known, too far from a count: 58% of"
+    assert f"Days below the threshold</dt><dd>{below} the 90 days that could be told" in html
 
 
 @pytest.mark.parametrize(
@@ -131,6 +131,7 @@ def test_the_period_presets_and_dates_of_ones_own(client, record, query, words):
         ({"period": "dates", "since": "2026-10-31", "until": "2026-10-01"}, "before the start"),
         ({"period": "dates", "since": "2026-13-45"}, "Enter “From” as a date"),
         ({"period": "dates", "since": "2099-01-01"}, "future"),
+        ({"period": "dates", "since": "10/01/2026"}, "Enter “From” as a date"),  # which day?
     ],
 )
 def test_wrong_dates_say_why_and_show_the_default_period(client, record, query, error):
@@ -139,19 +140,39 @@ def test_wrong_dates_say_why_and_show_the_default_period(client, record, query, 
     assert "11 Aug 2026 to 10 Nov 2026" in html
 
 
-def test_the_next_report_starts_where_the_last_ended(client, record, time_machine):
+def printed(client, cast, start: str, end: str, user=None):
+    client.force_login(user or cast.owner)
+    address = reverse("care_team_report_printed", args=[cast.patient.pk])
+    return client.post(address, {"start": start, "end": end})
+
+
+def test_the_next_report_starts_where_the_last_printed_one_ended(client, record, time_machine):
     page(client, record, period="dates", since="2026-08-01", until="2026-10-20")
+    assert not ClinicReport.objects.exists()  # looking at a report is not making one
+    assert printed(client, record, "2026-08-01", "2026-10-20", record.viewer).status_code == 204
     [made] = ClinicReport.objects.filter(patient=record.patient)
     assert (made.made_on, made.start, made.end) == (TODAY, datetime.date(2026, 8, 1), days_ago(21))
-    # Seen again the same day: still one, the period last shown.
-    page(client, record, period="6m")
+    assert made.made_by == record.viewer
+    [line] = AccessEvent.objects.filter(action=AccessAction.PRINTED_REPORT)
+    assert line.detail == "1 Aug 2026 to 20 Oct 2026"
+    # Printed again the same day: still one, the period printed last.
+    printed(client, record, "2026-05-11", "2026-11-10")
+    printed(client, record, "2026-08-01", "2026-10-20")
     assert ClinicReport.objects.filter(patient=record.patient).count() == 1
-    page(client, record, period="dates", since="2026-08-01", until="2026-10-20")
     # A week later the default starts the day after that report's end.
     time_machine.move_to(timezone.now() + datetime.timedelta(days=7))
     html = page(client, record)
     assert "Since the last report (21 Oct 2026)" in html
     assert "21 Oct 2026 to 17 Nov 2026 (28 days)" in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("", ""), ("2026-10-20", "2026-08-01"), ("2099-01-01", "2099-02-01"), ("10/01/2026", "")],
+)
+def test_a_print_without_a_period_of_the_record_stores_nothing(client, record, start, end):
+    assert printed(client, record, start, end).status_code == 400
+    assert not ClinicReport.objects.exists()
 
 
 def test_a_last_report_too_recent_or_too_old_leaves_the_default_at_3_months(record):
@@ -179,7 +200,7 @@ def test_a_busy_year_lists_counts_by_month_and_the_bleeds_that_matter_most(clien
     html = page(client, cast, period="12m")
     assert "Counts by month" in html
     assert html.count("<tr>") == 1 + 13 + 1 + report_data.BLEED_ROWS  # Nov 2025 to Nov 2026
-    assert "The emergencies and the 12 most severe of 40 bleeds" in html
+    assert "12 of 40 bleeds: the emergencies, then the most severe" in html
     assert "Severe" in html
 
 
@@ -197,3 +218,56 @@ def test_an_empty_record_says_so_and_draws_no_chart(client, cast):
     assert "No counts in the period." in html and "No bleeds logged in the period." in html
     assert 'id="report-chart"' not in html
     assert "No threshold set" in html
+
+
+def test_a_past_period_shows_each_course_as_it_stood_at_its_end(client, cast):
+    """From a break test: a report of Dec–Jan showed a response lost in March and only the dose
+    logged last."""
+    patient = cast.patient
+    course = make_treatment(patient, "eltrombopag", started_on=datetime.date(2026, 1, 1))
+    Dose.objects.create(
+        patient=patient, treatment=course, given_on=datetime.date(2026, 1, 1),
+        amount=Decimal(50), unit="mg", route="oral", how_often="daily",
+    )  # fmt: skip
+    Dose.objects.create(
+        patient=patient, treatment=course, given_on=datetime.date(2026, 1, 20),
+        amount=Decimal(75), unit="mg", route="oral", how_often="daily",
+    )  # fmt: skip
+    Dose.objects.create(
+        patient=patient, treatment=course, given_on=datetime.date(2026, 5, 1),
+        amount=Decimal(25), unit="mg", route="oral", how_often="daily",
+    )  # fmt: skip
+    for day, count in [(1, 10), (8, 15), (15, 60), (22, 70), (29, 80)]:
+        make_reading(patient, str(count), drawn_on=datetime.date(2026, 1, day))
+    for day, count in [(1, 10), (8, 12)]:  # March: the response is lost
+        make_reading(patient, str(count), drawn_on=datetime.date(2026, 3, day))
+    html = page(client, cast, period="dates", since="2026-01-01", until="2026-01-31")
+    assert "Response (R: 30 ×10⁹/L or more and double the start) from day 14" in html
+    assert "lost on" not in html
+    assert "50 mg every day, by mouth, since 1 Jan 2026; 75 mg every day" in html
+    assert "25 mg" not in html  # logged after the period
+    # February: the dose in force at its start, then none logged in it.
+    html = page(client, cast, period="dates", since="2026-02-01", until="2026-02-28")
+    assert "Dose: 75 mg every day, by mouth, since 20 Jan 2026" in html
+
+
+def test_a_bleed_says_where_the_signs_in_the_brain_and_its_note(client, cast):
+    make_episode(
+        cast.patient,
+        "petechiae",
+        started_at=timezone.now() - datetime.timedelta(days=3),
+        body_site="legs",
+        warning_signs=["headache"],
+        note="N" * 300,
+    )
+    html = page(client, cast)
+    signs = "Petechiae (tiny red-purple dots) (legs); signs of bleeding in the brain: a sudden"
+    assert html.lower().count(signs.lower()) == 2  # with the emergencies and in the table
+    assert "N" * 79 + "…" in html and "N" * 80 not in html  # cut; the history has it whole
+
+
+def test_a_date_that_is_not_one_says_so_once_and_is_not_also_missing(client, record):
+    html = page(client, record, period="dates", since="abc")
+    assert "Enter “From” as a date" in html
+    assert "Enter the first day of the report." not in html
+    assert "Those dates could not be used." in html
