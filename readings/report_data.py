@@ -37,7 +37,7 @@ DAY = datetime.timedelta(days=1)
 # Beyond these, the tables would not fit on two pages: the counts by month, and the bleeds
 # that matter most (every one stays in the numbers and the chart).
 COUNT_ROWS = 36
-BLEED_ROWS = 12
+BLEED_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -173,8 +173,8 @@ SEVERITY_RANK = {value: rank for rank, value in enumerate(reversed(Severity.valu
 
 
 # A note or a lab's name in a table is cut to this many characters (the history has them whole).
-NOTE_CHARS = 80
-LAB_CHARS = 30
+NOTE_CHARS = 60
+LAB_CHARS = 24
 
 
 def cut(text: str, limit: int) -> str:
@@ -193,9 +193,10 @@ class BleedRow:
     kind: str  # with where on the body, and any signs of bleeding in the brain
     severity: str
     details: str  # report.what_was_done, then the note
+    emergency: bool = False
 
 
-def bleed_row(episode: BleedingEpisode) -> BleedRow:
+def bleed_row(episode: BleedingEpisode, emergency: bool = False) -> BleedRow:
     when = date_format(timezone.localtime(episode.started_at), "j M Y, H:i")
     kind = episode.get_kind_display()
     if episode.body_site:
@@ -205,7 +206,8 @@ def bleed_row(episode: BleedingEpisode) -> BleedRow:
         kind += f"; signs of bleeding in the brain: {', '.join(signs)}"
     severity = episode.get_severity_display() or "Not said"
     details = [report.what_was_done(episode), cut(episode.note, NOTE_CHARS)]
-    return BleedRow(when, kind, severity, "; ".join(part for part in details if part))
+    details = "; ".join(part for part in details if part)
+    return BleedRow(when, kind, severity, details, emergency)
 
 
 @dataclass(frozen=True)
@@ -294,7 +296,10 @@ def build(patient, period: Period, today: datetime.date) -> dict:
         "median": report.median(counts).shown_in(unit) if counts else "",
         "below": report.days_below([*counts, *edges], threshold, start, end) if threshold else None,
         "bleeds": bleeds,
-        "bleed_rows": [bleed_row(e) for e in bleeds_to_list(episodes, bleeds.emergencies)],
+        "bleed_rows": [
+            bleed_row(episode, episode in bleeds.emergencies)
+            for episode in bleeds_to_list(episodes, bleeds.emergencies)
+        ],
         "emergencies": [bleed_row(episode) for episode in bleeds.emergencies],
         "courses": [course_row(course, period) for course in found],
         "count_rows": [count_row(r, unit) for r in counts] if len(counts) <= COUNT_ROWS else [],

@@ -65,14 +65,16 @@
     element.style.zoom = room && room < width ? String(room / width) : "";
   }
 
+  // data-drawn only once Plotly has drawn: until then print leaves the box out (app.css).
   function draw(element) {
-    if (!document.getElementById(element.dataset.chart) || element.dataset.drawn) return;
-    element.dataset.drawn = "true";
+    if (!document.getElementById(element.dataset.chart) || element.drawing) return;
+    element.drawing = true;
     var figure = figureOf(element);
     var paper = element.hasAttribute("data-chart-paper");
     loadPlotly(element.dataset.plotlySrc).then(function (Plotly) {
       return Plotly.newPlot(element, figure.data, figure.layout, paper ? PAPER : CONFIG);
     }).then(function () {
+      element.dataset.drawn = "true";
       if (!paper) return;
       fitToScreen(element, figure.layout.width);
       window.addEventListener("resize", function () { fitToScreen(element, figure.layout.width); });

@@ -151,3 +151,21 @@ def test_without_javascript_the_range_links_and_the_table_still_work(dashboard):
     expect(page).to_have_url(re.compile(r"\?range=3m&table=1#chart-panel$"))
     expect(page.locator("#counts-table")).to_have_attribute("open", "")
     expect(table_rows(page)).to_have_count(4)
+
+
+def test_printing_the_dashboard_gives_its_content_not_its_forms(dashboard):
+    page = dashboard
+    plotted_markers(page).first.wait_for()  # drawn, the chart prints
+    page.emulate_media(media="print")
+    expect(page.locator("#stats").get_by_text("Latest count")).to_be_visible()
+    expect(page.locator("#chart")).to_be_visible()
+    for hidden in ("#quick-count", "#quick-bleed", ".site-menu", ".chart-controls"):
+        expect(page.locator(hidden)).to_be_hidden()
+
+
+@pytest.mark.parametrize("browser_context_args", [False], indirect=True, ids=["no-javascript"])
+def test_a_chart_not_drawn_leaves_no_blank_box_in_print(dashboard):
+    page = dashboard
+    page.emulate_media(media="print")
+    expect(page.get_by_text("7 counts from")).to_be_visible()  # the chart in words
+    expect(page.locator("#chart")).to_be_hidden()

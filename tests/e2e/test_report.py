@@ -4,6 +4,7 @@ paper, printed to PDF by Chromium itself (page.pdf(), print media) and read back
 import datetime
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -13,7 +14,7 @@ from pypdf import PdfReader
 
 from accounts.models import Patient, User
 from readings.management.commands.seed_bench import BENCH_EMAIL
-from readings.models import ClinicReport
+from readings.models import ClinicReport, Dose
 from tests.e2e.conftest import log_in
 from tests.factories import (
     PASSWORD,
@@ -39,15 +40,22 @@ def text_of(pdf: PdfReader) -> str:
 
 @pytest.fixture
 def three_months(live_server, page):
-    """Robin's record: a count every 10 days for 3 months, two bleeds, a course, a threshold."""
+    """Robin's record: a count every 10 days for 3 months (10, a lab each), two bleeds, a
+    course with a dose, a threshold."""
     owner = make_user("robin@example.com", "Robin's mum")
     patient = make_patient(owner, name="Robin", alert_threshold=30, birth_year=2016)
     today = timezone.localdate()
-    for days in range(0, 90, 10):
-        make_reading(patient, str(15 + days // 2), drawn_on=today - datetime.timedelta(days))
+    for days in range(0, 91, 10):
+        drawn_on = today - datetime.timedelta(days)
+        make_reading(patient, str(15 + days // 2), drawn_on=drawn_on, lab="Children's hospital")
     make_episode(patient, started_at=timezone.now() - datetime.timedelta(days=12))
     make_episode(patient, "bruising", started_at=timezone.now() - datetime.timedelta(days=40))
-    make_treatment(patient, "romiplostim", started_on=today - datetime.timedelta(days=50))
+    course = make_treatment(patient, "romiplostim", started_on=today - datetime.timedelta(days=50))
+    Dose.objects.create(
+        patient=patient, treatment=course, given_on=course.started_on, amount=Decimal(1),
+        unit="ug/kg", route="subcutaneous", how_often="weekly", weight_kg=Decimal(25),
+        weighed_on=course.started_on,
+    )  # fmt: skip
     log_in(page, live_server, "robin@example.com")
     expect(page.get_by_role("heading", level=1)).to_have_text("Robin’s dashboard")
     return patient
@@ -73,6 +81,7 @@ def test_a_three_month_report_is_one_page_with_the_header_numbers_and_chart(
         "Romiplostim",
         "page 1 of 1",
         latest.inner_text().split(" on ")[0],  # the last count, 15 ×10⁹/L
+        "1 µg/kg every week",
     ]:
         assert words in text, words
     # The chart is in the PDF: its axis title and the threshold line's legend are drawn text.

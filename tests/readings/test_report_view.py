@@ -200,7 +200,7 @@ def test_a_busy_year_lists_counts_by_month_and_the_bleeds_that_matter_most(clien
     html = page(client, cast, period="12m")
     assert "Counts by month" in html
     assert html.count("<tr>") == 1 + 13 + 1 + report_data.BLEED_ROWS  # Nov 2025 to Nov 2026
-    assert "12 of 40 bleeds: the emergencies, then the most severe" in html
+    assert "10 of 40 bleeds: the emergencies, then the most severe" in html
     assert "Severe" in html
 
 
@@ -263,7 +263,8 @@ def test_a_bleed_says_where_the_signs_in_the_brain_and_its_note(client, cast):
     html = page(client, cast)
     signs = "Petechiae (tiny red-purple dots) (legs); signs of bleeding in the brain: a sudden"
     assert html.lower().count(signs.lower()) == 2  # with the emergencies and in the table
-    assert "N" * 79 + "…" in html and "N" * 80 not in html  # cut; the history has it whole
+    assert "N" * 59 + "…" in html and "N" * 60 not in html  # cut; the history has it whole
+    assert html.count("<strong>Emergency:</strong>") == 1  # marked in the table
 
 
 def test_a_date_that_is_not_one_says_so_once_and_is_not_also_missing(client, record):
