@@ -118,16 +118,6 @@ class Median:
         return units.format_count(self.count, unit, self.comparator)
 
 
-def _bounds(reading: PlateletReading) -> tuple[Decimal, Decimal | None]:
-    """The counts a result allows, lowest and highest (None: no upper limit): "<10" is 0-10."""
-    value, comparator = reading.count, units.Comparator(reading.comparator)
-    if comparator is units.Comparator.EXACT:
-        return value, value
-    if comparator.is_upper_limit:
-        return Decimal(0), value
-    return value, None
-
-
 def median(readings: Iterable[PlateletReading]) -> Median | None:
     """The median of the live counts, None without any. Results are ordered as stats orders
     them ("<10" just below 10). With an even number, the mean of the middle two; where either
@@ -140,7 +130,8 @@ def median(readings: Iterable[PlateletReading]) -> Median | None:
     if len(ordered) % 2:
         reading = ordered[middle]
         return Median(reading.count, reading.comparator)
-    (low_1, high_1), (low_2, high_2) = _bounds(ordered[middle - 1]), _bounds(ordered[middle])
+    low_1, high_1, *_ = stats.possible_counts(ordered[middle - 1])
+    low_2, high_2, *_ = stats.possible_counts(ordered[middle])
     low = (low_1 + low_2) / 2
     if high_1 is None or high_2 is None:
         return Median(low, ">")

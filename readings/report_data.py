@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 
 from itptracker.forms import DateInput, PlainErrors
 from readings import charts, courses, report, stats, units
@@ -178,7 +179,8 @@ LAB_CHARS = 24
 
 
 def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else f"{text[: limit - 1].rstrip()}…"
+    """At most `limit` characters, "…" the last where it is cut."""
+    return Truncator(text).chars(limit)
 
 
 def count_row(reading: PlateletReading, unit: units.Unit):
@@ -248,31 +250,29 @@ def build(patient, period: Period, today: datetime.date) -> dict:
     """What the report shows for `period` (dates in the record's zone, which is active)."""
     unit = units.Unit(patient.preferred_unit)
     start, end = period.start, period.end
-    readings = PlateletReading.objects.live().filter(patient=patient).order_by()
-    counts = stats.chronological(readings.filter(drawn_on__range=(start, end)))
-    # The counts on either side join up the period's first and last days (report.days_below).
-    before = readings.filter(drawn_on__lt=start).order_by("-drawn_on").first()
-    after = readings.filter(drawn_on__gt=end).order_by("drawn_on").first()
-    episodes = BleedingEpisode.objects.live().filter(patient=patient)
-    episodes = episodes.filter(started_at__gte=start_of(start))
-    episodes = list(episodes.filter(started_at__lt=start_of(end + DAY)))
-    episodes.sort(key=lambda episode: episode.started_at)
     ran = Q(ended_on__isnull=True) | Q(ended_on__gte=start)
     treatments = Treatment.objects.live().filter(patient=patient, started_on__lte=end)
     treatments = list(treatments.filter(ran).order_by("started_on"))
-    # Each course's response as it stood at the period's end: nothing after it counts.
-    since = courses.counted_from(treatments) or start
-    history = readings.filter(drawn_on__range=(since, end))
-    history = history.only("drawn_on", "count", "comparator", "deleted_at")
-    later = BleedingEpisode.objects.live().filter(patient=patient)
-    later = later.filter(started_at__gte=start_of(since), started_at__lt=start_of(end + DAY))
-    found = courses.courses_for(
-        patient,
-        treatments,
-        end,
-        readings=list(history),
-        episodes=list(later.only("started_at", "deleted_at")),
+    # One query of counts and one of bleeds serve the period and the courses' responses, which
+    # read from a little before each course's start, and stand as at the period's end: nothing
+    # after it counts.
+    since = min(courses.counted_from(treatments) or start, start)
+    readings = PlateletReading.objects.live().filter(patient=patient).order_by()
+    loaded = list(readings.filter(drawn_on__range=(since, end)))
+    counts = stats.chronological(reading for reading in loaded if reading.drawn_on >= start)
+    # The counts on either side join up the period's first and last days (report.days_below).
+    before = readings.filter(drawn_on__lt=start).order_by("-drawn_on").first()
+    after = readings.filter(drawn_on__gt=end).order_by("drawn_on").first()
+    bleeds_loaded = BleedingEpisode.objects.live().filter(patient=patient)
+    bleeds_loaded = list(
+        bleeds_loaded.filter(started_at__gte=start_of(since), started_at__lt=start_of(end + DAY))
     )
+    began = start_of(start)
+    episodes = sorted(
+        (episode for episode in bleeds_loaded if episode.started_at >= began),
+        key=lambda episode: episode.started_at,
+    )
+    found = courses.courses_for(patient, treatments, end, readings=loaded, episodes=bleeds_loaded)
     figure = charts.build_figure(
         counts,
         episodes,

@@ -99,7 +99,7 @@ def by_count(reading: PlateletReading) -> tuple:
     return reading.count_order
 
 
-def _possible(reading: PlateletReading) -> tuple[Decimal, Decimal | None, bool, bool]:
+def possible_counts(reading: PlateletReading) -> tuple[Decimal, Decimal | None, bool, bool]:
     """The counts a result allows: (lowest, highest or None, lowest excluded, highest excluded)."""
     value, comparator = reading.count, Comparator(reading.comparator)
     return {
@@ -112,8 +112,8 @@ def _possible(reading: PlateletReading) -> tuple[Decimal, Decimal | None, bool, 
 
 
 def _surely_above(later: PlateletReading, earlier: PlateletReading) -> bool:
-    low, _, low_excluded, _ = _possible(later)
-    _, high, _, high_excluded = _possible(earlier)
+    low, _, low_excluded, _ = possible_counts(later)
+    _, high, _, high_excluded = possible_counts(earlier)
     return high is not None and (low > high or (low == high and (low_excluded or high_excluded)))
 
 
