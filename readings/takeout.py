@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import audit, mfa
+from accounts import audit, mfa, sessions
 from accounts.forms import DeleteAccountForm
 from accounts.memberships import other_owners
 from accounts.models import AccessEvent, CareMembership, Invitation, Patient, Role
@@ -219,7 +219,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         logout(request)
         also = f" The records of {', '.join(deleted)} are deleted too." if deleted else ""
         messages.success(request, f"Your account is deleted.{also} Take care.")
-        return redirect("home")
+        return sessions.forget_device(redirect("home"))
     owned = owned_patients(request.user)
     shared = {p.pk for p in owned if other_owners(p, request.user)}
     ctx = {"form": form, "sole": [p for p in owned if p.pk not in shared]}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from readings import record_details, takeout, transfer_views, views
+from readings import pwa, record_details, takeout, transfer_views, views
 
 patient = "p/<uuid:patient_id>/"
 entry = f"{patient}<slug:kind>/<uuid:entry_id>/"
@@ -9,6 +9,10 @@ pending_import = f"{patient}import/<slug:token>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("help/", views.when_to_get_help, name="help"),
+    # The installable app (readings.pwa): the worker's scope is the whole site.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="web_manifest"),
+    path("offline/", pwa.offline, name="offline"),
     path("account/my-data.zip", takeout.download_my_data, name="download_my_data"),
     path("account/delete/", takeout.delete_account, name="delete_account"),
     path(patient, views.dashboard, name="dashboard"),

@@ -5,7 +5,7 @@ from django import template
 from django.utils import formats, timezone
 
 from accounts import dates
-from readings import stats, units
+from readings import pwa, stats, units
 from readings.entries import KIND_OF_MODEL
 
 register = template.Library()
@@ -66,3 +66,15 @@ def tel_href(phone: str) -> str:
     """A phone number as a link's address, "tel:+442079460000": the page shows the number as
     it was typed, but a tel: address holds no spaces or brackets (RFC 3966)."""
     return "tel:" + re.sub(r"(?!^\+)\D", "", phone.strip())
+
+
+@register.inclusion_tag("readings/offline_parts.html", takes_context=True)
+def offline_parts(context) -> dict:
+    """What quick add needs when the page cannot reach the server (static/js/offline.js): the
+    list of entries waiting to send, and the emergency advice with the rule that calls for it
+    (readings.pwa.emergency_rule)."""
+    return {
+        "rule": pwa.emergency_rule(),
+        "emergency_advice": [(advice,) for advice in pwa.emergency_advice()],
+        "patient": context.get("patient"),
+    }
