@@ -1,0 +1,223 @@
+"""The installable app in a real Chromium: installable, logging without a signal
+(static/js/offline.js, templates/readings/sw.js), and logging out clears what waits."""
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from readings.models import BleedingEpisode, PlateletReading
+from tests.e2e.conftest import PHONE, log_in, main_menu
+from tests.factories import make_patient, make_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+NO_SIGNAL = "net::ERR_INTERNET_DISCONNECTED"
+
+
+@pytest.fixture
+def viewport():
+    return PHONE
+
+
+@pytest.fixture
+def signed_in(live_server, page):
+    owner = make_user("parent@example.com", "Jo")
+    patient = make_patient(owner, name="Mia")
+    log_in(page, live_server, "parent@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    under_the_worker(page)
+    return page, patient
+
+
+def under_the_worker(page):
+    """Wait until the service worker has installed and controls the page."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+
+
+# How many requests Workbox's queues hold on the device (its IndexedDB database).
+QUEUED = """async () => {
+  const names = (await indexedDB.databases()).map((db) => db.name);
+  if (!names.includes("workbox-background-sync")) return 0;
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open("workbox-background-sync");
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const db = opening.result;
+      if (!db.objectStoreNames.contains("requests")) { db.close(); resolve(0); return; }
+      const counting = db.transaction("requests").objectStore("requests").count();
+      counting.onsuccess = () => { db.close(); resolve(counting.result); };
+    };
+  });
+}"""
+
+
+def online_errors_only(console_errors):
+    """The console errors a page had, less the requests that failed for want of a signal."""
+    return [error for error in console_errors if NO_SIGNAL not in error]
+
+
+def log_count(page, text):
+    box = page.locator("#quick-count")
+    box.get_by_label("Platelet count").fill(text)
+    box.get_by_role("button", name="Save count").click()
+
+
+def log_nosebleed(page, first_aid="Yes, it stopped"):
+    box = page.locator("#quick-bleed")
+    box.get_by_label("Nosebleed").check()
+    box.get_by_label(first_aid).check()
+    box.get_by_role("button", name="Save bleed").click()
+
+
+def test_chromium_finds_the_app_installable(
+    browser_type, browser_type_launch_args, live_server, tmp_path
+):
+    # A profile on disk: Chromium never offers to install from a private (incognito) window,
+    # which is what a test's fresh context is.
+    make_patient(make_user("parent@example.com", "Jo"), name="Mia")
+    context = browser_type.launch_persistent_context(
+        tmp_path, **browser_type_launch_args, viewport=PHONE
+    )
+    try:
+        page = context.new_page()
+        log_in(page, live_server, "parent@example.com")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+        under_the_worker(page)
+        devtools = context.new_cdp_session(page)
+        manifest = devtools.send("Page.getAppManifest")
+        assert manifest["url"].endswith("/manifest.webmanifest")
+        assert manifest["errors"] == []
+        assert devtools.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    finally:
+        context.close()
+
+
+def test_entries_logged_without_a_signal_arrive_once(signed_in, console_errors, audit):
+    page, patient = signed_in
+    page.context.set_offline(True)
+    log_count(page, "38")
+    waiting = page.locator("#waiting-entries")
+    expect(waiting.get_by_text("Kept on this device: Count 38 ×10⁹/L on")).to_be_visible()
+    log_nosebleed(page)
+    listed = page.locator("#waiting-list > li")
+    expect(listed).to_have_count(2)
+    expect(listed.nth(0)).to_contain_text("Count 38 ×10⁹/L on")
+    expect(listed.nth(1)).to_contain_text("Bleed: Nosebleed on")
+    for item in listed.all():
+        expect(item).to_contain_text("this device's time")
+        expect(item).to_contain_text("Waiting to send.")
+    # The boxes are ready for the next entry, with a new one-time token.
+    expect(page.locator("#quick-count").get_by_label("Platelet count")).to_have_value("")
+    assert not PlateletReading.objects.filter(patient=patient).exists()
+
+    # Opened again without a signal: the offline page, with what waits and both boxes.
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection")
+    expect(listed).to_have_count(2)
+    expect(listed.nth(0)).to_contain_text("Count 38 ×10⁹/L on")
+    expect(listed.nth(1)).to_contain_text("Bleed: Nosebleed on")
+    expect(page.get_by_role("button", name="Save count")).to_be_visible()
+    assert not PlateletReading.objects.filter(patient=patient).exists()
+
+    # The signal returns: each is sent, once, and the page it stood in for comes back.
+    page.context.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    expect(page.locator("#waiting-entries")).to_be_hidden()
+    expect(page.locator("#recent-entries").get_by_text("38 ×10⁹/L")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    readings = PlateletReading.objects.filter(patient=patient)
+    assert [(r.entered_text, r.created_by.email) for r in readings] == [
+        ("38", "parent@example.com")
+    ]
+    bleeds = BleedingEpisode.objects.filter(patient=patient)
+    assert [(b.kind, b.first_aid) for b in bleeds] == [("nosebleed", "yes")]
+    assert readings.get().form_token != bleeds.get().form_token
+    console_errors[:] = online_errors_only(console_errors)
+    audit()
+
+
+def test_a_count_logged_on_the_offline_page_arrives_on_the_record_s_date(signed_in):
+    page, patient = signed_in
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection")
+    expect(page.get_by_text("on the record's clock (UTC)")).to_be_visible()
+    log_count(page, "61")
+    expect(page.get_by_text("Kept on this device: Count 61 ×10⁹/L on")).to_be_visible()
+    page.context.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    reading = PlateletReading.objects.get(patient=patient)
+    assert (reading.entered_text, reading.drawn_on) == ("61", patient.today())
+
+
+def test_an_emergency_logged_without_a_signal_says_so_at_once(signed_in):
+    page, patient = signed_in
+    page.context.set_offline(True)
+    log_nosebleed(page, first_aid="No, it did not stop")
+    alert = page.get_by_role("alert").filter(has_text="Bleeding that does not stop is an emergency")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Emergency: get help now")
+    assert not BleedingEpisode.objects.filter(patient=patient).exists()
+    page.context.set_offline(False)
+    expect(page.locator("#waiting-entries").get_by_text("Sent: Bleed: Nosebleed")).to_be_visible()
+    assert BleedingEpisode.objects.get(patient=patient).first_aid == "no"
+
+
+def test_an_entry_the_server_questions_is_shown_for_the_person_to_answer(
+    signed_in, audit, console_errors
+):
+    page, patient = signed_in
+    page.context.set_offline(True)
+    log_count(page, "1,500")
+    page.context.set_offline(False)
+    waiting = page.locator("#waiting-entries")
+    expect(waiting.get_by_text("Not saved yet: there is a question about it.")).to_be_visible()
+    assert not PlateletReading.objects.filter(patient=patient).exists()
+    page.reload()  # it waits on the device until answered, a reload included
+    expect(page.locator("#waiting-list")).to_contain_text("Count 1,500 ×10⁹/L on")
+    console_errors[:] = online_errors_only(console_errors)
+    audit()
+
+    waiting.get_by_role("button", name="Answer the question").click()
+    box = page.locator("#quick-count")
+    expect(box.get_by_text("Not saved yet.")).to_be_visible()
+    expect(box.get_by_label("Platelet count")).to_have_value("1,500")
+    box.get_by_label("1.5 ×10⁹/L", exact=False).first.check()
+    box.get_by_role("button", name="Save count").click()
+    expect(page.get_by_text("Saved the count of 1.5 ×10⁹/L")).to_be_visible()
+    expect(waiting).to_be_hidden()
+    assert [r.count for r in PlateletReading.objects.filter(patient=patient)] == [Decimal("1.5")]
+
+
+def test_logging_out_throws_away_what_waits_after_a_warning(signed_in):
+    page, patient = signed_in
+    page.context.set_offline(True)
+    log_count(page, "1,500")
+    page.context.set_offline(False)
+    expect(page.get_by_text("Not saved yet: there is a question about it.")).to_be_visible()
+    assert page.evaluate(QUEUED) == 1
+
+    warnings = []
+
+    def answer(dialog, accept):
+        warnings.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    main_menu(page).get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("Not saved yet: there is a question about it.")).to_be_visible()
+    assert warnings == [
+        "1 entry on this device has not been sent. Logging out throws it away. Log out anyway?"
+    ]
+    assert page.url.endswith(f"/p/{patient.pk}/")
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    main_menu(page).get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    # The login page registers the worker again, afresh: nothing of the queue is left.
+    assert page.evaluate(QUEUED) == 0
+    assert page.evaluate("() => localStorage.getItem('itp-last-record')") is None
+    assert not PlateletReading.objects.filter(patient=patient).exists()
