@@ -208,6 +208,10 @@ def test_logging_out_throws_away_what_waits_after_a_warning(signed_in):
 
     page.once("dialog", lambda dialog: answer(dialog, accept=False))
     main_menu(page).get_by_role("button", name="Log out").click()
+    for _ in range(100):  # the page asks the worker first, then warns
+        if warnings:
+            break
+        page.wait_for_timeout(100)
     expect(page.get_by_text("Not saved yet: there is a question about it.")).to_be_visible()
     assert warnings == [
         "1 entry on this device has not been sent. Logging out throws it away. Log out anyway?"
