@@ -37,21 +37,25 @@ const questioned = new workbox.backgroundSync.Queue("itp-questioned", {
   onSync: async () => {},
 });
 
-// The newest form token a page of the app gave (offline.js): an entry logged on the offline
-// page has none, and one logged before signing in again has one that no longer counts.
-const SESSION_CACHE = "itp-session";
-const TOKEN_URL = "/__csrf-token";
-
-async function rememberToken(token) {
-  const cache = await caches.open(SESSION_CACHE);
-  await cache.put(TOKEN_URL, new Response(token));
+// The newest form token a page of the app gave (offline.js), kept in IndexedDB beside the
+// queues (the caches hold static files only): an entry logged on the offline page has none,
+// and one logged before signing in again has one that no longer counts.
+function tokenStore(mode, use) {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open("itp-session", 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore("values");
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const db = opening.result;
+      const request = use(db.transaction("values", mode).objectStore("values"));
+      request.onsuccess = () => { db.close(); resolve(request.result); };
+      request.onerror = () => { db.close(); reject(request.error); };
+    };
+  });
 }
 
-async function latestToken() {
-  const cache = await caches.open(SESSION_CACHE);
-  const kept = await cache.match(TOKEN_URL);
-  return kept ? kept.text() : "";
-}
+const rememberToken = (token) => tokenStore("readwrite", (values) => values.put(token, "csrf"));
+const latestToken = () => tokenStore("readonly", (values) => values.get("csrf")).then((token) => token || "");
 
 // --- Logging: send now, or keep ---------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.e2e.html_checker import HtmlChecker
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_patient, make_user
 
 PHONE = {"width": 360, "height": 800}
 DESKTOP = {"width": 1280, "height": 800}
@@ -102,6 +103,14 @@ def log_in(page, live_server, email, password=PASSWORD, path="/login/"):
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def on_mias_dashboard(live_server, page):
+    """Jo, Mia's parent, logged in on Mia's dashboard (nothing logged yet): Mia's record."""
+    patient = make_patient(make_user("parent@example.com", "Jo"), name="Mia")
+    log_in(page, live_server, "parent@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    return patient
 
 
 def main_menu(page):

@@ -1,8 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, log_in
-from tests.factories import make_patient, make_user
+from tests.e2e.conftest import PHONE, on_mias_dashboard
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -14,10 +13,7 @@ def viewport():
 
 @pytest.fixture
 def signed_in(live_server, page):
-    owner = make_user("parent@example.com", "Jo")
-    make_patient(owner, name="Mia")
-    log_in(page, live_server, "parent@example.com")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    on_mias_dashboard(live_server, page)
     return page
 
 

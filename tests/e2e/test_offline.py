@@ -4,11 +4,15 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.templatetags.static import static
+from django.urls import reverse
 from playwright.sync_api import expect
 
+from readings import pwa
 from readings.models import BleedingEpisode, PlateletReading
-from tests.e2e.conftest import PHONE, log_in, main_menu
-from tests.factories import make_patient, make_user
+from tests.e2e.conftest import PHONE, log_in, main_menu, on_mias_dashboard
+from tests.factories import PASSWORD, make_patient, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,10 +26,7 @@ def viewport():
 
 @pytest.fixture
 def signed_in(live_server, page):
-    owner = make_user("parent@example.com", "Jo")
-    patient = make_patient(owner, name="Mia")
-    log_in(page, live_server, "parent@example.com")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    patient = on_mias_dashboard(live_server, page)
     under_the_worker(page)
     return page, patient
 
@@ -51,6 +52,24 @@ QUEUED = """async () => {
     };
   });
 }"""
+
+
+# Every URL the worker's caches hold.
+CACHED = """async () => {
+  const urls = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      const url = new URL(request.url);
+      urls.push(url.pathname + url.search);
+    }
+  }
+  return urls;
+}"""
+PRECACHED = {
+    *(static(path) for path in [*pwa.PRECACHE_STATIC, *pwa.WORKBOX]),
+    reverse("offline"),
+}
 
 
 def online_errors_only(console_errors):
@@ -137,6 +156,31 @@ def test_entries_logged_without_a_signal_arrive_once(signed_in, console_errors, 
     assert readings.get().form_token != bleeds.get().form_token
     console_errors[:] = online_errors_only(console_errors)
     audit()
+    # All the while, the worker's caches held static files and the offline page, no page.
+    kept = page.evaluate(CACHED)
+    assert kept and {url.split("?")[0] for url in kept} <= PRECACHED
+    assert "/offline/" in {url.split("?")[0] for url in kept}
+
+
+def test_an_entry_sent_after_the_login_ended_waits_for_the_next_login(signed_in, live_server):
+    page, patient = signed_in
+    page.context.set_offline(True)
+    log_count(page, "52")
+    expect(page.get_by_text("Kept on this device: Count 52 ×10⁹/L on")).to_be_visible()
+    Session.objects.all().delete()  # the login ends (timed out, or ended on another device)
+    page.context.set_offline(False)
+    listed = page.locator("#waiting-list > li")
+    expect(listed).to_contain_text("Not sent yet: sign in again, and it will be sent.")
+    assert not PlateletReading.objects.filter(patient=patient).exists()
+
+    listed.get_by_role("link", name="Sign in").click()
+    page.get_by_label("E-mail address").fill("parent@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    expect(page.locator("#waiting-entries").get_by_text("Sent: Count 52")).to_be_visible()
+    reading = PlateletReading.objects.get(patient=patient)
+    assert reading.entered_text == "52"
 
 
 def test_a_count_logged_on_the_offline_page_arrives_on_the_record_s_date(signed_in):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from accounts.models import Patient, Role, User
 from readings.forms import EpisodeForm, ReadingForm
 from readings.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.e2e.conftest import DESKTOP, log_in
+from tests.e2e.conftest import DESKTOP, log_in, on_mias_dashboard
 from tests.factories import (
     add_member,
     make_episode,
@@ -33,12 +33,7 @@ def viewport():
 
 @pytest.fixture
 def parent(live_server, page):
-    """Jo, Mia's parent, on Mia's dashboard (nothing logged yet)."""
-    owner = make_user("parent@example.com", "Jo")
-    patient = make_patient(owner, name="Mia")
-    log_in(page, live_server, "parent@example.com")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
-    return patient
+    return on_mias_dashboard(live_server, page)
 
 
 def demo_dashboard(page, live_server, *, then=None):
