@@ -358,7 +358,8 @@
   window.addEventListener("online", function () {
     const sent = sendWhatWaits();
     if (document.getElementById("offline-boxes")) {
-      sent.then(function () { location.reload(); });
+      // A GET, never the form's POST again (the offline page may stand in for a form sent).
+      sent.then(function () { location.replace(location.href); });
     }
   });
   rememberRecord();

@@ -59,9 +59,11 @@ const latestToken = () => tokenStore("readonly", (values) => values.get("csrf"))
 
 // --- Logging: send now, or keep ---------------------------------------------------------------
 
+// Quick add only (htmx sends it, and reads the answer): the full forms' fields (time, lab,
+// note) need a signal, and a form sent without one gets the offline page and its boxes.
 workbox.routing.registerRoute(
   ({ url, request }) => url.origin === self.location.origin && ENTRY_PATH.test(url.pathname)
-    && request.method === "POST",
+    && request.headers.get("HX-Request") === "true",
   async ({ request }) => {
     const kept = request.clone();
     try {
@@ -84,16 +86,18 @@ workbox.routing.registerRoute(
   "POST",
 );
 
-// A page that cannot load: the offline page, which finds the record in the address.
-workbox.routing.registerRoute(
-  new workbox.routing.NavigationRoute(async ({ request }) => {
-    try {
-      return await fetch(request);
-    } catch (noSignal) {
-      return (await workbox.precaching.matchPrecache(OFFLINE_URL)) || Response.error();
-    }
-  }),
-);
+// A page that cannot load, or a form that cannot be sent: the offline page, which finds the
+// record in the address.
+async function pageOrOffline({ request }) {
+  try {
+    return await fetch(request);
+  } catch (noSignal) {
+    return (await workbox.precaching.matchPrecache(OFFLINE_URL)) || Response.error();
+  }
+}
+const navigation = ({ request }) => request.mode === "navigate";
+workbox.routing.registerRoute(navigation, pageOrOffline, "GET");
+workbox.routing.registerRoute(navigation, pageOrOffline, "POST");
 
 // --- Sending what waits -----------------------------------------------------------------------
 

@@ -197,6 +197,22 @@ def test_a_count_logged_on_the_offline_page_arrives_on_the_record_s_date(signed_
     assert (reading.entered_text, reading.drawn_on) == ("61", patient.today())
 
 
+def test_a_full_form_sent_without_a_signal_gets_the_offline_page_and_its_boxes(signed_in):
+    page, patient = signed_in
+    page.locator("#quick-count").get_by_role("link", name="Add time, lab, note").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log a count")
+    page.context.set_offline(True)
+    page.get_by_label("Platelet count").fill("70")
+    page.get_by_role("button", name="Save count").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection")
+    assert page.evaluate(QUEUED) == 0  # nothing kept that the page did not say it kept
+    log_count(page, "70")  # the boxes take it, for the record in the address
+    expect(page.get_by_text("Kept on this device: Count 70 ×10⁹/L on")).to_be_visible()
+    page.context.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("No connection")
+    assert [r.entered_text for r in PlateletReading.objects.filter(patient=patient)] == ["70"]
+
+
 def test_an_emergency_logged_without_a_signal_says_so_at_once(signed_in):
     page, patient = signed_in
     page.context.set_offline(True)
