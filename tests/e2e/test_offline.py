@@ -1,6 +1,7 @@
 """The installable app in a real Chromium: installable, logging without a signal
 (static/js/offline.js, templates/readings/sw.js), and logging out clears what waits."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -285,3 +286,42 @@ def test_logging_out_throws_away_what_waits_after_a_warning(signed_in):
     assert page.evaluate(QUEUED) == 0
     assert page.evaluate("() => localStorage.getItem('itp-last-record')") is None
     assert not PlateletReading.objects.filter(patient=patient).exists()
+
+
+def test_a_push_message_shows_only_the_words_it_carries(live_server, page):
+    """The worker's half of a reminder by Web Push (readings/reminders.py sends the words):
+    delivered through Chromium's DevTools, as a push service would."""
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    page.goto(f"{live_server.url}/login/")
+    under_the_worker(page)
+    devtools = page.context.new_cdp_session(page)
+    registrations = []
+    devtools.on(
+        "ServiceWorker.workerVersionUpdated",
+        lambda event: registrations.extend(v["registrationId"] for v in event["versions"]),
+    )
+    devtools.send("ServiceWorker.enable")
+    page.wait_for_timeout(500)
+    assert registrations
+    for data in (
+        {"title": "A reminder from ITP Tracker", "body": "Open ITP Tracker to see it.", "url": "/"},
+        "not JSON",
+    ):
+        devtools.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": live_server.url,
+                "registrationId": registrations[0],
+                "data": data if isinstance(data, str) else json.dumps(data),
+            },
+        )
+    page.wait_for_function(SHOWN + ".then((shown) => shown.length === 2)")
+    assert page.evaluate(SHOWN) == [
+        ["A reminder from ITP Tracker", "Open ITP Tracker to see it.", "/"],
+        ["A reminder from ITP Tracker", "", "/"],
+    ]
+
+
+SHOWN = """() => navigator.serviceWorker.ready
+  .then((registration) => registration.getNotifications())
+  .then((shown) => shown.map((n) => [n.title, n.body, n.data.url]))"""
