@@ -110,9 +110,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 def offline(request: HttpRequest) -> HttpResponse:
     """The page a navigation without a signal gets. No user, no record: it is stored once
     for every account on the device. The page's script finds the record in the address."""
-    response = HttpResponse(offline_page())
-    response["Cache-Control"] = "no-cache"
-    return response
+    return HttpResponse(offline_page())
 
 
 def offline_page() -> str:

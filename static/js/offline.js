@@ -1,17 +1,19 @@
 /* Logging without a signal: the page's half (templates/readings/sw.js is the worker's).
  *
- * - Registers the service worker, and gives it this page's form token, so that what waits
- *   can be sent once the signal is back (or now, if it is).
+ * - Registers the service worker, and gives it this page's form token and account key, so that
+ *   what waits can be sent once the signal is back (or now, if it is), for that account only.
  * - Quick add ("Log a count", "Log a bleed"): an entry the worker had to keep is said to be
- *   kept, with the time it was entered, and the box is ready for the next one (a new one-time
- *   token). A bleed that is an emergency says so at once, from the server's own rule
- *   (readings.pwa.emergency_rule), without waiting for the server.
- * - "Waiting to send": what the worker holds, each with what became of it. An entry the server
- *   questioned is shown with its question, in its box, for the person to answer; it leaves the
- *   list once saved, or once thrown away by the person.
- * - Logging out throws away what waits, so it asks first.
- * - The offline page (readings/offline.html) takes entries for the record in its address, or
- *   the record last opened on this device, with that record's clock and unit.
+ *   kept, with the time it was entered, and the box is ready for the next one (now on the
+ *   record's clock, a new one-time token). A bleed that is an emergency says so at once, from
+ *   the server's own rule (readings.pwa.emergency_rule), without waiting for the server.
+ * - "Waiting to send": what the worker holds for this account, each with what became of it.
+ *   An entry the server questioned is answered in its box, on its record's dashboard; any
+ *   entry held back can be thrown away.
+ * - Logging out throws away what waits, so it asks first; without a signal it cannot log out,
+ *   and says so.
+ * - The offline page (readings/offline.html) takes entries for the record in its address (or
+ *   the last one opened) if this device has opened that record's dashboard to log, with that
+ *   record's clock and unit.
  */
 (function () {
   "use strict";
@@ -19,16 +21,32 @@
     return;
   }
   const RECORD = /^\/p\/([0-9a-f-]{36})\//;
+  const RECORDS = "itp-records"; // {id: {zone, unit}} of the records this device logs for
   const LAST_RECORD = "itp-last-record";
   const list = document.getElementById("waiting-entries");
   const rule = readJson("offline-emergency-rule");
+  const account = document.body.dataset.account || "";
   let waiting = [];
 
   navigator.serviceWorker.register("/sw.js").catch(function () {});
+  // A page that loaded while the worker was still starting: the worker takes it over.
+  navigator.serviceWorker.ready.then(function (registration) {
+    if (!navigator.serviceWorker.controller && registration.active) {
+      registration.active.postMessage({ type: "claim" });
+    }
+  });
 
   function readJson(id) {
     const element = document.getElementById(id);
     return element ? JSON.parse(element.textContent) : null;
+  }
+
+  function readStored(key, fallback) {
+    try {
+      return JSON.parse(localStorage.getItem(key) || "null") || fallback;
+    } catch (notJson) {
+      return fallback;
+    }
   }
 
   function pageToken() {
@@ -60,6 +78,16 @@
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     const hex = Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
     return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  // "2026-11-30" and "14:05", now, on a record's clock.
+  function nowIn(zone) {
+    const parts = {};
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(new Date()).forEach(function (part) { parts[part.type] = part.value; });
+    return { date: parts.year + "-" + parts.month + "-" + parts.day, time: parts.hour + ":" + parts.minute };
   }
 
   // --- Quick add ---------------------------------------------------------------------------------
@@ -108,7 +136,7 @@
     const form = quickForm(event.detail);
     if (form) {
       event.detail.headers["X-ITP-Summary"] = encodeURIComponent(summary(form));
-      event.detail.headers["X-ITP-Emergency"] = encodeURIComponent(emergencyFor(form));
+      event.detail.headers["X-ITP-Account"] = account;
     }
   });
 
@@ -147,10 +175,21 @@
     }
   });
 
-  function readyForNext(form) {
+  // The box, blank again as the server would send it: now on the record's clock, a new token.
+  function readyForNext(form, record) {
+    const known = record || recordOf(RECORD.exec(location.pathname));
+    const now = known && known.zone ? nowIn(known.zone) : null;
     form.reset();
-    const token = form.elements.form_token;
-    token.defaultValue = token.value = newToken();
+    if (now) {
+      ["drawn_on", "started_on"].forEach(function (name) {
+        if (form.elements[name]) { form.elements[name].value = now.date; }
+      });
+      if (form.elements.started_time) { form.elements.started_time.value = now.time; }
+    }
+    if (known && known.unit && form.elements.unit) {
+      form.elements.unit.value = known.unit;
+    }
+    form.elements.form_token.value = newToken();
   }
 
   function showEmergency(title) {
@@ -169,7 +208,7 @@
     const status = document.getElementById("waiting-status");
     if (status) {
       status.textContent = text;
-      if (list) {
+      if (list && text) {
         list.hidden = false;
       }
     }
@@ -177,17 +216,25 @@
 
   const PROBLEMS = {
     "signed-out": "Not sent yet: sign in again, and it will be sent.",
-    "not-allowed": "Not sent yet: this account may not log for this record, or the page had expired. It will be tried again on the next page you open.",
-    server: "Not sent yet: the site did not answer. It will be tried again.",
-    "no-record": "Not sent: this account no longer has this record.",
+    "not-allowed": "Not sent: this account may not log for this record now (or the page had expired). It will be tried again on the next page you open.",
+    server: "Not sent yet: the site did not answer. It will be tried again on the next page you open.",
+    "other-account": "Not sent yet: it will be sent on the next page you open.",
+    "no-record": "Not sent: this account does not have this record.",
     question: "Not saved yet: there is a question about it.",
   };
+
+  // Answers can cross (the worker answers two questions at once): only the last asked is shown.
+  let asked = 0;
 
   function refresh() {
     if (!list) {
       return Promise.resolve();
     }
-    return ask({ type: "list" }).then(function (entries) {
+    const mine = ++asked;
+    return ask({ type: "list", account: account }).then(function (entries) {
+      if (mine !== asked) {
+        return;
+      }
       waiting = entries || [];
       const items = document.getElementById("waiting-list");
       items.replaceChildren.apply(items, waiting.map(row));
@@ -206,13 +253,23 @@
     const state = document.createElement("p");
     state.textContent = PROBLEMS[entry.problem] || "Waiting to send.";
     item.append(what, state);
-    if (entry.state === "questioned") {
-      item.append(answerButton(entry), throwAwayButton(entry));
+    const recordPath = new URL(entry.url).pathname.replace(/(counts|bleeds)\/new\/$/, "");
+    const here = location.pathname.indexOf(recordPath) === 0;
+    if (!here) {
+      const link = document.createElement("a");
+      link.href = recordPath + "#waiting-entries";
+      link.textContent = "For another record: open its dashboard";
+      item.append(link);
+    } else if (entry.problem === "question") {
+      item.append(answerButton(entry));
     } else if (entry.problem === "signed-out") {
       const link = document.createElement("a");
       link.href = "/login/?next=" + encodeURIComponent(location.pathname);
       link.textContent = "Sign in";
       item.append(link);
+    }
+    if (entry.problem) {
+      item.append(throwAwayButton(entry));
     }
     return item;
   }
@@ -231,21 +288,22 @@
     return button("Answer the question", function () {
       const kind = new URL(entry.url).pathname.split("/")[3];
       const box = document.getElementById(kind === "counts" ? "quick-count" : "quick-bleed");
-      const sameRecord = RECORD.exec(location.pathname);
-      if (!box || !window.htmx || !sameRecord || entry.url.indexOf(sameRecord[0]) < 0) {
-        location.href = entry.url.replace(/(counts|bleeds)\/new\/$/, "");
-        return;
-      }
       const holder = document.createElement("div");
       holder.innerHTML = entry.html;
       const answer = holder.querySelector("section");
-      if (answer) {
-        box.replaceWith(answer);
-        window.htmx.process(answer);
-        const focus = answer.querySelector("[id$=-focus]");
-        if (focus) {
-          focus.focus();
-        }
+      if (!box || !answer || !window.htmx) {
+        return;
+      }
+      // The token of this page's login, which may be newer than the one it was sent with.
+      const token = answer.querySelector("input[name=csrfmiddlewaretoken]");
+      if (token && pageToken()) {
+        token.value = pageToken();
+      }
+      box.replaceWith(answer);
+      window.htmx.process(answer);
+      const focus = answer.querySelector("[id$=-focus]");
+      if (focus) {
+        focus.focus();
       }
     });
   }
@@ -266,8 +324,11 @@
       return;
     }
     event.preventDefault();
-    ask({ type: "list" }).then(function (entries) {
-      const count = (entries || []).length;
+    if (!navigator.onLine) {
+      window.alert("There is no connection, so you are still logged in. Log out once there is a signal.");
+      return;
+    }
+    ask({ type: "count" }).then(function (count) {
       const text = count === 1
         ? "1 entry on this device has not been sent. Logging out throws it away. Log out anyway?"
         : count + " entries on this device have not been sent. Logging out throws them away. Log out anyway?";
@@ -277,25 +338,22 @@
     });
   });
 
-  // --- The record this page is about, for the offline page -------------------------------------
+  // --- The records this device logs for, for the offline page ----------------------------------
 
+  function recordOf(match) {
+    return match ? readStored(RECORDS, {})[match[1]] : null;
+  }
+
+  // Only a dashboard with the log boxes says which record it is: a record one may only view
+  // is never offered on the offline page.
   function rememberRecord() {
     const record = document.querySelector("[data-record-zone]");
     if (record) {
-      localStorage.setItem(LAST_RECORD, JSON.stringify({
-        id: record.dataset.recordId, zone: record.dataset.recordZone, unit: record.dataset.recordUnit,
-      }));
+      const records = readStored(RECORDS, {});
+      records[record.dataset.recordId] = { zone: record.dataset.recordZone, unit: record.dataset.recordUnit };
+      localStorage.setItem(RECORDS, JSON.stringify(records));
+      localStorage.setItem(LAST_RECORD, record.dataset.recordId);
     }
-  }
-
-  // "2026-11-30" and "14:05", now, on the record's clock.
-  function nowIn(zone) {
-    const parts = {};
-    new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-    }).formatToParts(new Date()).forEach(function (part) { parts[part.type] = part.value; });
-    return { date: parts.year + "-" + parts.month + "-" + parts.day, time: parts.hour + ":" + parts.minute };
   }
 
   function setUpOfflinePage() {
@@ -303,53 +361,45 @@
     if (!boxes) {
       return;
     }
-    let known = null;
-    try {
-      known = JSON.parse(localStorage.getItem(LAST_RECORD) || "null");
-    } catch (notJson) {
-      known = null;
-    }
     const inAddress = RECORD.exec(location.pathname);
-    const id = inAddress ? inAddress[1] : known && known.id;
-    if (!id) {
+    const id = inAddress ? inAddress[1] : localStorage.getItem(LAST_RECORD);
+    const record = id && readStored(RECORDS, {})[id];
+    if (!record) {
+      document.getElementById("offline-unknown").hidden = false;
       return;
     }
-    const record = known && known.id === id ? known : { zone: Intl.DateTimeFormat().resolvedOptions().timeZone };
-    const now = nowIn(record.zone);
     boxes.querySelectorAll("form").forEach(function (form) {
       const kind = form.elements.count_text ? "counts" : "bleeds";
       const action = "/p/" + id + "/" + kind + "/new/";
       form.setAttribute("action", action);
       form.setAttribute("data-hx-post", action);
-      ["drawn_on", "started_on"].forEach(function (name) {
-        if (form.elements[name]) { form.elements[name].defaultValue = now.date; }
-      });
-      if (form.elements.started_time) { form.elements.started_time.defaultValue = now.time; }
-      if (form.elements.unit && record.unit) { form.elements.unit.value = record.unit; }
-      form.elements.form_token.defaultValue = newToken();
-      form.reset();
+      readyForNext(form, record);
     });
-    const zone = document.getElementById("offline-zone");
-    if (zone && record.zone) {
-      zone.textContent = record.zone.replace(/_/g, " ");
-    }
+    document.getElementById("offline-zone").textContent = record.zone.replace(/_/g, " ");
     boxes.hidden = false;
   }
 
   // --- On every page ---------------------------------------------------------------------------------
 
-  // The offline page has no token of its own: the worker then uses the newest it was given.
+  // The offline page has no token or account of its own: the worker then uses the newest.
   function sendWhatWaits() {
-    return navigator.onLine ? ask({ type: "send", token: pageToken() }).then(refresh) : Promise.resolve();
+    return navigator.onLine
+      ? ask({ type: "send", token: pageToken(), account: account }).then(refresh)
+      : Promise.resolve();
   }
 
   navigator.serviceWorker.addEventListener("message", function (event) {
     const message = event.data || {};
+    // "Kept …, sent when there is a signal" no longer holds once sending has been tried: the
+    // list below says how each entry stands.
+    const status = document.getElementById("waiting-status");
     if (message.type === "sent") {
       say("Sent: " + message.summary + ".");
-      if (window.htmx) {
-        window.htmx.trigger(document.body, "entrySaved");
-      }
+    } else if (status && status.textContent.indexOf("Kept on this device") === 0) {
+      say("");
+    }
+    if (message.type === "sent" && window.htmx) {
+      window.htmx.trigger(document.body, "entrySaved");
     }
     refresh();
   });

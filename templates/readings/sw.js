@@ -10,9 +10,15 @@
  * Pages and answers with health data are never stored (the server marks them no-store and
  * the worker only passes them through). Logging out clears it all (Clear-Site-Data).
  *
- * An entry the server does not take (a question, such as "Did you mean 45 ×10⁹/L?") moves to
- * a second queue that is never sent by itself, and waits there for the person: the page shows
- * it with the server's question, and tells the worker once it is saved or thrown away.
+ * Each entry belongs to the account that logged it (an opaque key the page gives): it is sent,
+ * and listed, only for that account, so that someone else logging in on the device neither
+ * sends it as theirs nor sees it.
+ *
+ * An entry that cannot be sent as it is goes to a second queue ("held"), never sent by itself
+ * (no sync, so no loop against a server that refuses): one the server questions ("Did you
+ * mean 45 ×10⁹/L?") waits for the person, who answers it in its box or throws it away; one
+ * sent while signed out, not allowed, or while the server failed, is tried once more when a
+ * page of its account next loads.
  */
 importScripts({% for url in workbox %}"{{ url }}"{% if not forloop.last %}, {% endif %}{% endfor %});
 
@@ -29,18 +35,19 @@ workbox.precaching.precacheAndRoute({{ precache|safe }});
 
 const waiting = new workbox.backgroundSync.Queue("itp-entries", {
   maxRetentionTime: KEEP_FOR,
-  onSync: ({ queue }) => sendWaiting(queue),
+  onSync: () => sendWaiting(),
 });
-const questioned = new workbox.backgroundSync.Queue("itp-questioned", {
+const held = new workbox.backgroundSync.Queue("itp-held", {
   maxRetentionTime: KEEP_FOR,
   forceSyncFallback: true,
   onSync: async () => {},
 });
 
-// The newest form token a page of the app gave (offline.js), kept in IndexedDB beside the
-// queues (the caches hold static files only): an entry logged on the offline page has none,
-// and one logged before signing in again has one that no longer counts.
-function tokenStore(mode, use) {
+// The newest form token and account key a signed-in page of the app gave (offline.js), kept
+// in IndexedDB beside the queues (the caches hold static files only): an entry logged on the
+// offline page has neither, and one logged before signing in again has a token that no longer
+// counts.
+function sessionStore(mode, use) {
   return new Promise((resolve, reject) => {
     const opening = indexedDB.open("itp-session", 1);
     opening.onupgradeneeded = () => opening.result.createObjectStore("values");
@@ -54,8 +61,9 @@ function tokenStore(mode, use) {
   });
 }
 
-const rememberToken = (token) => tokenStore("readwrite", (values) => values.put(token, "csrf"));
-const latestToken = () => tokenStore("readonly", (values) => values.get("csrf")).then((token) => token || "");
+const remember = (session) => sessionStore("readwrite", (values) => values.put(session, "session"));
+const session = () => sessionStore("readonly", (values) => values.get("session"))
+  .then((kept) => kept || { token: "", account: "" });
 
 // --- Logging: send now, or keep ---------------------------------------------------------------
 
@@ -70,13 +78,12 @@ workbox.routing.registerRoute(
       return await fetch(request);
     } catch (noSignal) {
       const metadata = {
+        account: request.headers.get("X-ITP-Account") || (await session()).account,
         enteredAt: Date.now(),
         summary: decodeURIComponent(request.headers.get("X-ITP-Summary") || ""),
-        emergency: decodeURIComponent(request.headers.get("X-ITP-Emergency") || ""),
         token: new URLSearchParams(await kept.clone().text()).get("form_token"),
       };
       await waiting.pushRequest({ request: kept, metadata });
-      await tellPages({ type: "changed" });
       return new Response(JSON.stringify({ kept: true }), {
         status: 202,
         headers: { "Content-Type": "application/json", "X-ITP-Kept": "1" },
@@ -101,43 +108,75 @@ workbox.routing.registerRoute(navigation, pageOrOffline, "POST");
 
 // --- Sending what waits -----------------------------------------------------------------------
 
+// Problems that may clear by themselves: tried again when a page of the account loads.
+const TRY_AGAIN = new Set(["signed-out", "not-allowed", "server", "other-account"]);
+
 let sending = null;
 
-// One run at a time: Background Sync and a page's request can come together.
-function sendWaiting(queue) {
-  sending = sending || sendAll(queue).finally(() => { sending = null; });
+// One run at a time: Background Sync and a page's request can come together. A page asks for
+// the held entries that may go now to be tried too.
+function sendWaiting({ alsoHeld = false } = {}) {
+  sending = sending || sendAll(alsoHeld).finally(() => { sending = null; });
   return sending;
 }
 
-async function sendAll(queue) {
-  const token = await latestToken();
+async function sendAll(alsoHeld) {
+  const { token, account } = await session();
   let entry;
-  let sent = 0;
-  while ((entry = await queue.shiftRequest())) {
-    let response;
-    try {
-      response = await fetch(await withToken(entry.request, token));
-    } catch (noSignal) {
-      await queue.unshiftRequest(entry);
+  while ((entry = await waiting.shiftRequest())) {
+    if (entry.metadata.account !== account) {
+      await hold(entry, { problem: "other-account" });
+    } else if (!(await sendOne(entry, token))) {
+      await waiting.unshiftRequest(entry);
       await tellPages({ type: "changed" });
-      throw noSignal; // Background Sync tries again later
-    }
-    const outcome = await judge(response);
-    if (outcome.saved) {
-      sent += 1;
-      await tellPages({ type: "sent", summary: entry.metadata.summary });
-    } else if (outcome.retry) {
-      // Signed out, or a token from an ended session: it waits for the next page of the app.
-      entry.metadata.problem = outcome.problem;
-      await queue.unshiftRequest(entry);
-      break;
-    } else {
-      entry.metadata.problem = outcome.problem;
-      entry.metadata.html = outcome.html || "";
-      await questioned.pushRequest(entry);
+      throw new Error("No signal"); // Background Sync tries again later
     }
   }
-  await tellPages({ type: "changed", sent });
+  if (alsoHeld) {
+    for (const entry of await takeAll(held)) {
+      const mayGo = entry.metadata.account === account && TRY_AGAIN.has(entry.metadata.problem);
+      if (!mayGo || !(await sendOne(entry, token))) {
+        await hold(entry, {});
+      }
+    }
+  }
+  await tellPages({ type: "changed" });
+}
+
+// Send an entry and settle it: saved, or held with what the server said. False when there was
+// no answer at all (no signal): the caller keeps it.
+async function sendOne(entry, token) {
+  let response;
+  try {
+    response = await fetch(await withToken(entry.request, token));
+  } catch (noSignal) {
+    return false;
+  }
+  const outcome = await judge(response);
+  if (outcome.saved) {
+    await tellPages({ type: "sent", summary: entry.metadata.summary });
+  } else {
+    await hold(entry, outcome);
+  }
+  return true;
+}
+
+function hold(entry, { problem, html }) {
+  const metadata = { ...entry.metadata };
+  if (problem !== undefined) {
+    metadata.problem = problem;
+    metadata.html = html || "";
+  }
+  return held.pushRequest({ request: entry.request, timestamp: entry.timestamp, metadata });
+}
+
+async function takeAll(queue) {
+  const entries = [];
+  let entry;
+  while ((entry = await queue.shiftRequest())) {
+    entries.push(entry);
+  }
+  return entries;
 }
 
 async function withToken(request, token) {
@@ -161,49 +200,46 @@ async function judge(response) {
   const redirect = new URL(response.headers.get("HX-Redirect") || response.url, response.url);
   if ((response.redirected || response.headers.get("HX-Redirect"))
       && redirect.pathname.startsWith(LOGIN_PATH)) {
-    return { retry: true, problem: "signed-out" };
+    return { problem: "signed-out" };
   }
   if (response.headers.get("HX-Redirect") || /entrySaved/.test(response.headers.get("HX-Trigger") || "")) {
     return { saved: true };
   }
   if (response.status === 403) {
-    return { retry: true, problem: "not-allowed" };
+    return { problem: "not-allowed" };
   }
   if (response.status === 404) {
     return { problem: "no-record" };
   }
   if (response.status >= 500 || response.status === 429) {
-    return { retry: true, problem: "server" };
+    return { problem: "server" };
   }
   return { problem: "question", html: await response.text() };
 }
 
 // --- What pages ask -----------------------------------------------------------------------------
 
-async function describe() {
-  const shown = (queue, state) => queue.getAll().then((entries) => entries.map((entry) => ({
-    state,
-    url: entry.request.url,
-    token: entry.metadata.token,
-    enteredAt: entry.metadata.enteredAt,
-    summary: entry.metadata.summary,
-    emergency: entry.metadata.emergency,
-    problem: entry.metadata.problem || "",
-    html: entry.metadata.html || "",
-  })));
-  return [...(await shown(waiting, "waiting")), ...(await shown(questioned, "questioned"))];
+// What waits for an account (the page's, or the last signed in for the offline page).
+async function describe(account) {
+  const mine = account || (await session()).account;
+  const shown = (queue, state) => queue.getAll().then((entries) => entries
+    .filter((entry) => mine && entry.metadata.account === mine)
+    .map((entry) => ({
+      state,
+      url: entry.request.url,
+      token: entry.metadata.token,
+      enteredAt: entry.metadata.enteredAt,
+      summary: entry.metadata.summary,
+      problem: entry.metadata.problem || "",
+      html: entry.metadata.html || "",
+    })));
+  return [...(await shown(waiting, "waiting")), ...(await shown(held, "held"))];
 }
 
 async function forget(token) {
-  for (const queue of [waiting, questioned]) {
-    const keep = [];
-    let entry;
-    while ((entry = await queue.shiftRequest())) {
-      if (entry.metadata.token !== token) {
-        keep.push(entry);
-      }
-    }
-    for (const entry of keep) {
+  for (const queue of [waiting, held]) {
+    const entries = await takeAll(queue);
+    for (const entry of entries.filter((kept) => kept.metadata.token !== token)) {
       await queue.pushRequest(entry);
     }
   }
@@ -218,14 +254,18 @@ self.addEventListener("message", (event) => {
   const message = event.data || {};
   const reply = (value) => event.ports[0] && event.ports[0].postMessage(value);
   const work = {
-    // A page of the app has loaded, or the signal is back: the newest token, then send.
+    // A page of the app has loaded, or the signal is back: its token and account, then send.
     send: async () => {
-      if (message.token) {
-        await rememberToken(message.token);
+      if (message.account) {
+        await remember({ token: message.token, account: message.account });
       }
-      await sendWaiting(waiting).catch(() => {});
+      await sendWaiting({ alsoHeld: true }).catch(() => {});
     },
-    list: describe,
+    // A page that was not there when the worker started: the worker takes it over.
+    claim: () => self.clients.claim(),
+    list: () => describe(message.account),
+    // Logging out clears the device, so it counts every account's entries (never shows them).
+    count: async () => (await waiting.size()) + (await held.size()),
     forget: () => forget(message.token),
   }[message.type];
   if (work) {

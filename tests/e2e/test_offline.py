@@ -6,14 +6,16 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.signals import request_started
 from django.templatetags.static import static
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from accounts.models import Role
 from readings import pwa
 from readings.models import BleedingEpisode, PlateletReading
 from tests.e2e.conftest import PHONE, log_in, main_menu, on_mias_dashboard
-from tests.factories import PASSWORD, make_patient, make_user
+from tests.factories import PASSWORD, add_member, make_patient, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -303,10 +305,11 @@ def test_a_push_message_shows_only_the_words_it_carries(live_server, page):
     devtools.send("ServiceWorker.enable")
     page.wait_for_timeout(500)
     assert registrations
-    for data in (
+    messages = [
         {"title": "A reminder from ITP Tracker", "body": "Open ITP Tracker to see it.", "url": "/"},
         "not JSON",
-    ):
+    ]
+    for shown, data in enumerate(messages, start=1):
         devtools.send(
             "ServiceWorker.deliverPushMessage",
             {
@@ -315,7 +318,7 @@ def test_a_push_message_shows_only_the_words_it_carries(live_server, page):
                 "data": data if isinstance(data, str) else json.dumps(data),
             },
         )
-    page.wait_for_function(SHOWN + ".then((shown) => shown.length === 2)")
+        page.wait_for_function(f"async () => (await ({SHOWN})()).length === {shown}")
     assert page.evaluate(SHOWN) == [
         ["A reminder from ITP Tracker", "Open ITP Tracker to see it.", "/"],
         ["A reminder from ITP Tracker", "", "/"],
@@ -325,3 +328,150 @@ def test_a_push_message_shows_only_the_words_it_carries(live_server, page):
 SHOWN = """() => navigator.serviceWorker.ready
   .then((registration) => registration.getNotifications())
   .then((shown) => shown.map((n) => [n.title, n.body, n.data.url]))"""
+
+
+@pytest.fixture
+def entry_posts():
+    """How many times an entry was posted to the server (the live server runs in this
+    process): a refused one must not be sent again and again."""
+    posts = []
+
+    def heard(sender, environ, **kwargs):
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/new/"):
+            posts.append(environ["PATH_INFO"])
+
+    request_started.connect(heard)
+    yield posts
+    request_started.disconnect(heard)
+
+
+def test_an_entry_the_server_refuses_is_held_and_the_next_one_still_goes(
+    live_server, page, entry_posts
+):
+    mia = make_patient(make_user("parent@example.com", "Jo"), name="Mia")
+    dave = make_user("dave@example.com", "Dave")
+    membership = add_member(mia, dave, Role.EDITOR)
+    log_in(page, live_server, "dave@example.com")
+    under_the_worker(page)
+    page.context.set_offline(True)
+    log_count(page, "41")
+    log_count(page, "42")
+    expect(page.locator("#waiting-list > li")).to_have_count(2)
+    membership.role = Role.VIEWER  # Dave may only view now
+    membership.save()
+    page.context.set_offline(False)
+    listed = page.locator("#waiting-list > li")
+    expect(listed.filter(has_text="Count 41")).to_contain_text("may not log for this record")
+    expect(listed.filter(has_text="Count 42")).to_contain_text("may not log for this record")
+    # Tried once as the signal came back, and at most once more for the page (its "online"):
+    # then no more until the next page.
+    page.wait_for_timeout(1500)
+    tried = len(entry_posts)
+    page.wait_for_timeout(1500)
+    assert tried in (2, 4) and len(entry_posts) == tried
+    # Made an editor again: the next page sends both, once.
+    membership.role = Role.EDITOR
+    membership.save()
+    page.reload()
+    expect(page.get_by_text("Sent: Count 42")).to_be_visible()
+    expect(page.locator("#waiting-list > li")).to_have_count(0)
+    assert sorted(r.entered_text for r in PlateletReading.objects.filter(patient=mia)) == [
+        "41",
+        "42",
+    ]
+    assert len(entry_posts) == tried + 2
+
+
+def test_what_one_account_left_waiting_is_never_sent_or_shown_as_another(live_server, page):
+    mia = make_patient(make_user("parent@example.com", "Jo"), name="Mia")
+    add_member(mia, make_user("dave@example.com", "Dave"), Role.EDITOR)
+    log_in(page, live_server, "parent@example.com")
+    under_the_worker(page)
+    page.context.set_offline(True)
+    log_count(page, "56")
+    expect(page.locator("#waiting-list > li")).to_have_count(1)
+    Session.objects.all().delete()  # Jo's login ends without logging out
+    page.context.set_offline(False)
+    expect(page.get_by_text("Not sent yet: sign in again")).to_be_visible()
+
+    log_in(page, live_server, "dave@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    page.wait_for_timeout(1500)
+    expect(page.locator("#waiting-entries")).to_be_hidden()
+    assert not PlateletReading.objects.filter(patient=mia).exists()
+    # Logging out clears the device: Dave is told something waits, not what.
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+    main_menu(page).get_by_role("button", name="Log out").click()
+    for _ in range(100):
+        if warnings:
+            break
+        page.wait_for_timeout(100)
+    assert warnings == [
+        "1 entry on this device has not been sent. Logging out throws it away. Log out anyway?"
+    ]
+
+    # Dave's login ends too; Jo logs in again on the device: it is sent, as Jo's.
+    Session.objects.all().delete()
+    log_in(page, live_server, "parent@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    expect(page.get_by_text("Sent: Count 56")).to_be_visible()
+    reading = PlateletReading.objects.get(patient=mia)
+    assert (reading.entered_text, reading.created_by.email) == ("56", "parent@example.com")
+
+
+def test_the_offline_page_logs_only_for_a_record_this_device_logs_for_on_its_clock(
+    live_server, page
+):
+    jo = make_user("parent@example.com", "Jo")
+    mia = make_patient(jo, name="Mia")
+    kiri = make_patient(jo, name="Kiri", time_zone="Pacific/Kiritimati")
+    viewed = make_patient(make_user("other@example.com"), name="Ana")
+    add_member(viewed, jo, Role.VIEWER)
+    log_in(page, live_server, "parent@example.com")
+    under_the_worker(page)
+    page.goto(f"{live_server.url}/p/{kiri.pk}/")
+    never_opened = make_patient(jo, name="Never opened")
+
+    def offline_at(path):
+        page.context.set_offline(False)
+        # The offline page gives way by itself once the signal is back.
+        expect(page.get_by_role("heading", level=1)).not_to_have_text("No connection")
+        page.goto(f"{live_server.url}/p/{mia.pk}/")  # the last record opened is Mia's
+        page.context.set_offline(True)
+        page.goto(f"{live_server.url}{path}")
+        expect(page).to_have_url(f"{live_server.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("No connection")
+
+    offline_at(f"/p/{kiri.pk}/history/")
+    expect(page.get_by_text("on the record's clock (Pacific/Kiritimati)")).to_be_visible()
+    box = page.locator("#quick-count")
+    expect(box.get_by_label("Date of the blood test")).to_have_value(kiri.today().isoformat())
+
+    for record in (viewed, never_opened):
+        offline_at(f"/p/{record.pk}/")
+        expect(page.get_by_text("open the record's dashboard once")).to_be_visible()
+        expect(page.get_by_role("button", name="Save count")).to_be_hidden()
+
+
+def test_logging_out_everywhere_asks_and_no_log_out_without_a_signal(signed_in):
+    page, patient = signed_in
+    page.context.set_offline(True)
+    log_count(page, "1,500")
+    warnings = []
+    page.on("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+    main_menu(page).get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
+    page.context.set_offline(False)
+    expect(page.get_by_text("Not saved yet: there is a question about it.")).to_be_visible()
+    main_menu(page).get_by_role("link", name="Your account").click()
+    page.get_by_role("button", name="Log out everywhere").click()
+    for _ in range(100):
+        if len(warnings) == 2:
+            break
+        page.wait_for_timeout(100)
+    assert warnings == [
+        "There is no connection, so you are still logged in. Log out once there is a signal.",
+        "1 entry on this device has not been sent. Logging out throws it away. Log out anyway?",
+    ]
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
