@@ -333,6 +333,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ITP Tracker <noreply@localhost>")
 
+
 # Web Push for reminders (readings/reminder_sending.py): the VAPID key pair that signs what we
 # send to browsers' push services. `python manage.py vapid_keys` prints a pair. The public key
 # is the base64url P-256 point (65 bytes) that browsers take as `applicationServerKey`; the

@@ -748,12 +748,8 @@ class Reminder(models.Model):
     )
     first_on = models.DateField("date", help_text="The first time, if it repeats.")
     time_of_day = models.TimeField("time", default=REMINDER_TIME)
-    repeat = models.CharField(
-        "repeat", max_length=8, choices=Repeat.choices, default=Repeat.NEVER
-    )
-    every = models.PositiveSmallIntegerField(
-        "every how many days or weeks", null=True, blank=True
-    )
+    repeat = models.CharField("repeat", max_length=8, choices=Repeat.choices, default=Repeat.NEVER)
+    every = models.PositiveSmallIntegerField("every how many days or weeks", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -764,6 +760,8 @@ class Reminder(models.Model):
     snoozed_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    # The token of the form that added it: a second submit of the same form adds nothing.
+    form_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["first_on", "time_of_day", "created_at"]
@@ -792,6 +790,7 @@ class Reminder(models.Model):
             storable("reminder", "snoozed_at", moment=True),
             storable("reminder", "snoozed_until", moment=True),
             storable("reminder", "stopped_at", moment=True),
+            one_per_form("reminder"),
         ]
 
     def __str__(self):
