@@ -33,7 +33,7 @@ from django.db.models import F, Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from accounts.models import CareMembership
 from readings import reminders
@@ -132,8 +132,8 @@ def schedule(when: datetime | None) -> None:
     waiting = DBTaskResult.objects.filter(
         task_path=send_reminders.module_path, status=TaskResultStatus.READY
     )
-    if when is not None:
-        waiting = waiting.filter(Q(run_after__isnull=True) | Q(run_after__lte=when))
+    if when is not None:  # django-tasks-db stores "now" as its latest date (get_date_max)
+        waiting = waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=when))
     if not waiting.exists():
         send_reminders.using(run_after=when).enqueue()
 
