@@ -130,6 +130,8 @@ def reminder_edit(request: HttpRequest, patient_id, reminder_id) -> HttpResponse
             reminder_sending.schedule_for(reminder)
         messages.success(request, "Saved the reminder.")
         return redirect("reminders", patient_id=patient.pk)
+    if request.method == "GET":
+        audit.record(request, patient, audit.VIEWED_REMINDERS, describe(reminder))
     ctx = {"patient": patient, "role": role, "form": form, "reminder": reminder}
     return render(request, "readings/reminder_form.html", ctx)
 
