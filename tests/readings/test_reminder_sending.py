@@ -2,15 +2,21 @@
 
 import datetime
 import json
+from io import StringIO
 from unittest import mock
 
 import pytest
 import pywebpush
+from cryptography.hazmat.primitives import serialization
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
+from py_vapid import Vapid
 
 from accounts import memberships
+from itptracker.settings import vapid_keys
 from readings import reminder_sending, reminders, tasks
 from readings.models import (
     DeliveryStatus,
@@ -275,3 +281,38 @@ def test_a_starting_worker_runs_it(db):
     tasks.catch_up()
     [run] = waiting_runs()
     assert run.run_after == get_date_max()  # as soon as it can
+
+
+# --- Keys ---------------------------------------------------------------------------------------
+
+
+def test_vapid_keys_prints_a_pair_the_settings_take_in_either_form():
+    out = StringIO()
+    call_command("vapid_keys", stdout=out)
+    lines = dict(line.split("=", 1) for line in out.getvalue().split())
+    public, private = lines["VAPID_PUBLIC_KEY"], lines["VAPID_PRIVATE_KEY"]
+    assert vapid_keys(public, private) == (public, private)
+    pem = (
+        Vapid.from_string(private)
+        .private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    assert vapid_keys(public, pem) == (public, pem.strip())
+    assert vapid_keys("", "") == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("public", "private", "words"),
+    [
+        (PUBLIC, "", "Set both"),
+        (PUBLIC, "not-a-key", "is not a P-256 private key"),
+        (P256DH, PRIVATE, "is not the public key of VAPID_PRIVATE_KEY"),
+    ],
+)
+def test_keys_that_do_not_make_a_pair_stop_start_up(public, private, words):
+    with pytest.raises(ImproperlyConfigured, match=words):
+        vapid_keys(public, private)

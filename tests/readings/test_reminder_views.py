@@ -18,11 +18,12 @@ pytestmark = [pytest.mark.django_db, pinned]
 
 PUBLIC = "BOnpgbqI5U2GhGKPiBoLZ4YPhhQcKKa1x_-wqjTlMZCU0M_ake1AFgQMX6g-_w8X9VU96r-qeM03VJQgLy6uOwc"
 PRIVATE = "RW0A10KVW_oZS1wrR9U2WaCuoJ5L14PoD4BxMF_ZPgM"
+P256DH = "BMgxdRU1G5Sle1rtpIz0Ab6pWkRrJj7gNzeSi_nE1lpHShcb24Rrr1ppISMuTMH0C6e_aOOuXT8DPKPnLCjON5w"
 SUBSCRIPTION = {
     "endpoint": "https://fcm.googleapis.com/fcm/send/abc123",
     "expirationTime": None,
     "keys": {
-        "p256dh": "BMgxdRU1G5Sle1rtpIz0Ab6pWkRrJj7gNzeSi_nE1lpHShcb24Rrr1ppISMuTMH0C6e_aOOuXT8DPKPnLCjON5w",
+        "p256dh": P256DH,
         "auth": "vFYtzxkrHUDKNI9pyYAy2g",
     },
 }
