@@ -16,14 +16,7 @@ PUBLIC = "BOnpgbqI5U2GhGKPiBoLZ4YPhhQcKKa1x_-wqjTlMZCU0M_ake1AFgQMX6g-_w8X9VU96r
 PRIVATE = "RW0A10KVW_oZS1wrR9U2WaCuoJ5L14PoD4BxMF_ZPgM"
 
 
-@pytest.mark.parametrize("browser_context_args", [True, False], indirect=True, ids=["js", "no-js"])
-def test_a_parent_adds_a_weekly_dose_reminder_and_stops_it(live_server, page, audit, settings):
-    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = PUBLIC, PRIVATE
-    make_patient(make_user("parent@example.com", "Jo"), name="Mia", time_zone="Europe/London")
-    log_in(page, live_server, "parent@example.com")
-    main_menu(page).get_by_role("link", name="Reminders").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Reminders")
-    audit()
+def add_a_weekly_dose_reminder(page):
     page.get_by_role("link", name="Add a reminder").click()
     page.get_by_label("Dose day").check()
     page.get_by_label("Name (optional)").fill("Romiplostim")
@@ -31,6 +24,16 @@ def test_a_parent_adds_a_weekly_dose_reminder_and_stops_it(live_server, page, au
     page.get_by_label("Date", exact=True).fill(next_week)
     page.get_by_label("Repeat", exact=True).select_option("weeks")
     page.get_by_label("Every how many days or weeks").fill("1")
+
+
+def test_a_parent_adds_a_weekly_dose_reminder_and_stops_it(live_server, page, audit, settings):
+    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = PUBLIC, PRIVATE
+    make_patient(make_user("parent@example.com", "Jo"), name="Mia", time_zone="Europe/London")
+    log_in(page, live_server, "parent@example.com")
+    main_menu(page).get_by_role("link", name="Reminders").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reminders")
+    audit()
+    add_a_weekly_dose_reminder(page)
     audit()
     page.get_by_role("button", name="Add the reminder").click()
     expect(page.get_by_role("heading", level=2, name="Dose day: Romiplostim")).to_be_visible()
@@ -41,6 +44,20 @@ def test_a_parent_adds_a_weekly_dose_reminder_and_stops_it(live_server, page, au
     page.get_by_role("button", name="Stop this reminder").click()
     expect(page.get_by_text("No reminders yet.")).to_be_visible()
     assert Reminder.objects.get().stopped_at is not None
+
+
+@pytest.mark.parametrize("browser_context_args", [False], indirect=True, ids=["no-js"])
+def test_without_javascript_reminders_work_and_offer_no_push_button(live_server, page, settings):
+    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = PUBLIC, PRIVATE
+    make_patient(make_user("parent@example.com", "Jo"), name="Mia")
+    log_in(page, live_server, "parent@example.com")
+    main_menu(page).get_by_role("link", name="Reminders").click()
+    expect(page.get_by_role("button", name="Get reminders on this device")).to_be_hidden()
+    add_a_weekly_dose_reminder(page)
+    page.get_by_role("button", name="Add the reminder").click()
+    expect(page.get_by_role("heading", level=2, name="Dose day: Romiplostim")).to_be_visible()
+    page.get_by_role("button", name="Stop this reminder").click()
+    expect(page.get_by_text("No reminders yet.")).to_be_visible()
 
 
 def test_the_push_button_shows_only_with_javascript_and_keys(live_server, page, settings):
