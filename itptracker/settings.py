@@ -8,6 +8,7 @@ variables listed in README.md. A bad value stops start-up with a message naming 
 import os
 import zoneinfo
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -331,6 +332,55 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ITP Tracker <noreply@localhost>")
+
+
+# Web Push for reminders (readings/reminder_sending.py): the VAPID key pair that signs what we
+# send to browsers' push services. `python manage.py vapid_keys` prints a pair. The public key
+# is the base64url P-256 point (65 bytes) that browsers take as `applicationServerKey`; the
+# private key the base64url raw 32-byte secret (what vapid_keys prints), its base64url DER,
+# or a PEM block. Without them, reminders go by e-mail only and no page offers push.
+def vapid_keys(public: str, private: str) -> tuple[str, str]:
+    """The two keys, checked to be a pair; ("", "") when both are unset."""
+    public, private = public.strip(), private.strip()
+    if not public and not private:
+        return "", ""
+    if not public or not private:
+        raise ImproperlyConfigured("Set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither.")
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid
+    from py_vapid.utils import b64urlencode
+
+    try:
+        if "-----BEGIN" in private:
+            key = Vapid.from_pem(private.encode())
+        else:
+            key = Vapid.from_string(private)
+    except Exception:  # noqa: BLE001 - any failure to read it means the same to the person
+        raise ImproperlyConfigured(
+            "VAPID_PRIVATE_KEY is not a P-256 private key (base64url raw or DER, or PEM): "
+            "make a pair with python manage.py vapid_keys."
+        ) from None
+    point = key.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    if b64urlencode(point) != public.rstrip("="):
+        raise ImproperlyConfigured(
+            "VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY: set the two printed "
+            "together by python manage.py vapid_keys."
+        )
+    return public.rstrip("="), private
+
+
+VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = vapid_keys(
+    os.environ.get("VAPID_PUBLIC_KEY", ""), os.environ.get("VAPID_PRIVATE_KEY", "")
+)
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "").strip() or (
+    "mailto:" + (parseaddr(DEFAULT_FROM_EMAIL)[1] or "noreply@localhost")
+)
+if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(
+        f"VAPID_SUBJECT must be a mailto: or https:// address, not {VAPID_SUBJECT!r}."
+    )
 
 # Security headers. A strict policy from the first page: every script and style is a file
 # we serve; no inline code, no eval, nothing from another origin.

@@ -706,6 +706,244 @@ class ClinicReport(models.Model):
         return f"Report of {self.start} to {self.end}, made on {self.made_on}"
 
 
+class ReminderKind(models.TextChoices):
+    BLOOD_TEST = "blood_test", "Blood test"
+    DOSE_DAY = "dose_day", "Dose day"
+    CLINIC_VISIT = "clinic_visit", "Clinic visit"
+
+
+class Repeat(models.TextChoices):
+    NEVER = "never", "Does not repeat"
+    DAYS = "days", "Every so many days"
+    WEEKS = "weeks", "Every so many weeks"
+
+
+# The largest "every N" of each repeat: a year, either way.
+MAX_EVERY = {Repeat.DAYS: 365, Repeat.WEEKS: 52}
+REMINDER_TIME = datetime.time(9, 0)
+REMINDER_LABEL_LENGTH = 40
+
+
+class Reminder(models.Model):
+    """A reminder in a record (readings.reminders): a blood test, a dose day or a clinic visit,
+    on `first_on` (the patient's local date) at `time_of_day` in the record's zone, once or
+    every `every` days or weeks. Members choose for themselves whether and how they get it
+    (ReminderChoice); the worker sends it (ReminderDelivery).
+
+    Only occurrences from `scheduled_at` (when the schedule was last set) on are due, so a
+    reminder set at noon for 09:00 today does not go off at once. A snooze moves the reminder
+    that came to `snoozed_until`: the regular ones between `snoozed_at` and then are not sent.
+    A stopped reminder sends nothing more and is no longer listed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("what it is for", max_length=16, choices=ReminderKind.choices)
+    label = models.CharField(
+        "name (optional)",
+        max_length=REMINDER_LABEL_LENGTH,
+        blank=True,
+        help_text="For example Romiplostim or Dr Patel. Shown on a lock screen only to those "
+        "who choose “Show details”.",
+    )
+    first_on = models.DateField("date", help_text="The first time, if it repeats.")
+    time_of_day = models.TimeField("time", default=REMINDER_TIME)
+    repeat = models.CharField("repeat", max_length=8, choices=Repeat.choices, default=Repeat.NEVER)
+    every = models.PositiveSmallIntegerField("every how many days or weeks", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Where the e-mail's link points: the address the reminder was set through.
+    site_url = models.URLField(max_length=200, editable=False)
+    scheduled_at = models.DateTimeField(default=timezone.now)
+    snoozed_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # The token of the form that added it: a second submit of the same form adds nothing.
+    form_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["first_on", "time_of_day", "created_at"]
+        indexes = [
+            models.Index(
+                fields=["patient"], condition=Q(stopped_at__isnull=True), name="reminder_active"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(repeat=Repeat.NEVER, every__isnull=True)
+                | Q(repeat=Repeat.DAYS, every__gte=1, every__lte=MAX_EVERY[Repeat.DAYS])
+                | Q(repeat=Repeat.WEEKS, every__gte=1, every__lte=MAX_EVERY[Repeat.WEEKS]),
+                name="reminder_repeat_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="reminder_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(snoozed_until__isnull=True, snoozed_at__isnull=True)
+                | Q(snoozed_until__gt=models.F("snoozed_at")),
+                name="reminder_snooze_in_order",
+            ),
+            storable("reminder", "first_on"),
+            storable("reminder", "scheduled_at", moment=True),
+            storable("reminder", "snoozed_at", moment=True),
+            storable("reminder", "snoozed_until", moment=True),
+            storable("reminder", "stopped_at", moment=True),
+            one_per_form("reminder"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.first_on} at {self.time_of_day:%H:%M}"
+
+    def clean(self):
+        errors = self.problems()
+        if errors:
+            raise ValidationError(errors)
+
+    def problems(self) -> dict[str, ValidationError]:
+        """{field: error} for every rule this reminder breaks; the patient must be set."""
+        errors = {}
+        patient = self.patient
+        if self.first_on:
+            latest = _years_after(patient.today(), dates.PLANNED_END_YEARS)
+            if problem := patient.date_problem(self.first_on, latest=latest):
+                errors["first_on"] = date_error(problem)
+        if self.repeat == Repeat.NEVER:
+            if self.every is not None:
+                errors["every"] = ValidationError(
+                    "Leave this empty for a reminder that does not repeat, or choose how it "
+                    "repeats."
+                )
+        elif self.repeat in MAX_EVERY:
+            most = MAX_EVERY[Repeat(self.repeat)]
+            if self.every is None or not 1 <= self.every <= most:
+                errors["every"] = ValidationError(
+                    f"Enter how many {self.repeat} between reminders: a whole number from 1 "
+                    f"to {most}."
+                )
+        return errors
+
+    @property
+    def repeats(self) -> bool:
+        return self.repeat != Repeat.NEVER
+
+    @property
+    def step_days(self) -> int | None:
+        """Days between two reminders; None for one that does not repeat."""
+        if not self.repeats or not self.every:
+            return None
+        return self.every * (7 if self.repeat == Repeat.WEEKS else 1)
+
+    @property
+    def schedule_words(self) -> str:
+        """ "Every 2 weeks from 3 Nov 2026 at 09:00", "On 3 Nov 2026 at 09:00"."""
+        day, time = formats.date_format(self.first_on, "j M Y"), f"{self.time_of_day:%H:%M}"
+        if not self.repeats:
+            return f"On {day} at {time}"
+        unit = {Repeat.DAYS: "day", Repeat.WEEKS: "week"}[Repeat(self.repeat)]
+        every = f"Every {unit}" if self.every == 1 else f"Every {self.every} {unit}s"
+        return f"{every} from {day} at {time}"
+
+
+class ReminderChoice(models.Model):
+    """What one member gets of one reminder: by e-mail, by push to their devices, and whether
+    a lock screen may show what it is for (off: "A reminder from ITP Tracker" only). Members
+    get nothing until they choose."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="choices")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    by_email = models.BooleanField("by e-mail", default=False)
+    by_push = models.BooleanField("on my devices (notifications)", default=False)
+    show_details = models.BooleanField(
+        "show details: what it is for, the name and whose it is", default=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reminder", "user"], name="reminder_choice_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ← {self.reminder}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    PUSH = "push", "Push notification"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Gave up after several attempts"
+    SKIPPED = "skipped", "Not sent"
+
+
+class ReminderDelivery(models.Model):
+    """One reminder to one member at one due moment by one channel: unique, so that it is sent
+    once however many workers run (readings.reminders.send_pending claims rows as
+    readings.alerts does). A push row goes to each of the member's devices; `devices_done`
+    holds the PushSubscription ids that took it, so a retry goes only to the others."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    due_at = models.DateTimeField()
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    devices_done = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="reminder_delivery_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder", "recipient", "due_at", "channel"], name="reminder_sent_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="reminder_delivery_channel_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reminder} to {self.recipient} at {self.due_at} by {self.channel}"
+
+
+class PushSubscription(models.Model):
+    """A browser that agreed to show a member's reminders (the Push API's subscription): where
+    to send (`endpoint`, a push service's address) and the keys to encrypt for it. A push
+    service that answers 404 or 410 has forgotten it: it is deleted then."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Device of {self.user} since {self.created_at:%Y-%m-%d}"
+
+    def info(self) -> dict:
+        """As the browser gave it, for pywebpush."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
 def course_dates(course: Treatment) -> str:
     """ "from 1 Mar 2026 to 4 Apr 2026", or "from 1 Mar 2026" while it goes on."""
     start = formats.date_format(course.started_on, "j M Y")

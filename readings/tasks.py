@@ -4,6 +4,9 @@
   an entry that alerts is saved, once the entry is committed; it sends what is due and comes
   back, by itself, when a failed e-mail is due for its retry. The outbox row is written with
   the entry, so an e-mail that fails, or a worker that is down, never costs either.
+- `reminder_sending.send_reminders`: the reminders members chose, by e-mail and push
+  (readings.reminder_sending). It sends what is due and comes back by itself at the next due
+  moment, the next retry, or within the hour.
 - `housekeeping`: once a day, expired sessions and old finished task results go. It puts
   itself back on the queue for the next day.
 
@@ -19,7 +22,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from readings import alerts
+from readings import alerts, reminder_sending
 
 HOUSEKEEPING_EVERY = datetime.timedelta(days=1)
 KEEP_TASK_RESULTS = datetime.timedelta(days=7)
@@ -46,4 +49,5 @@ def schedule_housekeeping(when: datetime.datetime | None = None) -> None:
 def catch_up() -> None:
     """What a starting worker does first: send what is due, schedule what must come back."""
     alerts.send_alerts.enqueue()
+    reminder_sending.schedule(None)
     schedule_housekeeping()

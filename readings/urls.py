@@ -1,9 +1,10 @@
 from django.urls import path
 
-from readings import pwa, record_details, takeout, transfer_views, views
+from readings import pwa, record_details, reminder_views, takeout, transfer_views, views
 
 patient = "p/<uuid:patient_id>/"
 entry = f"{patient}<slug:kind>/<uuid:entry_id>/"
+reminder = f"{patient}reminders/<uuid:reminder_id>/"
 pending_import = f"{patient}import/<slug:token>/"
 
 urlpatterns = [
@@ -24,6 +25,15 @@ urlpatterns = [
         name="care_team_report_printed",
     ),
     path(f"{patient}settings/", record_details.patient_settings, name="patient_settings"),
+    # Reminders (readings/reminder_views.py), and a person's devices for them.
+    path(f"{patient}reminders/", reminder_views.reminder_list, name="reminders"),
+    path(f"{patient}reminders/new/", reminder_views.reminder_add, name="reminder_add"),
+    path(f"{reminder}edit/", reminder_views.reminder_edit, name="reminder_edit"),
+    path(f"{reminder}snooze/", reminder_views.reminder_snooze, name="reminder_snooze"),
+    path(f"{reminder}stop/", reminder_views.reminder_stop, name="reminder_stop"),
+    path(f"{reminder}mine/", reminder_views.reminder_choice, name="reminder_choice"),
+    path("account/push/", reminder_views.push_subscribe, name="push_subscribe"),
+    path("account/push/remove/", reminder_views.push_unsubscribe, name="push_unsubscribe"),
     path(f"{patient}<slug:kind>/new/", views.entry_add, name="entry_add"),
     path(f"{entry}edit/", views.entry_edit, name="entry_edit"),
     path(f"{entry}delete/", views.entry_delete, name="entry_delete"),

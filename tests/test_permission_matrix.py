@@ -6,6 +6,7 @@ who may use it, then add the line). On every refusal no row in the database chan
 canary planted in a stranger's record never shows up in anybody else's response.
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from accounts import audit, memberships
 from accounts.invitations import invite
 from accounts.models import AccessEvent, CareMembership, Invitation, Role, User
 from readings import entries
+from readings.models import Reminder
 from tests.clock import pinned
 from tests.conftest import CANARY
 from tests.factories import add_member, make_episode, make_reading, make_user
@@ -69,6 +71,13 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     "import_preview": {"GET": WRITE, "POST": WRITE},  # no such upload: back to the start
     "import_confirm": {"GET": NOT_ALLOWED, "POST": WRITE},
     "import_cancel": {"GET": NOT_ALLOWED, "POST": WRITE},
+    "reminders": {"GET": READ, "POST": NOT_ALLOWED},
+    "reminder_add": {"GET": WRITE_PAGE, "POST": WRITE},
+    "reminder_edit": {"GET": WRITE_PAGE, "POST": WRITE},
+    "reminder_snooze": {"GET": NOT_ALLOWED, "POST": WRITE},
+    "reminder_stop": {"GET": NOT_ALLOWED, "POST": WRITE},
+    # A member's own choice of what they get: viewers choose theirs too.
+    "reminder_choice": {"GET": NOT_ALLOWED, "POST": by_role(302, 302, 302)},
     # accounts/urls.py
     "patient_settings": {"GET": OWNER_PAGE, "POST": OWNER_WRITE},
     "sharing": {"GET": READ, "POST": NOT_ALLOWED},
@@ -96,6 +105,9 @@ LOGGED_READ = {
     "entry_delete": "viewed_entry",
     "patient_settings": "viewed_details",
     "access_log": "viewed_access_log",
+    "reminders": "viewed_reminders",
+    "reminder_edit": "viewed_reminders",
+    "reminder_add": None,  # an empty form
     "entry_add": None,  # an empty form
     "export_history": None,  # what to download: a form
     "import_history": None,  # the upload form
@@ -140,6 +152,7 @@ class World:
     deleted_reading: object
     episode: object
     invitation: Invitation
+    reminder: Reminder
     extra: CareMembership  # the member whose role or removal the owner's requests change
 
 
@@ -163,13 +176,30 @@ def world(cast) -> World:
         "removed": removed,
         "stranger": cast.stranger,
     }
-    return World(cast, users, reading, deleted, episode, invitation, extra)
+    reminder = make_reminder(cast.patient, label=SECRET)
+    return World(cast, users, reading, deleted, episode, invitation, reminder, extra)
+
+
+def make_reminder(patient, **fields) -> Reminder:
+    """A daily reminder that came at 22:00 today (so it can be snoozed)."""
+    return Reminder.objects.create(
+        patient=patient,
+        kind="dose_day",
+        first_on=datetime.date(2026, 11, 1),
+        time_of_day=datetime.time(22, 0),
+        repeat="days",
+        every=1,
+        site_url="https://itp.example.org/",
+        scheduled_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        **fields,
+    )
 
 
 def plant_canaries(cast):
     """The stranger's record, full of the canary: entries, a member, an invitation, a log."""
     theirs = cast.strangers_patient
     make_reading(theirs, "12", note=CANARY, lab=CANARY)
+    make_reminder(theirs, label=CANARY[:40])
     canary_user = make_user(f"{CANARY.lower()}@example.com", CANARY)
     add_member(theirs, canary_user, Role.EDITOR)
     invite(theirs, f"{CANARY.lower()}-invited@example.com", Role.VIEWER, cast.stranger)
@@ -186,6 +216,7 @@ def url_for(name: str, world: World) -> str:
         }.get(name, world.reading.pk),
         "invitation_id": world.invitation.pk,
         "membership_id": world.extra.pk,
+        "reminder_id": world.reminder.pk,
         "token": "no-such-upload",
     }
     names = parameters(URLS[name])
@@ -197,6 +228,8 @@ def url_for(name: str, world: World) -> str:
 def post_data(name: str, world: World) -> dict:
     """Valid data, so that a refusal is about access and never about the form."""
     count = {"count_text": "50", "unit": "e9/L", "drawn_on": timezone.localdate().isoformat()}
+    reminder = {"kind": "blood_test", "first_on": "2026-12-01", "time_of_day": "09:00",
+                "repeat": "weeks", "every": "2"}  # fmt: skip
     return {
         "entry_add": {**count, "form_token": str(uuid.uuid4())},
         "entry_edit": {**count, "version": str(world.reading.version)},
@@ -205,6 +238,10 @@ def post_data(name: str, world: World) -> dict:
         "member_role": {"role": "editor"},
         "sharing_alerts": {"notify_emergency": "on"},
         "episode_resolve": {"resolution": "stopped", "version": str(world.episode.version)},
+        "reminder_add": {**reminder, "form_token": str(uuid.uuid4()), "mine-by_email": "on"},
+        "reminder_edit": reminder,
+        "reminder_snooze": {"until": "1h"},
+        "reminder_choice": {"by_email": "on"},
     }.get(name, {})
 
 
@@ -271,7 +308,7 @@ def test_every_page_a_member_can_open_says_what_it_logs():
     assert pages == set(LOGGED_READ)
 
 
-ID_PARAMETERS = {"entry_id", "invitation_id", "membership_id"}
+ID_PARAMETERS = {"entry_id", "invitation_id", "membership_id", "reminder_id"}
 
 
 @pytest.mark.parametrize(
@@ -286,6 +323,7 @@ def test_another_records_ids_under_your_own_record_are_not_found(client, world, 
         "entry_id": make_reading(theirs, "20").pk,
         "invitation_id": Invitation.objects.get(patient=theirs).pk,
         "membership_id": CareMembership.objects.filter(patient=theirs).first().pk,
+        "reminder_id": Reminder.objects.get(patient=theirs).pk,
     }
     route_params = parameters(URLS[name])
     kwargs = {"patient_id": world.cast.patient.pk, "kind": "counts"}

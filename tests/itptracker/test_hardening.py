@@ -1,5 +1,6 @@
 """What a security reviewer of a health app checks, over every URL the app has."""
 
+import datetime
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 
 from accounts.invitations import invite
 from accounts.models import Role
+from readings.models import Reminder
 from tests.factories import make_reading, make_user
 from tests.urlconf import parameters, walk
 
@@ -21,12 +23,17 @@ def urls(cast) -> dict[str, str]:
     """Every named URL, reversed with values that exist in the cast's world."""
     reading = make_reading(cast.patient, "45")
     invitation = invite(cast.patient, "aunt@example.com", Role.VIEWER, cast.owner).invitation
+    reminder = Reminder.objects.create(
+        patient=cast.patient, kind="blood_test", first_on=datetime.date(2026, 12, 1),
+        site_url="https://itp.example.org/",
+    )  # fmt: skip
     values = {
         "patient_id": cast.patient.pk,
         "kind": "counts",
         "entry_id": reading.pk,
         "invitation_id": invitation.pk,
         "membership_id": cast.patient.memberships.get(user=cast.viewer).pk,
+        "reminder_id": reminder.pk,
         "token": "some-token",
         "uidb64": "MQ",
     }

@@ -31,6 +31,7 @@ from readings import imports
 from readings.forms import DoseForm, EndingForm, EntryForm, EpisodeForm, ReadingForm, TreatmentForm
 from readings.history_filter import HistoryFilter
 from readings.record_details import LoggedTimesForm
+from readings.reminder_forms import ReminderChoiceForm, ReminderForm
 from readings.report_data import PrintedForm, ReportPeriodForm
 from readings.transfer_forms import DateOrderForm, ExportForm, SheetForm, UploadForm
 from tests.clock import pinned
@@ -94,6 +95,8 @@ MAKERS = {
     SheetForm: lambda cast, data: SheetForm(data, text=SHEET, table=imports.read_table(SHEET)),
     DateOrderForm: lambda cast, data: DateOrderForm(data),
     HistoryFilter: lambda cast, data: HistoryFilter(data, patient=cast.patient),
+    ReminderForm: lambda cast, data: ReminderForm(data, patient=cast.patient),
+    ReminderChoiceForm: lambda cast, data: ReminderChoiceForm(data, push=True),
     ReportPeriodForm: lambda cast, data: ReportPeriodForm(
         data, patient=cast.patient, today=datetime.date(2026, 11, 10)
     ),
