@@ -12,9 +12,9 @@ Two halves, so that a mail server that is slow or down never costs an entry:
 - `send_pending` runs in the worker (the `send_alerts` task; `manage.py send_notifications`
   does the same by hand). It claims due rows in a short transaction (so two runs never send
   the same row), sends them over one connection, marks each sent, and keeps failures for a
-  later retry with a growing delay, giving up after MAX_ATTEMPTS; the task comes back when
-  the next retry is due. A member who was removed, or who switched the alert off, before the
-  e-mail went out does not get it.
+  later retry with a growing delay, giving up after MAX_ATTEMPTS (readings.outbox); the task
+  comes back when the next retry is due. A member who was removed, or who switched the alert
+  off, before the e-mail went out does not get it.
 
 What counts as an emergency is decided by readings.guidance, the same rule the app's own
 advice uses (signs of bleeding in the brain, marked life-threatening, still bleeding, or first
@@ -24,12 +24,12 @@ aid did not stop it). "Contact the care team today" advice is shown on the page,
 import logging
 import zoneinfo
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import Min
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -42,27 +42,17 @@ from accounts.models import (
     NotificationStatus,
     Patient,
 )
-from readings import guidance
+from readings import guidance, outbox
 from readings.models import BleedingEpisode, PlateletReading
+from readings.outbox import BATCH_SIZE
 
 log = logging.getLogger(__name__)
-
-BATCH_SIZE = 50
-MAX_ATTEMPTS = 6
-# A claimed row is not offered to another run for this long (a run that crashed mid-batch
-# leaves its rows to be retried after it).
-LEASE = timedelta(minutes=10)
 
 # Which membership switch asks for which kind of e-mail.
 OPT_IN_FIELD = {
     NotificationKind.EMERGENCY: "notify_emergency",
     NotificationKind.LOW_COUNT: "notify_low_count",
 }
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """2, 4, 8, 16 … minutes after the failed attempt."""
-    return timedelta(minutes=2**attempts)
 
 
 # --- Enqueue, inside the entry's transaction -------------------------------------------------
@@ -143,30 +133,10 @@ def next_attempt() -> datetime | None:
 
 def send_pending(batch_size: int = BATCH_SIZE) -> Counter:
     """Send every due notification. Returns counts by outcome: sent, retry, failed, skipped."""
-    totals: Counter = Counter()
-    while batch := claim(batch_size):
-        totals.update(send_batch(batch))
-    return totals
-
-
-def claim(batch_size: int) -> list[Notification]:
-    """Take up to `batch_size` due rows for this run: count the attempt, push the next one out."""
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)[:batch_size]
-        )
-        Notification.objects.filter(pk__in=ids).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
-        )
-    return list(
-        Notification.objects.filter(pk__in=ids)
-        .select_related("recipient", "patient")
-        .order_by("created_at", "id")
-    )
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING)
+    order = ("created_at", "id")
+    claim = {"related": ("recipient", "patient"), "order": order, "batch_size": batch_size}
+    return outbox.send_all(pending, send_batch, **claim)
 
 
 def send_batch(batch: list[Notification]) -> Counter:
@@ -178,23 +148,9 @@ def send_batch(batch: list[Notification]) -> Counter:
         if key in wanted:
             to_send.append(notification)
         else:
-            _finish(notification, NotificationStatus.SKIPPED)
+            outbox.finish(notification, NotificationStatus.SKIPPED)
             outcome["skipped"] += 1
-    if not to_send:
-        return outcome
-    connection = mail.get_connection()
-    try:
-        connection.open()
-    except Exception as error:  # noqa: BLE001 - the mail server is down: retry them all later
-        log.warning("Could not connect to the mail server: %s", error)
-        for notification in to_send:
-            outcome[_failed(notification, error)] += 1
-        return outcome
-    try:
-        for notification in to_send:
-            outcome[_send_one(notification, connection)] += 1
-    finally:
-        connection.close()
+    outcome.update(outbox.send_emails(to_send, message_for))
     return outcome
 
 
@@ -210,33 +166,6 @@ def still_wanted(batch: list[Notification]) -> set[tuple]:
         if low_count:
             wanted.add((user_id, patient_id, NotificationKind.LOW_COUNT.value))
     return wanted
-
-
-def _send_one(notification: Notification, connection) -> str:
-    try:
-        sent = message_for(notification, connection).send()
-        if not sent:
-            raise RuntimeError("The mail backend accepted no message.")
-    except Exception as error:  # noqa: BLE001 - kept on the row and retried later
-        log.warning("Could not send notification %s: %s", notification.pk, error)
-        return _failed(notification, error)
-    _finish(notification, NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
-    return "sent"
-
-
-def _failed(notification: Notification, error: Exception) -> str:
-    text = f"{type(error).__name__}: {error}"[:500]
-    if notification.attempts >= MAX_ATTEMPTS:
-        _finish(notification, NotificationStatus.FAILED, last_error=text)
-        return "failed"
-    Notification.objects.filter(pk=notification.pk).update(
-        last_error=text, next_attempt_at=timezone.now() + retry_delay(notification.attempts)
-    )
-    return "retry"
-
-
-def _finish(notification: Notification, status: NotificationStatus, **fields) -> None:
-    Notification.objects.filter(pk=notification.pk).update(status=status, **fields)
 
 
 # What an emergency e-mail says to do. It does not say which bleed it was (the e-mail carries

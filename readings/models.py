@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 
 from accounts import dates
-from accounts.models import Patient
+from accounts.models import NotificationStatus, Patient
 from readings import units
 from readings.units import MAX_COUNT, Comparator, Unit
 
@@ -874,11 +874,8 @@ class Channel(models.TextChoices):
     PUSH = "push", "Push notification"
 
 
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Gave up after several attempts"
-    SKIPPED = "skipped", "Not sent"
+# A reminder's row goes the way an alert's does (readings.outbox).
+DeliveryStatus = NotificationStatus
 
 
 class ReminderDelivery(models.Model):

@@ -24,6 +24,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import audit, dates
@@ -31,6 +32,7 @@ from accounts.access import get_owned_patient_for
 from accounts.forms import PatientForm
 from accounts.models import Patient
 from itptracker.forms import PlainErrors
+from readings import reminders
 from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment
 
 SAME_MOMENT = "moment"
@@ -64,6 +66,8 @@ def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
             with transaction.atomic():
                 form.save()
                 plan.apply()
+                if patient.time_zone != old_zone:
+                    reminders.zone_changed(patient, timezone.now())
                 Patient.objects.mark_changed(patient.pk)
             audit.record(request, patient, audit.CHANGED_DETAILS)
             messages.success(request, f"Saved the details of {patient}.{plan.said}")

@@ -62,6 +62,11 @@ class ReminderForm(PlainErrors, forms.ModelForm):
     def schedule_changed(self) -> bool:
         return self.instance._state.adding or bool(set(self.changed_data) & set(SCHEDULE_FIELDS))
 
+    def clean_label(self) -> str:
+        # One line: it becomes an e-mail's subject and a notification's title, where a line
+        # break is refused (the e-mail would never go).
+        return " ".join(self.cleaned_data["label"].split())
+
     def clean(self):
         data = super().clean()
         day, time = data.get("first_on"), data.get("time_of_day")

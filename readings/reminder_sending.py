@@ -5,12 +5,13 @@ Each run:
    one ReminderDelivery row per member who chose it, by each channel they chose (e-mail; push
    only when VAPID keys are set), for that due moment. The rows are unique on (reminder,
    member, due moment, channel), so two runs, or two workers, plan each once. A member who
-   chose after the reminder came gets the next one, not that one.
+   asks for it after it came, while it is less than LATE old, gets it then (saving one's
+   choices again must never lose a reminder the worker was late with).
 2. sends every row that is due, claimed as readings.alerts claims its rows (select_for_update
    with skip_locked, a lease), e-mail over one connection. A member who was removed from the
    record, or who no longer asks for it by that channel, and a reminder stopped meanwhile or
    more than LATE old by now, get nothing (the row is "skipped"). A failure is retried after 2,
-   4, 8 … minutes, up to MAX_ATTEMPTS.
+   4, 8 … minutes, up to readings.outbox.MAX_ATTEMPTS.
 3. comes back by itself at the next due moment of any reminder, the next retry, or in an hour
    at the latest (a safety net: a reminder changed without waking the worker still goes).
 
@@ -29,15 +30,14 @@ import pywebpush
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from accounts.models import CareMembership
-from readings import reminders
-from readings.alerts import LEASE, MAX_ATTEMPTS, retry_delay
+from readings import outbox, reminders
 from readings.models import (
     Channel,
     DeliveryStatus,
@@ -46,10 +46,10 @@ from readings.models import (
     ReminderChoice,
     ReminderDelivery,
 )
+from readings.outbox import BATCH_SIZE
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
 # The worker comes back at least this often, whatever is planned.
 SAFETY_NET = timedelta(hours=1)
 # How long a push service keeps a reminder for a device that is off: after that it is stale.
@@ -89,7 +89,7 @@ def plan(now: datetime) -> int:
             continue
         wanted = [
             ReminderDelivery(reminder=reminder, recipient_id=user_id, due_at=due, channel=channel)
-            for user_id, by_email, by_push in chosen_by_members(reminder, due)
+            for user_id, by_email, by_push in chosen_by_members(reminder)
             for channel, on in ((Channel.EMAIL, by_email), (Channel.PUSH, by_push))
             if on and channel in channels
         ]
@@ -101,12 +101,11 @@ def plan(now: datetime) -> int:
     return made
 
 
-def chosen_by_members(reminder: Reminder, due: datetime) -> list[tuple[int, bool, bool]]:
-    """(user id, by e-mail, by push) of the record's members who chose this reminder before it
-    came."""
+def chosen_by_members(reminder: Reminder) -> list[tuple[int, bool, bool]]:
+    """(user id, by e-mail, by push) of the record's members who ask for this reminder."""
     members = CareMembership.objects.filter(patient_id=reminder.patient_id).values("user_id")
     return list(
-        ReminderChoice.objects.filter(reminder=reminder, user_id__in=members, updated_at__lte=due)
+        ReminderChoice.objects.filter(reminder=reminder, user_id__in=members)
         .filter(Q(by_email=True) | Q(by_push=True))
         .values_list("user_id", "by_email", "by_push")
     )
@@ -153,30 +152,10 @@ def schedule_for(reminder: Reminder) -> None:
 
 def send_pending(batch_size: int = BATCH_SIZE) -> Counter:
     """Send every due row. Returns counts by outcome: sent, retry, failed, skipped."""
-    totals: Counter = Counter()
-    while batch := claim(batch_size):
-        totals.update(send_batch(batch))
-    return totals
-
-
-def claim(batch_size: int) -> list[ReminderDelivery]:
-    """Take up to `batch_size` due rows for this run: count the attempt, push the next one out."""
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            ReminderDelivery.objects.select_for_update(skip_locked=True)
-            .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)[:batch_size]
-        )
-        ReminderDelivery.objects.filter(pk__in=ids).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
-        )
-    return list(
-        ReminderDelivery.objects.filter(pk__in=ids)
-        .select_related("reminder__patient", "recipient")
-        .order_by("due_at", "id")
-    )
+    pending = ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING)
+    related = ("reminder__patient", "recipient")
+    claim = {"related": related, "order": ("due_at", "id"), "batch_size": batch_size}
+    return outbox.send_all(pending, send_batch, **claim)
 
 
 def still_wanted(delivery: ReminderDelivery, now: datetime) -> bool:
@@ -201,11 +180,11 @@ def send_batch(batch: list[ReminderDelivery]) -> Counter:
     emails, pushes = [], []
     for delivery in batch:
         if not still_wanted(delivery, now):
-            _finish(delivery, DeliveryStatus.SKIPPED)
+            outbox.finish(delivery, DeliveryStatus.SKIPPED)
             outcome["skipped"] += 1
         else:
             (emails if delivery.channel == Channel.EMAIL else pushes).append(delivery)
-    outcome.update(_send_emails(emails))
+    outcome.update(outbox.send_emails(emails, email_for))
     for delivery in pushes:
         outcome[_send_push(delivery)] += 1
     return outcome
@@ -216,34 +195,6 @@ def details_for(delivery: ReminderDelivery) -> bool:
         reminder_id=delivery.reminder_id, user_id=delivery.recipient_id
     ).first()
     return bool(choice and choice.show_details)
-
-
-def _send_emails(deliveries: list[ReminderDelivery]) -> Counter:
-    outcome: Counter = Counter()
-    if not deliveries:
-        return outcome
-    connection = mail.get_connection()
-    try:
-        connection.open()
-    except Exception as error:  # noqa: BLE001 - the mail server is down: retry them all later
-        log.warning("Could not connect to the mail server: %s", error)
-        for delivery in deliveries:
-            outcome[_failed(delivery, error)] += 1
-        return outcome
-    try:
-        for delivery in deliveries:
-            try:
-                if not email_for(delivery, connection).send():
-                    raise RuntimeError("The mail backend accepted no message.")
-            except Exception as error:  # noqa: BLE001 - kept on the row and retried later
-                log.warning("Could not e-mail reminder delivery %s: %s", delivery.pk, error)
-                outcome[_failed(delivery, error)] += 1
-                continue
-            _finish(delivery, DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
-            outcome["sent"] += 1
-    finally:
-        connection.close()
-    return outcome
 
 
 def email_for(delivery: ReminderDelivery, connection=None) -> mail.EmailMessage:
@@ -284,7 +235,7 @@ def _send_push(delivery: ReminderDelivery) -> str:
     done = set(delivery.devices_done)
     todo = [device for device in devices if device.pk not in done]
     if not devices:
-        _finish(delivery, DeliveryStatus.SKIPPED, last_error="No device to send to.")
+        outbox.finish(delivery, DeliveryStatus.SKIPPED, last_error="No device to send to.")
         return "skipped"
     said = reminders.message(delivery.reminder, delivery.due_at, details=details_for(delivery))
     data = json.dumps(said.payload())
@@ -313,24 +264,9 @@ def _send_push(delivery: ReminderDelivery) -> str:
     ReminderDelivery.objects.filter(pk=delivery.pk).update(devices_done=sorted(done))
     if errors:
         log.warning("Could not push reminder delivery %s: %s", delivery.pk, errors[0])
-        return _failed(delivery, errors[0])
+        return outbox.failed(delivery, errors[0])
     if not done:  # every device was gone
-        _finish(delivery, DeliveryStatus.SKIPPED, last_error="No device to send to.")
+        outbox.finish(delivery, DeliveryStatus.SKIPPED, last_error="No device to send to.")
         return "skipped"
-    _finish(delivery, DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+    outbox.finish(delivery, DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
     return "sent"
-
-
-def _failed(delivery: ReminderDelivery, error: Exception) -> str:
-    text = f"{type(error).__name__}: {error}"[:500]
-    if delivery.attempts >= MAX_ATTEMPTS:
-        _finish(delivery, DeliveryStatus.FAILED, last_error=text)
-        return "failed"
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(
-        last_error=text, next_attempt_at=timezone.now() + retry_delay(delivery.attempts)
-    )
-    return "retry"
-
-
-def _finish(delivery: ReminderDelivery, status: DeliveryStatus, **fields) -> None:
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(status=status, **fields)

@@ -10,6 +10,7 @@ import base64
 import binascii
 import contextlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -223,8 +224,13 @@ def read_subscription(data) -> dict:
         raise BadSubscription("No endpoint.")
     parts = urlsplit(endpoint)
     host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or not any(
-        host == service or host.endswith("." + service) for service in PUSH_SERVICES
+    # The address as a whole is the host we check, nothing that another URL reader could take
+    # for another host: no user part, port, backslash or space ("https://127.0.0.1\\@fcm…").
+    plain = parts.netloc.lower() == host and not re.search(r"[\\\s]", endpoint)
+    if (
+        parts.scheme != "https"
+        or not plain
+        or not any(host == service or host.endswith("." + service) for service in PUSH_SERVICES)
     ):
         raise BadSubscription("Not a push service we send to.")
     keys = {name: data["keys"].get(name) for name in ("p256dh", "auth")}
@@ -254,8 +260,13 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
     except (ValueError, BadSubscription):
         return JsonResponse({"error": "This browser sent something we cannot use."}, status=400)
     with transaction.atomic():
+        endpoint = fields.pop("endpoint")
+        # A device is its owner's alone: logging out drops the browser's subscription
+        # (Clear-Site-Data), so another account on it gets another address.
+        if PushSubscription.objects.filter(endpoint=endpoint).exclude(user=request.user).exists():
+            return JsonResponse({"error": "This device is set up for another account."}, status=409)
         PushSubscription.objects.update_or_create(
-            endpoint=fields.pop("endpoint"),
+            endpoint=endpoint,
             defaults={**fields, "user": request.user, "created_at": timezone.now()},
         )
         mine = PushSubscription.objects.filter(user=request.user).order_by("-created_at", "-id")

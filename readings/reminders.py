@@ -206,6 +206,13 @@ def rescheduled(reminder: Reminder, now: datetime.datetime) -> None:
     reminder.snoozed_at = reminder.snoozed_until = None
 
 
+def zone_changed(patient, now: datetime.datetime) -> None:
+    """After the record's time zone changed: its reminders are due from now on. Today's 09:00
+    in the new zone may have passed already, and would otherwise be sent, late, on the day it
+    was sent at 09:00 in the old one."""
+    Reminder.objects.filter(patient=patient, stopped_at__isnull=True).update(scheduled_at=now)
+
+
 # --- What it says ------------------------------------------------------------------------------
 
 
@@ -244,4 +251,5 @@ def message(reminder: Reminder, due_at: datetime.datetime, *, details: bool) -> 
         title = f"{what} today for {patient.name}{label}"
     time = f"{reminder.time_of_day:%H:%M}"
     body = f"At {time}, {patient.name}’s time ({patient.time_zone_label}). {BODY}"
-    return Message(title, body, url)
+    # One line: an e-mail's subject refuses a line break (a label saved before forms said so).
+    return Message(" ".join(title.split()), body, url)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import CareMembership, Notification, NotificationKind, NotificationStatus
 from readings import alerts as notifications
-from readings import exports, guidance, imports
+from readings import exports, guidance, imports, outbox
 from readings.entries import KINDS
 from readings.models import BleedingEpisode, PlateletReading
 from tests.clock import pinned
@@ -249,11 +249,11 @@ def test_after_several_failures_it_gives_up_but_keeps_the_row(client, cast, sett
     opt_in(cast, "editor", emergency=True)
     log_bleed(client, cast, cast.owner, first_aid="still")
     settings.EMAIL_BACKEND = FAILING
-    for _ in range(notifications.MAX_ATTEMPTS):
+    for _ in range(outbox.MAX_ATTEMPTS):
         Notification.objects.update(next_attempt_at=timezone.now())
         notifications.send_pending()
     row = Notification.objects.get()
-    assert (row.status, row.attempts) == (NotificationStatus.FAILED, notifications.MAX_ATTEMPTS)
+    assert (row.status, row.attempts) == (NotificationStatus.FAILED, outbox.MAX_ATTEMPTS)
 
 
 def test_an_unreachable_mail_server_retries_the_whole_batch(client, cast, settings):
@@ -278,8 +278,10 @@ def test_a_member_removed_or_switched_off_before_sending_gets_nothing(client, ca
 def test_a_claimed_batch_is_not_claimed_again_by_a_second_run(client, cast):
     opt_in(cast, "editor", emergency=True)
     log_bleed(client, cast, cast.owner, first_aid="still")
-    assert len(notifications.claim(10)) == 1
-    assert notifications.claim(10) == []
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING)
+    claim = {"related": (), "order": ("id",), "batch_size": 10}
+    assert len(outbox.claim(pending, **claim)) == 1
+    assert outbox.claim(pending, **claim) == []
 
 
 def test_batches_are_sent_until_none_is_due(client, cast):
@@ -299,7 +301,7 @@ def test_the_management_command_reports_what_it_did(client, cast):
 
 
 def test_retry_delays_grow():
-    assert [notifications.retry_delay(n) for n in (1, 2, 3)] == [
+    assert [outbox.retry_delay(n) for n in (1, 2, 3)] == [
         timedelta(minutes=2),
         timedelta(minutes=4),
         timedelta(minutes=8),

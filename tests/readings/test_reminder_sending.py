@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.urls import reverse
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 from py_vapid import Vapid
@@ -146,16 +147,18 @@ def test_a_stopped_reminder_is_not_sent(cast):
     assert mail.outbox == []
 
 
-def test_a_choice_made_after_the_reminder_came_waits_for_the_next(cast, time_machine):
+def test_choices_saved_again_while_the_worker_was_late_lose_nothing(cast, time_machine):
+    """The worker was down when it came; the viewer saved their choices again meanwhile."""
     reminder = due_reminder(cast)
+    choose(reminder, cast.owner, by_email=True)
     choice = choose(reminder, cast.viewer, by_email=True)
     ReminderChoice.objects.filter(pk=choice.pk).update(
         updated_at=NOW + datetime.timedelta(minutes=5)
     )
     time_machine.move_to(NOW + datetime.timedelta(minutes=10))
+    assert reminder_sending.send_reminders.call() == {"planned": 2, "sent": 2}
+    assert sorted(m.to[0] for m in mail.outbox) == ["owner@example.com", "viewer@example.com"]
     assert reminder_sending.send_reminders.call() == {}
-    time_machine.move_to(NOW + datetime.timedelta(days=1))
-    assert reminder_sending.send_reminders.call() == {"planned": 1, "sent": 1}
 
 
 def test_a_reminder_more_than_twelve_hours_late_is_skipped(cast, time_machine):
@@ -316,3 +319,35 @@ def test_vapid_keys_prints_a_pair_the_settings_take_in_either_form():
 def test_keys_that_do_not_make_a_pair_stop_start_up(public, private, words):
     with pytest.raises(ImproperlyConfigured, match=words):
         vapid_keys(public, private)
+
+
+def test_a_new_time_zone_does_not_send_the_day_s_reminder_again(client, cast, time_machine):
+    """Sent at 22:30 in London; the record moves to New York an hour later: 22:30 there is
+    still ahead, but the same day's 22:30 in a zone ahead of London would be "late" and sent
+    again. From the change on, only the moments after it are due."""
+    reminder = due_reminder(cast)
+    choose(reminder, cast.owner, by_email=True)
+    assert reminder_sending.send_reminders.call() == {"planned": 1, "sent": 1}
+    time_machine.move_to(NOW + datetime.timedelta(hours=1))
+    client.force_login(cast.owner)
+    details = {
+        "name": cast.patient.name,
+        "time_zone": "Asia/Dubai",  # 22:30 in Dubai was 18:30 UTC today: 5 hours "late"
+        "preferred_unit": cast.patient.preferred_unit,
+    }
+    response = client.post(reverse("patient_settings", args=[cast.patient.pk]), details)
+    assert response.status_code == 302, response.context["form"].errors
+    cast.patient.refresh_from_db()
+    assert cast.patient.time_zone == "Asia/Dubai"
+    assert reminder_sending.send_reminders.call() == {}
+    assert len(mail.outbox) == 1
+    time_machine.move_to(NOW + datetime.timedelta(hours=20))  # 22:30 in Dubai the next day
+    assert reminder_sending.send_reminders.call() == {"planned": 1, "sent": 1}
+
+
+def test_a_line_break_in_a_label_never_stops_the_e_mail(cast):
+    reminder = due_reminder(cast, label="Romi\r\nBcc: x@evil.example")
+    choose(reminder, cast.owner, by_email=True, show_details=True)
+    assert reminder_sending.send_reminders.call() == {"planned": 1, "sent": 1}
+    assert mail.outbox[0].subject == "Dose day today for Sam: Romi Bcc: x@evil.example"
+    assert list(mail.outbox[0].bcc) == []

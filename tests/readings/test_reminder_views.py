@@ -227,10 +227,15 @@ def test_a_device_is_added_for_the_person_signed_in(client, cast, push_keys):
     assert response.status_code == 201
     saved = PushSubscription.objects.get()
     assert (saved.user, saved.endpoint) == (cast.viewer, SUBSCRIPTION["endpoint"])
-    # The same browser, later signed in as someone else: it is theirs now, still one row.
+    # Someone else sending that device's address (with keys of their own) does not take it:
+    # a browser's address changes with the account (logging out drops it: Clear-Site-Data).
     client.force_login(cast.editor)
-    client.post(url, json.dumps(SUBSCRIPTION), content_type="application/json")
-    assert list(PushSubscription.objects.values_list("user", flat=True)) == [cast.editor.pk]
+    mine = {**SUBSCRIPTION, "keys": {**SUBSCRIPTION["keys"], "auth": "AAAAAAAAAAAAAAAAAAAAAA"}}
+    taken = client.post(url, json.dumps(mine), content_type="application/json")
+    assert taken.status_code == 409
+    assert list(PushSubscription.objects.values_list("user", "auth")) == [
+        (cast.viewer.pk, SUBSCRIPTION["keys"]["auth"])
+    ]
 
 
 @pytest.mark.parametrize(
@@ -240,6 +245,12 @@ def test_a_device_is_added_for_the_person_signed_in(client, cast, push_keys):
         "https://127.0.0.1/push",
         "https://intranet.example.org/admin",
         "https://fcm.googleapis.com.evil.example/x",
+        # Read as fcm.googleapis.com by one URL reader, as another host by another:
+        "https://127.0.0.1:9443\\@fcm.googleapis.com/x",
+        "https://169.254.169.254\\.fcm.googleapis.com/latest/meta-data",
+        "https://user@fcm.googleapis.com/fcm/send/abc",
+        "https://fcm.googleapis.com:8443/fcm/send/abc",
+        "https://fcm.googleapis.com/fcm/send/a b",
     ],
 )
 def test_only_a_browsers_push_service_is_taken(client, cast, push_keys, endpoint):
