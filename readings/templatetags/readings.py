@@ -68,13 +68,11 @@ def tel_href(phone: str) -> str:
     return "tel:" + re.sub(r"(?!^\+)\D", "", phone.strip())
 
 
-@register.inclusion_tag("readings/offline_parts.html", takes_context=True)
-def offline_parts(context) -> dict:
-    """What quick add needs when the page cannot reach the server (static/js/offline.js): the
-    list of entries waiting to send, and the emergency advice with the rule that calls for it
-    (readings.pwa.emergency_rule)."""
+@register.inclusion_tag("readings/offline_parts.html")
+def offline_parts() -> dict:
+    """For the offline page: the emergency advice a quick bleed can call for, with the rule
+    that calls for it (readings.pwa.emergency_rule), read by static/js/offline.js."""
     return {
         "rule": pwa.emergency_rule(),
         "emergency_advice": [(advice,) for advice in pwa.emergency_advice()],
-        "patient": context.get("patient"),
     }

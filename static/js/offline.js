@@ -5,7 +5,8 @@
  * - Quick add ("Log a count", "Log a bleed"): an entry the worker had to keep is said to be
  *   kept, with the time it was entered, and the box is ready for the next one (now on the
  *   record's clock, a new one-time token). A bleed that is an emergency says so at once, from
- *   the server's own rule (readings.pwa.emergency_rule), without waiting for the server.
+ *   the server's own rule and advice (readings.pwa.emergency_rule), which the offline page
+ *   holds and the worker keeps: read from there, without waiting for the server.
  * - "Waiting to send": what the worker holds for this account, each with what became of it.
  *   An entry the server questioned is answered in its box, on its record's dashboard; any
  *   entry held back can be thrown away.
@@ -24,7 +25,6 @@
   const RECORDS = "itp-records"; // {id: {zone, unit}} of the records this device logs for
   const LAST_RECORD = "itp-last-record";
   const list = document.getElementById("waiting-entries");
-  const rule = readJson("offline-emergency-rule");
   const account = document.body.dataset.account || "";
   let waiting = [];
 
@@ -36,9 +36,16 @@
     }
   });
 
-  function readJson(id) {
-    const element = document.getElementById(id);
-    return element ? JSON.parse(element.textContent) : null;
+  // The offline page (kept by the worker, so there without a signal): the emergency rule and
+  // its advice. Read once, when a kept bleed needs it.
+  let offlinePage = null;
+
+  function offlineParts() {
+    offlinePage = offlinePage || fetch("/offline/")
+      .then(function (response) { return response.text(); })
+      .then(function (html) { return new DOMParser().parseFromString(html, "text/html"); })
+      .catch(function () { offlinePage = null; return null; });
+    return offlinePage;
   }
 
   function readStored(key, fallback) {
@@ -122,19 +129,49 @@
       chosenText(form, "started_time")].join(" ");
   }
 
-  // The emergency advice a bleed's answers call for (its title), or "".
-  function emergencyFor(form) {
-    if (!rule || !form.elements.kind) {
-      return "";
+  function fields(form) {
+    return new URLSearchParams(new FormData(form)).toString();
+  }
+
+  // A bleed's answers that the emergency rule reads, or null for a count.
+  function bleedAnswers(form) {
+    if (!form.elements.kind) {
+      return null;
     }
-    const signs = form.querySelectorAll("input[name=warning_signs]:checked").length;
-    const firstAid = form.elements.first_aid ? form.elements.first_aid.value : "";
-    return (signs && rule.warning_signs) || rule.first_aid[firstAid] || rule.kinds[form.elements.kind.value] || "";
+    return {
+      signs: form.querySelectorAll("input[name=warning_signs]:checked").length,
+      firstAid: form.elements.first_aid ? form.elements.first_aid.value : "",
+      kind: form.elements.kind.value,
+    };
+  }
+
+  // The emergency advice the answers call for, said at once (focus on it), if any.
+  function sayIfEmergency(answers) {
+    if (!answers) {
+      return;
+    }
+    offlineParts().then(function (page) {
+      const data = page && page.getElementById("offline-emergency-rule");
+      const place = document.getElementById("offline-advice");
+      if (!data || !place) {
+        return;
+      }
+      const rule = JSON.parse(data.textContent);
+      const title = (answers.signs && rule.warning_signs) || rule.first_aid[answers.firstAid]
+        || rule.kinds[answers.kind] || "";
+      const advice = title && page.querySelector('template[data-advice="' + CSS.escape(title) + '"]');
+      if (advice) {
+        place.replaceChildren(document.importNode(advice.content, true));
+        place.hidden = false;
+        place.focus();
+      }
+    });
   }
 
   document.addEventListener("htmx:configRequest", function (event) {
     const form = quickForm(event.detail);
     if (form) {
+      form.dataset.sent = fields(form);
       event.detail.headers["X-ITP-Summary"] = encodeURIComponent(summary(form));
       event.detail.headers["X-ITP-Account"] = account;
     }
@@ -146,14 +183,18 @@
       return;
     }
     event.detail.shouldSwap = false;
-    const emergency = emergencyFor(form);
+    const answers = bleedAnswers(form);
     const what = summary(form);
-    readyForNext(form);
-    say("Kept on this device: " + what + ". It will be sent when there is a signal.");
-    if (emergency) {
-      showEmergency(emergency);
+    if (fields(form) === form.dataset.sent) {
+      readyForNext(form);
+    } else {
+      // The next entry is being typed already: keep it, but never the kept one's token.
+      form.elements.form_token.value = newToken();
     }
+    say("Kept on this device: " + what + ". It will be sent when there is a signal.");
+    sayIfEmergency(answers);
     refresh();
+    countOnDevice();
   });
 
   // Without the worker (a first visit, or a browser without one) nothing can be kept.
@@ -190,16 +231,6 @@
       form.elements.unit.value = known.unit;
     }
     form.elements.form_token.value = newToken();
-  }
-
-  function showEmergency(title) {
-    const advice = document.querySelector('template[data-advice="' + CSS.escape(title) + '"]');
-    const place = document.getElementById("offline-advice");
-    if (advice && place) {
-      place.replaceChildren(advice.content.cloneNode(true));
-      place.hidden = false;
-      place.focus();
-    }
   }
 
   // --- The list of what waits --------------------------------------------------------------------
@@ -318,17 +349,29 @@
 
   // --- Logging out ---------------------------------------------------------------------------------
 
+  // How many entries wait on the device, whoever logged them (null: not known yet).
+  let onDevice = null;
+
+  function countOnDevice() {
+    return ask({ type: "count" }).then(function (count) { onDevice = count; return count; });
+  }
+
   document.addEventListener("submit", function (event) {
     const form = event.target;
     if (!form.matches || !form.matches("form[data-log-out]")) {
       return;
     }
-    event.preventDefault();
     if (!navigator.onLine) {
+      event.preventDefault();
       window.alert("There is no connection, so you are still logged in. Log out once there is a signal.");
       return;
     }
-    ask({ type: "count" }).then(function (count) {
+    // Nothing can wait without a worker, and nothing waits: the form goes as it is, at once.
+    if (!navigator.serviceWorker.controller || onDevice === 0) {
+      return;
+    }
+    event.preventDefault();
+    countOnDevice().then(function (count) {
       const text = count === 1
         ? "1 entry on this device has not been sent. Logging out throws it away. Log out anyway?"
         : count + " entries on this device have not been sent. Logging out throws them away. Log out anyway?";
@@ -390,6 +433,10 @@
 
   navigator.serviceWorker.addEventListener("message", function (event) {
     const message = event.data || {};
+    countOnDevice();
+    if (message.type === "kept") {
+      return; // another page kept one: this page's words still hold
+    }
     // "Kept …, sent when there is a signal" no longer holds once sending has been tried: the
     // list below says how each entry stands.
     const status = document.getElementById("waiting-status");
@@ -416,4 +463,5 @@
   setUpOfflinePage();
   sendWhatWaits();
   refresh();
+  countOnDevice();
 })();

@@ -84,6 +84,7 @@ workbox.routing.registerRoute(
         token: new URLSearchParams(await kept.clone().text()).get("form_token"),
       };
       await waiting.pushRequest({ request: kept, metadata });
+      await tellPages({ type: "kept" });
       return new Response(JSON.stringify({ kept: true }), {
         status: 202,
         headers: { "Content-Type": "application/json", "X-ITP-Kept": "1" },
@@ -111,13 +112,15 @@ workbox.routing.registerRoute(navigation, pageOrOffline, "POST");
 // Problems that may clear by themselves: tried again when a page of the account loads.
 const TRY_AGAIN = new Set(["signed-out", "not-allowed", "server", "other-account"]);
 
-let sending = null;
+let sending = Promise.resolve();
 
-// One run at a time: Background Sync and a page's request can come together. A page asks for
-// the held entries that may go now to be tried too.
+// One run at a time, each after the one before: Background Sync and a page's request can come
+// together, and a page that saw the signal come back must not join a run that started just
+// before it and found none. A page asks for the held entries that may go now to be tried too.
 function sendWaiting({ alsoHeld = false } = {}) {
-  sending = sending || sendAll(alsoHeld).finally(() => { sending = null; });
-  return sending;
+  const run = sending.catch(() => {}).then(() => sendAll(alsoHeld));
+  sending = run.catch(() => {});
+  return run;
 }
 
 async function sendAll(alsoHeld) {

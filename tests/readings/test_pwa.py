@@ -132,7 +132,10 @@ def test_the_dashboard_gives_the_record_s_clock_and_unit_for_the_offline_page(cl
     html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
     assert f'data-record-id="{cast.patient.pk}"' in html
     assert 'data-record-zone="Pacific/Kiritimati"' in html
-    assert 'id="waiting-entries"' in html and 'id="offline-emergency-rule"' in html
+    assert 'id="waiting-entries"' in html
+    # The emergency advice for logging without a signal is in the offline page only: the
+    # dashboard says no emergency that there is not.
+    assert 'id="offline-emergency-rule"' not in html and "<template" not in html
 
 
 def test_a_viewer_s_dashboard_has_no_boxes_and_no_list(client, cast):
