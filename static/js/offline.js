@@ -247,7 +247,7 @@
 
   const PROBLEMS = {
     "signed-out": "Not sent yet: sign in again, and it will be sent.",
-    "not-allowed": "Not sent: this account may not log for this record now (or the page had expired). It will be tried again on the next page you open.",
+    "not-allowed": "Not sent: this account may not log for this record now. It is tried again when you open a page, 3 times at most.",
     server: "Not sent yet: the site did not answer. It will be tried again on the next page you open.",
     "other-account": "Not sent yet: it will be sent on the next page you open.",
     "no-record": "Not sent: this account does not have this record.",
@@ -387,16 +387,23 @@
     return match ? readStored(RECORDS, {})[match[1]] : null;
   }
 
-  // Only a dashboard with the log boxes says which record it is: a record one may only view
-  // is never offered on the offline page.
+  // A dashboard says which record it is, and, with the log boxes, its clock and unit: the
+  // offline page offers a record only to the account that last opened it to log. A record
+  // one may only view (now) is forgotten.
   function rememberRecord() {
-    const record = document.querySelector("[data-record-zone]");
-    if (record) {
-      const records = readStored(RECORDS, {});
-      records[record.dataset.recordId] = { zone: record.dataset.recordZone, unit: record.dataset.recordUnit };
-      localStorage.setItem(RECORDS, JSON.stringify(records));
-      localStorage.setItem(LAST_RECORD, record.dataset.recordId);
+    const record = document.querySelector("[data-record-zone]") || document.querySelector("[data-record-id]");
+    if (!record) {
+      return;
     }
+    const records = readStored(RECORDS, {});
+    const id = record.dataset.recordId;
+    if (record.dataset.recordZone) {
+      records[id] = { zone: record.dataset.recordZone, unit: record.dataset.recordUnit, account: account };
+      localStorage.setItem(LAST_RECORD, id);
+    } else {
+      delete records[id];
+    }
+    localStorage.setItem(RECORDS, JSON.stringify(records));
   }
 
   function setUpOfflinePage() {
@@ -407,16 +414,27 @@
     const inAddress = RECORD.exec(location.pathname);
     const id = inAddress ? inAddress[1] : localStorage.getItem(LAST_RECORD);
     const record = id && readStored(RECORDS, {})[id];
-    if (!record) {
-      document.getElementById("offline-unknown").hidden = false;
-      return;
-    }
+    // The account of the last page signed in (the worker knows it): another account's record
+    // is not offered.
+    ask({ type: "account" }).then(function (current) {
+      if (!record || !current || record.account !== current) {
+        document.getElementById("offline-unknown").hidden = false;
+        return;
+      }
+      offerBoxes(boxes, id, record);
+    });
+  }
+
+  function offerBoxes(boxes, id, record) {
     boxes.querySelectorAll("form").forEach(function (form) {
       const kind = form.elements.count_text ? "counts" : "bleeds";
       const action = "/p/" + id + "/" + kind + "/new/";
       form.setAttribute("action", action);
       form.setAttribute("data-hx-post", action);
       readyForNext(form, record);
+      if (window.htmx) {
+        window.htmx.process(form); // htmx read the address when the page loaded
+      }
     });
     document.getElementById("offline-zone").textContent = record.zone.replace(/_/g, " ");
     boxes.hidden = false;

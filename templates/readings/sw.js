@@ -109,8 +109,10 @@ workbox.routing.registerRoute(navigation, pageOrOffline, "POST");
 
 // --- Sending what waits -----------------------------------------------------------------------
 
-// Problems that may clear by themselves: tried again when a page of the account loads.
+// Problems that may clear by themselves: tried again when a page of the account loads, up
+// to TRIES times for one that is the server's answer (a login, by contrast, may come any day).
 const TRY_AGAIN = new Set(["signed-out", "not-allowed", "server", "other-account"]);
+const TRIES = 3;
 
 let sending = Promise.resolve();
 
@@ -137,7 +139,9 @@ async function sendAll(alsoHeld) {
   }
   if (alsoHeld) {
     for (const entry of await takeAll(held)) {
-      const mayGo = entry.metadata.account === account && TRY_AGAIN.has(entry.metadata.problem);
+      const { problem, tries = 0 } = entry.metadata;
+      const mayGo = entry.metadata.account === account && TRY_AGAIN.has(problem)
+        && (problem === "signed-out" || problem === "other-account" || tries < TRIES);
       if (!mayGo || !(await sendOne(entry, token))) {
         await hold(entry, {});
       }
@@ -157,6 +161,8 @@ async function sendOne(entry, token) {
   }
   const outcome = await judge(response);
   if (outcome.saved) {
+    // A copy held with the same token (a question answered on the offline page) is done too.
+    await forgetIn(held, entry.metadata.token);
     await tellPages({ type: "sent", summary: entry.metadata.summary });
   } else {
     await hold(entry, outcome);
@@ -167,6 +173,7 @@ async function sendOne(entry, token) {
 function hold(entry, { problem, html }) {
   const metadata = { ...entry.metadata };
   if (problem !== undefined) {
+    metadata.tries = problem === metadata.problem ? (metadata.tries || 0) + 1 : 1;
     metadata.problem = problem;
     metadata.html = html || "";
   }
@@ -209,7 +216,9 @@ async function judge(response) {
     return { saved: true };
   }
   if (response.status === 403) {
-    return { problem: "not-allowed" };
+    // A form token from a login that ended or changed: it waits for a login, as signed out.
+    const token = response.headers.get("X-ITP-Refused") === "form-token";
+    return { problem: token ? "signed-out" : "not-allowed" };
   }
   if (response.status === 404) {
     return { problem: "no-record" };
@@ -239,13 +248,16 @@ async function describe(account) {
   return [...(await shown(waiting, "waiting")), ...(await shown(held, "held"))];
 }
 
-async function forget(token) {
-  for (const queue of [waiting, held]) {
-    const entries = await takeAll(queue);
-    for (const entry of entries.filter((kept) => kept.metadata.token !== token)) {
-      await queue.pushRequest(entry);
-    }
+async function forgetIn(queue, token) {
+  const entries = await takeAll(queue);
+  for (const entry of entries.filter((kept) => kept.metadata.token !== token)) {
+    await queue.pushRequest(entry);
   }
+}
+
+async function forget(token) {
+  await forgetIn(waiting, token);
+  await forgetIn(held, token);
 }
 
 async function tellPages(message) {
@@ -267,6 +279,7 @@ self.addEventListener("message", (event) => {
     // A page that was not there when the worker started: the worker takes it over.
     claim: () => self.clients.claim(),
     list: () => describe(message.account),
+    account: async () => (await session()).account,
     // Logging out clears the device, so it counts every account's entries (never shows them).
     count: async () => (await waiting.size()) + (await held.size()),
     forget: () => forget(message.token),

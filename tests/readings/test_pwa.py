@@ -9,6 +9,7 @@ import struct
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.test import Client
 from django.urls import reverse
 
 from accounts import sessions
@@ -138,10 +139,16 @@ def test_the_dashboard_gives_the_record_s_clock_and_unit_for_the_offline_page(cl
     assert 'id="offline-emergency-rule"' not in html and "<template" not in html
 
 
-def test_a_viewer_s_dashboard_has_no_boxes_and_no_list(client, cast):
+def test_a_viewer_s_dashboard_lists_what_waits_but_offers_no_boxes(client, cast):
+    """An entry logged before the access changed is listed (to be thrown away); the offline
+    page is never offered for a record one may only view (no clock, no unit)."""
     client.force_login(cast.viewer)
     html = client.get(reverse("dashboard", args=[cast.patient.pk])).content.decode()
-    assert 'id="waiting-entries"' not in html and "data-record-zone" not in html
+    assert (
+        f'id="waiting-entries" aria-labelledby="waiting-heading" data-record-id="{cast.patient.pk}"'
+        in html
+    )
+    assert "data-record-zone" not in html and "Save count" not in html
 
 
 # --- The offline emergency rule --------------------------------------------------------------
@@ -293,3 +300,15 @@ def test_signed_out_not_allowed_and_no_record_are_told_apart(client, cast, setti
     client.force_login(cast.stranger)
     assert replayed(client, cast, **count()).status_code == 404
     assert not PlateletReading.objects.filter(patient=cast.patient).exists()
+
+
+def test_a_form_token_from_an_ended_login_is_told_from_a_refusal_of_access(cast):
+    """The worker holds the first for the next login and the second as not allowed."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(cast.owner)
+    response = replayed(browser, cast, **count(), csrfmiddlewaretoken="from-an-ended-login")
+    assert response.status_code == 403 and response["X-ITP-Refused"] == "form-token"
+    client = Client()
+    client.force_login(cast.viewer)
+    refused = replayed(client, cast, **count())
+    assert refused.status_code == 403 and "X-ITP-Refused" not in refused
