@@ -17,7 +17,8 @@ own README, so CI checks the recipe as written at this commit:
 
 Then it seeds the demo account, checks /healthz over plain HTTP, logs in as a browser behind
 the TLS proxy would (X-Forwarded-Proto: https), loads the dashboard, its Plotly.js and its CSS,
-and stops gunicorn. Exits non-zero with the reason on the first thing that fails.
+the service worker and every file it loads and keeps, and stops gunicorn. Exits non-zero with
+the reason on the first thing that fails.
 
     ITP_CI_DEPLOY_DATABASE   PostgreSQL database to create, use and drop (default itp_deploy_ci)
     ITP_CI_DEPLOY_PORT       port for gunicorn (default: a free one the system picks)
@@ -225,6 +226,22 @@ def load_a_dashboard(browser: "Browser", email: str, password: str) -> None:
         status, _, content = browser.get(url)
         expect(status == 200 and len(content) > 0, f"{name} ({url}) answered {status}")
         print(f"{name}: {url}: 200, {len(content):,} bytes")
+    load_the_service_worker(browser)
+
+
+def load_the_service_worker(browser: "Browser") -> None:
+    """The service worker and every file it loads and keeps, as the deploy names them (hashed
+    static files): a browser installs it only if each answers."""
+    status, _, body = browser.get("/sw.js")
+    expect(status == 200, f"/sw.js answered {status}")
+    scripts = re.search(rb"importScripts\(([^)]*)\)", body)
+    kept = re.search(rb"precacheAndRoute\((\[.*?\])\);", body)
+    expect(scripts is not None and kept is not None, "/sw.js loads or keeps nothing")
+    urls = re.findall(rb'"(/[^"]+)"', scripts.group(1) + kept.group(1))
+    for url in dict.fromkeys(url.decode() for url in urls):
+        status, _, content = browser.get(url)
+        expect(status == 200 and len(content) > 0, f"the service worker's {url} answered {status}")
+    print(f"/sw.js: 200, and the {len(set(urls))} files it loads and keeps: 200")
 
 
 def expect(condition: bool, failure: str) -> None:
