@@ -72,7 +72,6 @@ def reminder_list(request: HttpRequest, patient_id) -> HttpResponse:
         "patient": patient,
         "role": role,
         "rows": rows_for(patient, request.user, role.can_write, timezone.now()),
-        "viewer_zone": request.user.time_zone,
         "push_key": settings.VAPID_PUBLIC_KEY if reminder_sending.push_enabled() else "",
         "devices": PushSubscription.objects.filter(user=request.user),
     }
@@ -106,7 +105,6 @@ def save_new(request, patient, form, mine, token) -> Reminder:
         reminder = form.save(commit=False)
         reminder.created_by, reminder.form_token = request.user, token
         reminder.site_url = request.build_absolute_uri("/")
-        reminder.scheduled_at = timezone.now()
         reminder.save()
         choice = mine.save(commit=False)
         choice.reminder, choice.user = reminder, request.user
