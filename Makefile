@@ -10,14 +10,17 @@ PLOTLY_JS := node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
 # The service worker's libraries (Workbox's browser builds and their source maps, which the
 # hashed static files of a deploy refer to): templates/readings/sw.js loads them.
 WORKBOX_JS := node_modules/workbox-*/build/workbox-*.prod.js*
+# The translations (locale/<language>/LC_MESSAGES/*.po, committed) compiled for Django (*.mo,
+# not committed): scripts/compile_messages.py, in Python, so no gettext tools are needed to run.
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 # The Java that runs the Nu HTML Checker in the end-to-end tests (tests/e2e/html_checker.py).
 VNU_JAVA := build/vnu-java
 
-.PHONY: run test lint format migrations-check browser spreadsheet assets collectstatic
+.PHONY: run test lint format migrations-check browser spreadsheet gettext assets collectstatic messages
 
 # The worker (alert e-mails, housekeeping: readings/tasks.py) runs beside the web server and
 # stops with it; its e-mails print here too while EMAIL_HOST is unset.
-run: $(VENV)/.runtime-installed $(ASSETS)
+run: $(VENV)/.runtime-installed $(ASSETS) $(MESSAGES)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
@@ -25,7 +28,7 @@ run: $(VENV)/.runtime-installed $(ASSETS)
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev-installed $(ASSETS) $(VNU_JAVA) browser spreadsheet
+test: $(VENV)/.dev-installed $(ASSETS) $(MESSAGES) $(VNU_JAVA) browser spreadsheet gettext
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-installed
@@ -50,6 +53,24 @@ browser: $(VENV)/.dev-installed
 	else \
 		$(PY) -m playwright install chromium; \
 	fi
+
+# GNU gettext's xgettext, with which tests/test_translations.py checks that locale/ holds every
+# message the code marks for translation: from Debian when it is missing and we may install.
+gettext:
+	@command -v xgettext >/dev/null || { \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; \
+		else \
+			echo "The tests need GNU gettext (xgettext): install your system's gettext package."; exit 1; \
+		fi; }
+
+# After changing a message in the code: bring the catalogues up to date, then translate what
+# is new or fuzzy in locale/es/LC_MESSAGES/*.po.
+messages: $(VENV)/.dev-installed gettext
+	$(PY) manage.py makemessages --locale es --no-obsolete --add-location file --ignore 'node_modules/*' --ignore 'build/*' --ignore '.venv/*' --ignore 'staticfiles/*'
+
+locale/%.mo: locale/%.po $(VENV)/.runtime-installed
+	$(PY) scripts/compile_messages.py $<
 
 # LibreOffice Calc, which a test opens the spreadsheet downloads in (tests/readings/
 # test_sheets.py): from Debian when it is missing and we may install, else say how.

@@ -58,7 +58,7 @@ def today_in(zone: datetime.tzinfo) -> datetime.date:
 
 
 def short_date(day: datetime.date) -> str:
-    return formats.date_format(day, "j M Y")
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def date_problem(

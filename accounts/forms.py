@@ -8,6 +8,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts import dates, invitations, mfa
 from accounts.models import CareMembership, Patient, Role, User, normalise_email
@@ -105,7 +106,7 @@ class SignupForm(PlainErrors, UserCreationForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "time_zone")
+        fields = ("display_name", "time_zone", "language")
         labels = {"display_name": "Your name"}
         widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "name"})}
 
@@ -181,10 +182,15 @@ class SignupForm(PlainErrors, UserCreationForm):
 class AccountForm(PlainErrors, forms.ModelForm):
     what_to_enter = {"display_name": YOUR_NAME, "time_zone": YOUR_TIME_ZONE}
     time_zone = forms.ChoiceField(label="Your time zone", choices=TIME_ZONE_CHOICES)
+    language = forms.ChoiceField(
+        label=_("Language of the pages and e-mails"),
+        choices=[("", _("As my browser asks")), *settings.LANGUAGES],
+        required=False,
+    )
 
     class Meta:
         model = User
-        fields = ("display_name", "time_zone")
+        fields = ("display_name", "time_zone", "language")
         labels = {"display_name": "Your name"}
 
 

@@ -1,6 +1,7 @@
 import zoneinfo
 
-from django.utils import timezone
+from django.middleware.locale import LocaleMiddleware
+from django.utils import timezone, translation
 
 
 def user_time_zone(get_response):
@@ -26,3 +27,26 @@ def user_time_zone(get_response):
             timezone.deactivate()
 
     return middleware
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Pages in the signed-in member's own language (their account setting), else the
+    visitor's choice on the switch (a cookie), else the browser's Accept-Language.
+
+    After AuthenticationMiddleware, to read the account. The language is reset when the
+    response is done, as the time zone is: Django keeps it per thread, and the next request
+    (or a test) served by this thread must not start in someone else's language.
+    """
+
+    def process_request(self, request):
+        super().process_request(request)
+        language = getattr(request.user, "language", "")
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        finally:
+            translation.deactivate()

@@ -2,12 +2,14 @@ import datetime
 import uuid
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from accounts import dates
 from accounts.validators import validate_plain_name
@@ -50,6 +52,10 @@ class User(AbstractUser):
     email = models.EmailField("e-mail address", unique=True)
     display_name = models.CharField("your name", max_length=100, validators=[validate_plain_name])
     time_zone = models.CharField(max_length=64, default=dates.default_time_zone)
+    # The language of every page and e-mail for this person; blank: as their browser asks.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     # Part of every session's signature: a new value ends all of the user's sessions at once.
     sessions_generation = models.PositiveIntegerField(default=0)
     # When the person opened a link we sent to `email` (accounts.verification): only then may

@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/code/", two_factor.login_code, name="login_code"),
     path("logout/", sessions.LogOut.as_view(), name="logout"),
     path("account/", views.account, name="account"),
+    path("language/", views.choose_language, name="choose_language"),
     path("account/log-out-everywhere/", views.log_out_everywhere, name="log_out_everywhere"),
     path("account/two-factor/", two_factor.two_factor, name="two_factor"),
     path("account/two-factor/recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),

@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -8,9 +9,12 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from accounts import email_limits, invitations, mfa, sessions, verification
 from accounts.forms import AccountForm, PasswordResetForm, PatientForm, SignupForm
@@ -127,12 +131,15 @@ def account(request: HttpRequest) -> HttpResponse:
     form = AccountForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            form.save()
+            user = form.save()
+            if "language" in form.changed_data:
+                chosen = user.language or translation.get_language_from_request(request)
+                translation.activate(chosen)
             if "display_name" in form.changed_data:
                 # Their records' pages name who entered what (readings.page_cache).
                 records = request.user.memberships.values_list("patient_id", flat=True)
                 Patient.objects.mark_changed(*records)
-        messages.success(request, "Your details are saved.")
+        messages.success(request, _("Your details are saved."))
         return redirect("account")
     ctx = {"form": form, "two_factor": mfa.has_two_factor(request.user)}
     return render(request, "accounts/account.html", ctx)
@@ -174,3 +181,16 @@ class PasswordReset(auth_views.PasswordResetView):
         if email_limits.may_send(self.request, form.cleaned_data["email"]):
             return super().form_valid(form)
         return redirect(self.get_success_url())
+
+
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The language switch at the foot of every page: Django's set_language (the cookie, then
+    back to `next`), and the account's own setting for a signed-in member, which wins on every
+    device they sign in on."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response

@@ -145,6 +145,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.user_time_zone",
+    "accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -164,6 +165,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.patients",
@@ -287,6 +289,14 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en-gb"
+# The languages the whole app is written in: English, and Spanish from locale/es/ (compiled by
+# `make run` and `make test`: scripts/compile_messages.py). Names in their own language, as
+# the switch on every page shows them.
+LANGUAGES = [("en-gb", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers as each language writes them ("29 Nov 2026" / "29 nov 2026", "45.5" /
+# "45,5"): itptracker/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["itptracker.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 if TIME_ZONE not in zoneinfo.available_timezones():
     raise ImproperlyConfigured(

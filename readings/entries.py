@@ -234,9 +234,9 @@ def display(entry, field) -> str:
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, datetime.datetime):
-        return formats.date_format(timezone.localtime(value), "j M Y, H:i")
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, datetime.date):
-        return formats.date_format(value, "j M Y")
+        return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, Decimal):  # as typed: 70, not the stored 70.000

@@ -195,7 +195,7 @@ class EntryForm(PlainErrors, forms.ModelForm):
         """Ask before saving a second entry with the same result as `same`."""
         self.same_result = same
         who = same.created_by.display_name if same.created_by else "a former member"
-        logged = formats.date_format(timezone.localtime(same.created_at), "j M")
+        logged = formats.date_format(timezone.localtime(same.created_at), "MONTH_DAY_FORMAT")
         what = same.describe(self.patient.preferred_unit)
         self.add_error(None, f"Already logged by {who} on {logged}: {what}. Save another?")
 

@@ -61,7 +61,7 @@ class HistoryFilter(PlainErrors, forms.Form):
         if kind == "bleeds" and data.get("bleed_kind"):
             words.append(f"only {BleedingKind(data['bleed_kind']).label.lower()}")
         dates = [
-            f"{word} {date_format(data[name], 'j M Y')}"
+            f"{word} {date_format(data[name], 'DATE_FORMAT')}"
             for word, name in (("from", "since"), ("to", "until"))
             if data.get(name)
         ]

@@ -197,7 +197,7 @@ class PlateletReading(Entry):
         elif self.drawn_at and self.drawn_on and (day := self._day_of_time()) != self.drawn_on:
             # Else the count would sit on one day in the history and on another in the chart.
             errors["drawn_at"] = time_error(
-                f"That time is on {formats.date_format(day, 'j M Y')} where "
+                f"That time is on {formats.date_format(day, 'DATE_FORMAT')} where "
                 f"{self.patient.name} lives ({self.patient.time_zone_label}), not on the date "
                 "of the blood test. Check the date and the time."
             )
@@ -208,7 +208,8 @@ class PlateletReading(Entry):
 
     def describe(self, unit: Unit | str) -> str:
         return (
-            f"the count of {self.shown_in(unit)} from {formats.date_format(self.drawn_on, 'j M Y')}"
+            f"the count of {self.shown_in(unit)} "
+            f"from {formats.date_format(self.drawn_on, 'DATE_FORMAT')}"
         )
 
     def shown_in(self, unit: Unit | str) -> str:
@@ -349,7 +350,7 @@ class BleedingEpisode(Entry):
         return f"{self.get_kind_display()} at {self.started_at:%Y-%m-%d %H:%M}"
 
     def describe(self, unit: Unit | str) -> str:
-        started = formats.date_format(timezone.localtime(self.started_at), "j M Y, H:i")
+        started = formats.date_format(timezone.localtime(self.started_at), "DATETIME_FORMAT")
         return f"the {self.get_kind_display().lower()} on {started}"
 
     def problems(self):
@@ -370,7 +371,7 @@ class BleedingEpisode(Entry):
             errors["resolution"] = ValidationError("Say how the bleed ended: stopped or care.")
         elif self.resolved_at and self.started_at and self.resolved_at < self.started_at:
             # Said of the start: the ending was recorded at a real moment; the start was typed.
-            ended = formats.date_format(timezone.localtime(self.resolved_at), "j M Y, H:i")
+            ended = formats.date_format(timezone.localtime(self.resolved_at), "DATETIME_FORMAT")
             errors.setdefault(
                 "started_at",
                 time_error(f"That is after it was recorded as over ({ended}). Check the start."),
@@ -441,7 +442,7 @@ class Treatment(Entry):
         return f"{self.name} from {self.started_on}"
 
     def describe(self, unit: Unit | str) -> str:
-        return f"{self.name} from {formats.date_format(self.started_on, 'j M Y')}"
+        return f"{self.name} from {formats.date_format(self.started_on, 'DATE_FORMAT')}"
 
     def problems(self):
         errors = {}
@@ -479,7 +480,7 @@ class Treatment(Entry):
         outside = [dose.given_on for dose in logged if not self.runs_on(dose.given_on)]
         if not outside or not self.started_on:
             return {}
-        days = ", ".join(formats.date_format(day, "j M Y") for day in outside[:3])
+        days = ", ".join(formats.date_format(day, "DATE_FORMAT") for day in outside[:3])
         field = "started_on" if outside[0] < self.started_on else "ended_on"
         return {
             field: date_error(
@@ -626,7 +627,7 @@ class Dose(Entry):
         return f"{self.in_words}{route}, {self.from_words} {dates.short_date(self.given_on)}"
 
     def describe(self, unit: Unit | str) -> str:
-        day = formats.date_format(self.given_on, "j M Y")
+        day = formats.date_format(self.given_on, "DATE_FORMAT")
         return f"{self.treatment.name} dose {self.amount_text} on {day}"
 
     def problems(self):
@@ -838,7 +839,7 @@ class Reminder(models.Model):
     @property
     def schedule_words(self) -> str:
         """ "Every 2 weeks from 3 Nov 2026 at 09:00", "On 3 Nov 2026 at 09:00"."""
-        day, time = formats.date_format(self.first_on, "j M Y"), f"{self.time_of_day:%H:%M}"
+        day, time = formats.date_format(self.first_on, "DATE_FORMAT"), f"{self.time_of_day:%H:%M}"
         if not self.repeats:
             return f"On {day} at {time}"
         unit = {Repeat.DAYS: "day", Repeat.WEEKS: "week"}[Repeat(self.repeat)]
@@ -943,10 +944,10 @@ class PushSubscription(models.Model):
 
 def course_dates(course: Treatment) -> str:
     """ "from 1 Mar 2026 to 4 Apr 2026", or "from 1 Mar 2026" while it goes on."""
-    start = formats.date_format(course.started_on, "j M Y")
+    start = formats.date_format(course.started_on, "DATE_FORMAT")
     if course.ended_on is None:
         return f"from {start}"
-    return f"from {start} to {formats.date_format(course.ended_on, 'j M Y')}"
+    return f"from {start} to {formats.date_format(course.ended_on, 'DATE_FORMAT')}"
 
 
 def _moment_problem(moment: datetime.datetime, patient: Patient) -> str | None:

@@ -33,14 +33,16 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Q
+from django.utils import translation
 
 from accounts.models import Patient
 from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment
 
 TIMEOUT = 24 * 60 * 60
-# What shapes the pieces: the code, the templates, the libraries that render them, and the
-# Plotly.js whose hashed file name the chart piece links to.
+# What shapes the pieces: the code, the templates, the translations, the libraries that
+# render them, and the Plotly.js whose hashed file name the chart piece links to.
 CODE = (
+    "locale",
     "accounts",
     "readings",
     "itptracker",
@@ -63,18 +65,25 @@ def code_fingerprint(root: Path, code=CODE) -> str:
     digest = hashlib.sha256()
     for name in code:
         top = root / name
-        files = [top] if top.is_file() else sorted(top.rglob("*.py")) + sorted(top.rglob("*.html"))
+        files = [top] if top.is_file() else sorted(_shaping_files(top))
         for path in files:
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _shaping_files(top: Path):
+    for pattern in ("*.py", "*.html", "*.po"):
+        yield from top.rglob(pattern)
 
 
 RELEASE = code_fingerprint(settings.BASE_DIR)
 
 
 def get_or_build(patient: Patient, variant: Iterable, build: Callable[[], dict]) -> dict:
-    """The pieces for `variant` of a page of `patient`'s, built and kept if not yet kept."""
-    digest = hashlib.sha256(repr((RELEASE, *variant)).encode()).hexdigest()[:32]
+    """The pieces for `variant` of a page of `patient`'s, in the active language, built and
+    kept if not yet kept."""
+    variant = (RELEASE, translation.get_language(), *variant)
+    digest = hashlib.sha256(repr(variant).encode()).hexdigest()[:32]
     key, version = f"pages:{patient.pk}:{digest}", patient.records_version
     pieces = caches["pages"].get(key, version=version)
     if pieces is None:

@@ -51,7 +51,7 @@ class Period:
         return (self.end - self.start).days + 1
 
     def __str__(self) -> str:
-        return f"{date_format(self.start, 'j M Y')} to {date_format(self.end, 'j M Y')}"
+        return f"{date_format(self.start, 'DATE_FORMAT')} to {date_format(self.end, 'DATE_FORMAT')}"
 
 
 def last_report(patient, today: datetime.date) -> ClinicReport | None:
@@ -82,7 +82,7 @@ class ReportPeriodForm(PlainErrors, forms.Form):
         self.last = last_report(patient, today)
         choices = [(slug, f"Last {months} months") for slug, months in MONTHS.items()]
         if self.last:
-            since = date_format(self.last.end + datetime.timedelta(days=1), "j M Y")
+            since = date_format(self.last.end + datetime.timedelta(days=1), "DATE_FORMAT")
             choices.insert(0, ("since_last", f"Since the last report ({since})"))
         self.fields["period"].choices = [*choices, ("dates", "Dates of your own")]
         self.is_valid()
@@ -160,7 +160,7 @@ def by_month(readings: list[PlateletReading], unit: units.Unit) -> list[MonthRow
         months.setdefault((reading.drawn_on.year, reading.drawn_on.month), []).append(reading)
     return [
         MonthRow(
-            date_format(datetime.date(year, month, 1), "M Y"),
+            date_format(datetime.date(year, month, 1), "YEAR_MONTH_FORMAT"),
             len(rows),
             min(rows, key=stats.by_count).shown_in(unit),
             report.median(rows).shown_in(unit),
@@ -199,7 +199,7 @@ class BleedRow:
 
 
 def bleed_row(episode: BleedingEpisode, emergency: bool = False) -> BleedRow:
-    when = date_format(timezone.localtime(episode.started_at), "j M Y, H:i")
+    when = date_format(timezone.localtime(episode.started_at), "DATETIME_FORMAT")
     kind = episode.get_kind_display()
     if episode.body_site:
         kind += f" ({cut(episode.body_site, LAB_CHARS)})"

@@ -36,7 +36,7 @@ def for_viewer(moment, viewer_zone: str) -> str:
         return ""
     if there.date() == here.date():
         return f" ({there:%H:%M} your time)"
-    return f" ({there:%H:%M} on {formats.date_format(there, 'j M')} your time)"
+    return f" ({there:%H:%M} on {formats.date_format(there, 'MONTH_DAY_FORMAT')} your time)"
 
 
 @register.filter
@@ -51,7 +51,7 @@ def entry_title(entry) -> str:
     day = getattr(entry, kind.date_field)
     if isinstance(day, datetime.datetime):
         day = timezone.localtime(day)
-    return f"{kind.noun} from {formats.date_format(day, 'j M Y')}"
+    return f"{kind.noun} from {formats.date_format(day, 'DATE_FORMAT')}"
 
 
 @register.filter

@@ -15,8 +15,8 @@ pytestmark = [pinned]
 @pytest.mark.django_db(transaction=True)
 def test_lines_logged_before_folding_stand_for_one_look_when_they_were_made():
     before = [("accounts", "0008_names_are_plain_text")]
+    patient = make_patient(make_user())  # made with today's models, before going back
     then = migrate_back_to(before)
-    patient = make_patient(make_user())
     made = NOW - datetime.timedelta(days=40)
     then.get_model("accounts", "AccessEvent").objects.create(
         patient_id=patient.pk, actor_name="Gran", action="viewed_dashboard", created_at=made
