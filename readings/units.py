@@ -40,6 +40,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import formats
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
 # LOINC's code for the platelet count: "Platelets [#/volume] in Blood by Automated count".
 # Lab portals name a sheet's column by it.
 LOINC_PLATELET_COUNT = "777-3"
@@ -51,7 +56,7 @@ class Unit(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return "×10⁹/L" if self is Unit.E9_PER_L else "per µL"
+        return "×10⁹/L" if self is Unit.E9_PER_L else _("per µL")
 
     @property
     def ucum(self) -> str:
@@ -139,32 +144,41 @@ class NeedsConfirmation(CountError):
         self.choices = tuple(choices)
         others = [choice for choice in choices if choice.value != default.value]
         self.suggestion = others[0] if others else choices[0]
-        readings = " or ".join(str(choice) for choice in choices)
-        message = f"Did you mean {readings}?"
+        # Translators: between the readings of a count the app asks about ("45 or 4.5").
+        readings = f" {pgettext('between choices', 'or')} ".join(str(c) for c in choices)
+        message = _("Did you mean %(readings)s?") % {"readings": readings}
         if len(choices) > 1:
-            message += " Both are possible platelet counts."
+            message += " " + _("Both are possible platelet counts.")
         super().__init__(message)
 
 
-ENTER_A_NUMBER = "Enter a number, like 45 or 45,000."
-EMPTY = "Enter your platelet count, like 45 or 45,000."
-TOO_LONG = "That is too long for a platelet count. " + ENTER_A_NUMBER
-SEVERAL_NUMBERS = "Enter one platelet count at a time, like 45 or 45,000."
-UNKNOWN_UNIT = "We didn't recognise the unit. Enter just the number, like 45 or 45,000."
-TOO_SMALL = "A lab writes a count under 1,000 per µL as 0 or <1 ×10⁹/L. Please check the number."
-BELOW_ZERO = "A “less than” count needs a number above 0, like <10."
-ABOVE_ZERO = "A “more than” count needs a number above 0, like >450."
+ENTER_A_NUMBER = gettext_lazy("Enter a number, like 45 or 45,000.")
+EMPTY = gettext_lazy("Enter your platelet count, like 45 or 45,000.")
+TOO_LONG = format_lazy(
+    "{} {}", gettext_lazy("That is too long for a platelet count."), ENTER_A_NUMBER
+)
+SEVERAL_NUMBERS = gettext_lazy("Enter one platelet count at a time, like 45 or 45,000.")
+UNKNOWN_UNIT = gettext_lazy(
+    "We didn't recognise the unit. Enter just the number, like 45 or 45,000."
+)
+TOO_SMALL = gettext_lazy(
+    "A lab writes a count under 1,000 per µL as 0 or <1 ×10⁹/L. Please check the number."
+)
+BELOW_ZERO = gettext_lazy("A “less than” count needs a number above 0, like <10.")
+ABOVE_ZERO = gettext_lazy("A “more than” count needs a number above 0, like >450.")
 TOO_PRECISE = {
-    Unit.E9_PER_L: "Please round the number to at most 3 decimal places.",
-    Unit.PER_UL: "Please round the number to a whole number per µL.",
+    Unit.E9_PER_L: gettext_lazy("Please round the number to at most 3 decimal places."),
+    Unit.PER_UL: gettext_lazy("Please round the number to a whole number per µL."),
 }
 
 
 def _out_of_range_message() -> str:
-    return (
-        f"A platelet count is between 0 and {format_count(MAX_COUNT, Unit.E9_PER_L)} "
-        f"({format_count(MAX_COUNT, Unit.PER_UL)}). Please check the number."
-    )
+    return _(
+        "A platelet count is between 0 and %(most)s (%(most_per_ul)s). Please check the number."
+    ) % {
+        "most": format_count(MAX_COUNT, Unit.E9_PER_L),
+        "most_per_ul": format_count(MAX_COUNT, Unit.PER_UL),
+    }
 
 
 # --- Reading the text -------------------------------------------------------------------------
@@ -173,11 +187,12 @@ def _out_of_range_message() -> str:
 _SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
+# In English and in Spanish ("menos de 10", "al menos 450"), whatever the page's language.
 _COMPARATORS = (
-    (Comparator.AT_MOST, r"<=|=<|≤|⩽|at\s*most|up\s*to"),
-    (Comparator.AT_LEAST, r">=|=>|≥|⩾|at\s*least"),
-    (Comparator.BELOW, r"<|below|less\s*than|under"),
-    (Comparator.ABOVE, r">|above|more\s*than|greater\s*than|over"),
+    (Comparator.AT_MOST, r"<=|=<|≤|⩽|at\s*most|up\s*to|como\s*m[aá]ximo|hasta"),
+    (Comparator.AT_LEAST, r">=|=>|≥|⩾|at\s*least|como\s*m[ií]nimo|al\s*menos"),
+    (Comparator.BELOW, r"<|below|less\s*than|under|menos\s*de|por\s*debajo\s*de|inferior\s*a"),
+    (Comparator.ABOVE, r">|above|more\s*than|greater\s*than|over|m[aá]s\s*de|superior\s*a"),
 )
 _COUNT = re.compile(
     rf"(?P<comparator>{'|'.join(pattern for _, pattern in _COMPARATORS)})?\s*"
@@ -196,7 +211,7 @@ _GROUPED = re.compile(r"[1-9]\d{0,2}(?P<sep>[.,'’ ])\d{3}(?:(?P=sep)\d{3})*", 
 # Indian grouping: lakhs and crores in pairs of digits, 1,50,000.
 _INDIAN = re.compile(r"[1-9]\d?(?:,\d\d)+,\d{3}", re.ASCII)
 
-_PER = r"(?:/|per)"
+_PER = r"(?:/|per|por)"
 _MICROLITRE = r"(?:(?:μ|u|mc)l|mm\^?3|cu\.?mm|c\.?mm)"
 _TEN_TO_THE = r"(?:[x×*]?10(?:\^|\*\*?|e)?|e)"
 # Matched against the unit text with all whitespace removed. Each gives the power of ten of
@@ -262,7 +277,8 @@ def _unknown_unit():
 
 
 def _number_readings(number: str, unit: Unit) -> list[Decimal]:
-    """Every sensible reading of the digits and separators, the usual one for `unit` first."""
+    """Every sensible reading of the digits and separators, the usual one for `unit` and the
+    active language first."""
     separators = _SEPARATOR.findall(number)
     if not separators:
         return [Decimal(number)]
@@ -284,11 +300,17 @@ def _number_readings(number: str, unit: Unit) -> list[Decimal]:
         readings.append(Decimal(number.replace(last, ".")))
     if not readings:
         raise CountError(ENTER_A_NUMBER)
-    # Commas group (the usual English reading); a dot groups only per µL, where a decimal
-    # would make no sense: "45.000" is 45 ×10⁹/L but 45,000 per µL.
-    if grouping and decimal and last == "." and unit is Unit.E9_PER_L:
+    # The language's thousands mark groups (a comma in English, a point in Spanish); its
+    # decimal mark groups only per µL, where a decimal would make no sense: in English
+    # "45.000" is 45 ×10⁹/L but 45,000 per µL, in Spanish "45,000" is. Either way a reading
+    # in the other unit is never taken without asking (_decide).
+    if grouping and decimal and last == _decimal_mark() and unit is Unit.E9_PER_L:
         readings.reverse()
     return readings
+
+
+def _decimal_mark() -> str:
+    return "," if formats.get_format("DECIMAL_SEPARATOR") == "," else "."
 
 
 def _scientific(number: str, exponent: str) -> list[Decimal]:
@@ -460,9 +482,16 @@ _ORDER = {
 
 
 def format_number(value: Decimal, unit: Unit) -> str:
-    """`value` (×10⁹/L) written in `unit` with comma grouping: 45 -> "45" or "45,000"."""
+    """`value` (×10⁹/L) written in `unit` as the active language groups and marks decimals:
+    45 -> "45" or "45,000" (Spanish "45.000"); 45.5 -> "45.5" (Spanish "45,5")."""
     shown = value if unit is Unit.E9_PER_L else _shift(value, 3)
-    return f"{_normalise(shown):,f}"
+    text = f"{_normalise(shown):,f}"
+    if _decimal_mark() == ".":
+        return text
+    return text.translate(_SWAP_MARKS)
+
+
+_SWAP_MARKS = str.maketrans({",": ".", ".": ","})
 
 
 def format_count(value: Decimal, unit: Unit, comparator: str = "") -> str:
@@ -478,10 +507,11 @@ def unambiguous(count: Count) -> str:
 def describe_limit(value: Decimal, unit: Unit, comparator: str) -> str:
     """A result with a comparator in words: "below 10 ×10⁹/L", "1,000 ×10⁹/L or more"."""
     shown = format_count(value, unit)
-    return {
-        Comparator.EXACT: shown,
-        Comparator.BELOW: f"below {shown}",
-        Comparator.AT_MOST: f"{shown} or less",
-        Comparator.AT_LEAST: f"{shown} or more",
-        Comparator.ABOVE: f"above {shown}",
-    }[Comparator(comparator)]
+    words = {
+        Comparator.EXACT: "%(count)s",
+        Comparator.BELOW: _("below %(count)s"),
+        Comparator.AT_MOST: _("%(count)s or less"),
+        Comparator.AT_LEAST: _("%(count)s or more"),
+        Comparator.ABOVE: _("above %(count)s"),
+    }
+    return words[Comparator(comparator)] % {"count": shown}
