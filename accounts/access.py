@@ -12,6 +12,7 @@ done.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import CareMembership, Patient, Role
 
@@ -23,7 +24,7 @@ def get_patient_for(request, patient_id, *, write: bool = False) -> tuple[Patien
         raise Http404("No such patient.")
     role = Role(membership.role)
     if write and not role.can_write:
-        raise PermissionDenied("You can view this record but not change it.")
+        raise PermissionDenied(_("You can view this record but not change it."))
     timezone.activate(membership.patient.zone)
     return membership.patient, role
 
@@ -32,7 +33,7 @@ def get_owned_patient_for(request, patient_id) -> tuple[Patient, Role]:
     """As get_patient_for, for what only an owner may do (403 for other members)."""
     patient, role = get_patient_for(request, patient_id)
     if not role.is_owner:
-        raise PermissionDenied("Only the record's owners can do this.")
+        raise PermissionDenied(_("Only the record's owners can do this."))
     return patient, role
 
 

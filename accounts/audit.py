@@ -18,6 +18,7 @@ import datetime
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import AccessAction, AccessEvent, Patient
 
@@ -86,7 +87,7 @@ def record(request_or_user, patient: Patient, action: Action, detail: str = "") 
     read in this window; the actor is the request's user (or a user)."""
     user = getattr(request_or_user, "user", request_or_user)
     actor = user if user is not None and user.is_authenticated else None
-    name = (actor.display_name or actor.email) if actor else "Someone not signed in"
+    name = (actor.display_name or actor.email) if actor else _("Someone not signed in")
     action, now = Action(action), timezone.now()
     line = {
         "patient": patient.pk,

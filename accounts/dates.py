@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Cast, Concat
 from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 PLANNED_END_YEARS = 5
@@ -35,8 +37,8 @@ STORABLE_UNTIL = datetime.date(2200, 1, 1)
 STORABLE_FROM_MOMENT = datetime.datetime.combine(STORABLE_FROM, datetime.time(), datetime.UTC)
 STORABLE_UNTIL_MOMENT = datetime.datetime.combine(STORABLE_UNTIL, datetime.time(), datetime.UTC)
 
-FUTURE = "That date is in the future. Enter the date it happened."
-FUTURE_TIME = "That time is still to come. Enter when it happened."
+FUTURE = _("That date is in the future. Enter the date it happened.")
+FUTURE_TIME = _("That time is still to come. Enter when it happened.")
 
 
 def default_time_zone() -> str:
@@ -71,12 +73,14 @@ def date_problem(
     """Why `day` cannot be a date in this record, or None. `latest` defaults to `today`."""
     if day < earliest:
         if earliest == EARLIEST_DATE:
-            return f"Enter a date from {short_date(EARLIEST_DATE)} on."
-        return f"That date is before the year of birth ({earliest.year})."
+            return gettext("Enter a date from %(date)s on.") % {"date": short_date(EARLIEST_DATE)}
+        return gettext("That date is before the year of birth (%(year)d).") % {
+            "year": earliest.year
+        }
     if latest is None and day > today:
-        return FUTURE
+        return str(FUTURE)
     if latest is not None and day > latest:
-        return f"Enter a date no later than {short_date(latest)}."
+        return gettext("Enter a date no later than %(date)s.") % {"date": short_date(latest)}
     return None
 
 
@@ -103,8 +107,10 @@ class AmbiguousTime(TimeProblem):
     def __init__(self, naive: datetime.datetime, zone: datetime.tzinfo):
         self.folds = tuple(_fold(naive, zone, fold) for fold in (0, 1))
         super().__init__(
-            f"{naive:%H:%M} happened twice on {short_date(naive.date())}, when the clocks went "
-            "back. Choose which one."
+            gettext(
+                "%(time)s happened twice on %(date)s, when the clocks went back. Choose which one."
+            )
+            % {"time": f"{naive:%H:%M}", "date": short_date(naive.date())}
         )
 
 
@@ -117,9 +123,13 @@ def _offset(moment: datetime.datetime) -> str:
 
 def _fold(naive: datetime.datetime, zone: datetime.tzinfo, fold: int) -> Fold:
     moment = naive.replace(tzinfo=zone, fold=fold)
-    which, when = ("The first", "before") if fold == 0 else ("The second", "after")
+    words = (
+        gettext("The first %(time)s, before the clocks went back (%(zone)s)")
+        if fold == 0
+        else gettext("The second %(time)s, after the clocks went back (%(zone)s)")
+    )
     zone_name = f"{moment.tzname()}, {_offset(moment)}"
-    label = f"{which} {naive:%H:%M}, {when} the clocks went back ({zone_name})"
+    label = words % {"time": f"{naive:%H:%M}", "zone": zone_name}
     return Fold(fold, _offset(moment), label, moment.isoformat())
 
 
@@ -135,8 +145,11 @@ def local_moment(
     first = naive.replace(tzinfo=zone)
     if first.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None, fold=0) != naive:
         raise TimeProblem(
-            f"{time:%H:%M} did not happen on {short_date(day)}: the clocks went forward then. "
-            "Check the time, or enter the hour after."
+            gettext(
+                "%(time)s did not happen on %(date)s: the clocks went forward then. "
+                "Check the time, or enter the hour after."
+            )
+            % {"time": f"{time:%H:%M}", "date": short_date(day)}
         )
     second = naive.replace(tzinfo=zone, fold=1)
     if first.utcoffset() == second.utcoffset():

@@ -13,15 +13,16 @@ counted, so that it uses up no one's allowance.
 
 import unicodedata
 
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 
 SENDER_RATES = ("10/h", "30/d")
 ADDRESS_RATE = "5/d"
-TOO_MANY_FROM_YOU = (
+TOO_MANY_FROM_YOU = _(
     "That is more e-mails than we send for one person in a short time. Try again in an hour; "
     "what was already sent keeps working."
 )
-TOO_MANY_TO_ADDRESS = (
+TOO_MANY_TO_ADDRESS = _(
     "We have sent that address as many e-mails as we send one address in a day. Try again "
     "tomorrow; what was already sent keeps working."
 )
@@ -39,13 +40,13 @@ def refusal(request, address: str) -> str | None:
     for group, key, rate, words in limits:
         usage = get_usage(request, group=group, key=key, rate=rate, increment=False)
         if usage is not None and usage["count"] >= usage["limit"]:
-            return words
+            return str(words)
     # Counted only now; a request that took the last place at the same moment is seen here
     # (the cache increments atomically), so that the limit holds.
     for group, key, rate, words in limits:
         usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
         if usage is not None and usage["should_limit"]:
-            return words
+            return str(words)
     return None
 
 

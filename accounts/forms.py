@@ -8,9 +8,11 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from accounts import dates, invitations, mfa
+from accounts import dates, invitations, mfa, verification
 from accounts.models import CareMembership, Patient, Role, User, normalise_email
 from accounts.validators import validate_plain_name
 from itptracker.forms import DateInput, PlainErrors
@@ -19,43 +21,58 @@ TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
 ]
 # What a field left empty says, where two forms ask the same (PlainErrors.what_to_enter).
-YOUR_NAME = "Enter your name, as the people who share a record with you will see it."
-YOUR_TIME_ZONE = "Choose the time zone where you live."
-YOUR_PASSWORD = "Enter your password."
+YOUR_NAME = _("Enter your name, as the people who share a record with you will see it.")
+YOUR_TIME_ZONE = _("Choose the time zone where you live.")
+YOUR_PASSWORD = _("Enter your password.")
 NEW_PASSWORD = {
-    "new_password1": "Choose a new password of at least 8 characters.",
-    "new_password2": "Type the new password again, the same way.",
+    "new_password1": _("Choose a new password of at least 8 characters."),
+    "new_password2": _("Type the new password again, the same way."),
 }
 
 
 class LoginForm(PlainErrors, AuthenticationForm):
     what_to_enter = {
-        "username": "Enter the e-mail address you signed up with.",
+        "username": _("Enter the e-mail address you signed up with."),
         "password": YOUR_PASSWORD,
     }
     username = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     remember = forms.BooleanField(
-        help_text="Only on a phone or computer that is yours alone.", required=False
+        help_text=_("Only on a phone or computer that is yours alone."), required=False
     )
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That e-mail address and password do not match an account, or the "
-        "address is not confirmed yet (open the link we e-mailed you). Check them and try again.",
+        "invalid_login": _(
+            "That e-mail address and password do not match an account, or the address is not "
+            "confirmed yet (open the link we e-mailed you). Check them and try again."
+        ),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         hours = settings.SESSION_REMEMBER_AGE // 3600
         days = hours // 24
-        length = f"{days} days" if days > 1 else f"{hours} hours" if hours > 1 else "an hour"
-        self.fields["remember"].label = f"Stay signed in on this device for {length}"
+        if days > 1:
+            label = ngettext(
+                "Stay signed in on this device for %(count)d day",
+                "Stay signed in on this device for %(count)d days",
+                days,
+            ) % {"count": days}
+        elif hours > 1:
+            label = ngettext(
+                "Stay signed in on this device for %(count)d hour",
+                "Stay signed in on this device for %(count)d hours",
+                hours,
+            ) % {"count": hours}
+        else:
+            label = _("Stay signed in on this device for an hour")
+        self.fields["remember"].label = label
 
 
-MISMATCH = "The two passwords are not the same. Type them again."
-THRESHOLD_RANGE = "Enter a number between 1 and 2,000 ×10⁹/L."
+MISMATCH = _("The two passwords are not the same. Type them again.")
+THRESHOLD_RANGE = _("Enter a number between 1 and 2,000 ×10⁹/L.")
 # The record of a child surely younger than this (by the year of birth: born this year or in
 # the 9 before it) is not asked whether they are pregnant: no one that young needs the
 # question, and a parent should not meet it. The field and the advice stay for everyone else.
@@ -65,41 +82,41 @@ YOUNGEST_ASKED_IF_PREGNANT = 10
 class SignupForm(PlainErrors, UserCreationForm):
     error_messages = {"password_mismatch": MISMATCH}
     what_to_enter = {
-        "email": "Enter your e-mail address, like name@example.com: we send it a link.",
+        "email": _("Enter your e-mail address, like name@example.com: we send it a link."),
         "display_name": YOUR_NAME,
         "time_zone": YOUR_TIME_ZONE,
-        "password1": "Choose a password of at least 8 characters.",
-        "password2": "Type the password again, the same way.",
-        "tracks": "Choose whose platelet counts you will keep.",
+        "password1": _("Choose a password of at least 8 characters."),
+        "password2": _("Type the password again, the same way."),
+        "tracks": _("Choose whose platelet counts you will keep."),
     }
     MYSELF = "myself"
     CHILD = "child"
     NOBODY = "nobody"  # only offered to someone arriving from an invitation
 
     tracks = forms.ChoiceField(
-        label="Whose platelet counts will you track?",
-        choices=[(MYSELF, "My own"), (CHILD, "My child’s")],
+        label=_("Whose platelet counts will you track?"),
+        choices=[(MYSELF, _("My own")), (CHILD, _("My child’s"))],
         widget=forms.RadioSelect,
         initial=MYSELF,
     )
     child_name = forms.CharField(
-        label="Your child’s first name",
+        label=_("Your child’s first name"),
         max_length=100,
         required=False,
-        help_text="Only if you track your child’s counts.",
+        help_text=_("Only if you track your child’s counts."),
         validators=[validate_plain_name],
     )
     time_zone = forms.ChoiceField(
-        label="Your time zone",
+        label=_("Your time zone"),
         choices=TIME_ZONE_CHOICES,
         initial=settings.TIME_ZONE,
-        help_text="Dates and times are shown in this time zone.",
+        help_text=_("Dates and times are shown in this time zone."),
     )
 
     # Not the model's field: whether an address has an account is not the form's to say
     # (see save_new), so its uniqueness is not checked here.
     email = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -107,7 +124,7 @@ class SignupForm(PlainErrors, UserCreationForm):
     class Meta:
         model = User
         fields = ("display_name", "time_zone", "language")
-        labels = {"display_name": "Your name"}
+        labels = {"display_name": _("Your name")}
         widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "name"})}
 
     field_order = ("email", "display_name", "time_zone", "password1", "password2")
@@ -119,12 +136,12 @@ class SignupForm(PlainErrors, UserCreationForm):
             self.fields["email"].initial = invited_email
             tracks = self.fields["tracks"]
             tracks.choices = [
-                (self.NOBODY, "Only the record I was invited to"),
-                (self.MYSELF, "My own as well"),
-                (self.CHILD, "My child’s as well"),
+                (self.NOBODY, _("Only the record I was invited to")),
+                (self.MYSELF, _("My own as well")),
+                (self.CHILD, _("My child’s as well")),
             ]
             tracks.initial = self.NOBODY
-            tracks.help_text = "You can add a record of your own later, too."
+            tracks.help_text = _("You can add a record of your own later, too.")
         # time-zone.js preselects the browser's zone, but never over the user's own choice.
         attrs = self.fields["time_zone"].widget.attrs
         attrs["data-detect-time-zone"] = ""
@@ -167,7 +184,7 @@ class SignupForm(PlainErrors, UserCreationForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("tracks") == self.CHILD and not cleaned.get("child_name", "").strip():
-            self.add_error("child_name", "Enter your child’s first name.")
+            self.add_error("child_name", _("Enter your child’s first name."))
         return cleaned
 
     def patient_name(self) -> str | None:
@@ -181,7 +198,7 @@ class SignupForm(PlainErrors, UserCreationForm):
 
 class AccountForm(PlainErrors, forms.ModelForm):
     what_to_enter = {"display_name": YOUR_NAME, "time_zone": YOUR_TIME_ZONE}
-    time_zone = forms.ChoiceField(label="Your time zone", choices=TIME_ZONE_CHOICES)
+    time_zone = forms.ChoiceField(label=_("Your time zone"), choices=TIME_ZONE_CHOICES)
     language = forms.ChoiceField(
         label=_("Language of the pages and e-mails"),
         choices=[("", _("As my browser asks")), *settings.LANGUAGES],
@@ -191,20 +208,22 @@ class AccountForm(PlainErrors, forms.ModelForm):
     class Meta:
         model = User
         fields = ("display_name", "time_zone", "language")
-        labels = {"display_name": "Your name"}
+        labels = {"display_name": _("Your name")}
 
 
 class PatientForm(PlainErrors, forms.ModelForm):
     what_to_enter = {
-        "name": "Enter the name of the person whose counts this record keeps, like Sam.",
-        "preferred_unit": "Choose how platelet counts are shown.",
+        "name": _("Enter the name of the person whose counts this record keeps, like Sam."),
+        "preferred_unit": _("Choose how platelet counts are shown."),
     }
     time_zone = forms.ChoiceField(
-        label="Time zone where they live",
+        label=_("Time zone where they live"),
         choices=TIME_ZONE_CHOICES,
         required=False,  # left out: the record keeps its zone (a new one, its owner's)
-        help_text="Every date and time in the record is this place's, for everyone who sees it. "
-        "On a change you choose what becomes of the times already logged.",
+        help_text=_(
+            "Every date and time in the record is this place's, for everyone who sees it. "
+            "On a change you choose what becomes of the times already logged."
+        ),
     )
 
     def __init__(self, *args, earliest_entry: datetime.date | None = None, **kwargs):
@@ -235,8 +254,11 @@ class PatientForm(PlainErrors, forms.ModelForm):
         if cleaned.get("pregnant") and self.surely_younger_than(YOUNGEST_ASKED_IF_PREGNANT, born):
             self.add_error(
                 "pregnant",
-                f"The year of birth says {cleaned.get('name') or 'this person'} is under "
-                f"{YOUNGEST_ASKED_IF_PREGNANT}: untick “Currently pregnant”.",
+                _("The year of birth says %(name)s is under %(age)d: untick “Currently pregnant”.")
+                % {
+                    "name": cleaned.get("name") or _("this person"),
+                    "age": YOUNGEST_ASKED_IF_PREGNANT,
+                },
             )
         return cleaned
 
@@ -253,19 +275,23 @@ class PatientForm(PlainErrors, forms.ModelForm):
             "time_zone",  # last: on the details page the question about logged times follows
         )
         labels = {
-            "name": "Name",
-            "birth_year": "Year of birth",
-            "diagnosis_date": "Date of ITP diagnosis",
-            "preferred_unit": "Show platelet counts as",
-            "alert_threshold": "Alert threshold from your clinician (×10⁹/L)",
-            "care_team_phone": "Care team phone number",
-            "pregnant": "Currently pregnant",
+            "name": _("Name"),
+            "birth_year": _("Year of birth"),
+            "diagnosis_date": _("Date of ITP diagnosis"),
+            "preferred_unit": _("Show platelet counts as"),
+            "alert_threshold": _("Alert threshold from your clinician (×10⁹/L)"),
+            "care_team_phone": _("Care team phone number"),
+            "pregnant": _("Currently pregnant"),
         }
         help_texts = {
-            "birth_year": "Optional.",
-            "diagnosis_date": "Optional. Used to tell how long the ITP has lasted.",
-            "alert_threshold": "Optional. Only a number your clinician gave you; "
-            "the app never sets one itself.",
+            "birth_year": _("Optional."),
+            "diagnosis_date": _("Optional. Used to tell how long the ITP has lasted."),
+            "alert_threshold": _(
+                "Optional. Only a number your clinician gave you; the app never sets one itself."
+            ),
+            "care_team_phone": _(
+                "Optional. Shown next to urgent advice, for example your clinic's number."
+            ),
         }
         widgets = {
             "diagnosis_date": DateInput(),
@@ -283,8 +309,11 @@ class PatientForm(PlainErrors, forms.ModelForm):
         first = self.earliest_entry
         if year is not None and first is not None and year > first.year:
             raise forms.ValidationError(
-                f"The record has entries from {first.year} ({first:%-d %b %Y}): the year of "
-                "birth cannot be after that. Correct those entries first if they are wrong."
+                _(
+                    "The record has entries from %(year)d (%(date)s): the year of birth cannot "
+                    "be after that. Correct those entries first if they are wrong."
+                )
+                % {"year": first.year, "date": dates.short_date(first)}
             )
         return year
 
@@ -295,7 +324,7 @@ class PatientForm(PlainErrors, forms.ModelForm):
         phone = self.cleaned_data.get("care_team_phone", "").strip()
         if phone and not re.fullmatch(r"\+?[0-9 ()./-]{3,40}", phone):
             raise forms.ValidationError(
-                "Enter a phone number using digits, spaces and + ( ) - only."
+                _("Enter a phone number using digits, spaces and + ( ) - only.")
             )
         return phone
 
@@ -308,19 +337,19 @@ class PatientForm(PlainErrors, forms.ModelForm):
 
 class InviteForm(PlainErrors, forms.Form):
     what_to_enter = {
-        "email": "Enter the e-mail address of the person you invite.",
-        "role": "Choose what they can do.",
+        "email": _("Enter the e-mail address of the person you invite."),
+        "role": _("Choose what they can do."),
     }
     email = forms.EmailField(
-        label="Their e-mail address",
-        help_text="We send them a link that works once, for 7 days.",
+        label=_("Their e-mail address"),
+        help_text=_("We send them a link that works once, for 7 days."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(
-        label="What can they do?",
+        label=_("What can they do?"),
         choices=[
-            (Role.VIEWER, "Can view: the dashboard, chart, history and advice, and download it"),
-            (Role.EDITOR, "Can log: all of that, and add, change or delete entries"),
+            (Role.VIEWER, _("Can view: the dashboard, chart, history and advice, and download it")),
+            (Role.EDITOR, _("Can log: all of that, and add, change or delete entries")),
         ],
         initial=Role.VIEWER,
         widget=forms.RadioSelect,
@@ -335,12 +364,13 @@ class InviteForm(PlainErrors, forms.Form):
         members = CareMembership.objects.filter(patient=self.patient, user__email__iexact=email)
         if members.exists():
             raise forms.ValidationError(
-                f"{email} already has access to {self.patient.name}’s record."
+                _("%(email)s already has access to %(name)s’s record.")
+                % {"email": email, "name": self.patient.name}
             )
         others = invitations.open_invitations(self.patient).exclude(email__iexact=email)
         if others.count() >= invitations.MAX_OPEN_INVITATIONS:
             raise forms.ValidationError(
-                "There are already many invitations waiting. Cancel some before sending more."
+                _("There are already many invitations waiting. Cancel some before sending more.")
             )
         return email
 
@@ -360,21 +390,23 @@ class AlertsForm(forms.ModelForm):
         model = CareMembership
         fields = ("notify_emergency", "notify_low_count")
         labels = {
-            "notify_emergency": "Someone logs a bleed that needs help now: first aid did not "
-            "stop it, it is still going on, it is marked life-threatening, or there are signs "
-            "of bleeding in the brain",
-            "notify_low_count": "Someone logs a count below the threshold the clinician set",
+            "notify_emergency": _(
+                "Someone logs a bleed that needs help now: first aid did not stop it, it is "
+                "still going on, it is marked life-threatening, or there are signs of bleeding "
+                "in the brain"
+            ),
+            "notify_low_count": _("Someone logs a count below the threshold the clinician set"),
         }
 
 
 class CodeForm(PlainErrors, forms.Form):
     what_to_enter = {
-        "code": "Enter the 6-digit code your authenticator app shows, or a recovery code.",
+        "code": _("Enter the 6-digit code your authenticator app shows, or a recovery code."),
     }
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=20,
-        help_text="6 digits from your authenticator app, or one of your recovery codes.",
+        help_text=_("6 digits from your authenticator app, or one of your recovery codes."),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
@@ -387,7 +419,7 @@ class PasswordCheckForm(PlainErrors, forms.Form):
     what_to_enter = {"password": YOUR_PASSWORD}
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -399,7 +431,7 @@ class PasswordCheckForm(PlainErrors, forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.")
+            raise forms.ValidationError(_("That is not your password."))
         return password
 
 
@@ -407,7 +439,7 @@ class DeleteAccountForm(PasswordCheckForm):
     """The password, and a code too when two-factor sign-in is on."""
 
     code = forms.CharField(
-        label="Code from your authenticator app",
+        label=_("Code from your authenticator app"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
@@ -421,7 +453,7 @@ class DeleteAccountForm(PasswordCheckForm):
     def clean_code(self):
         code = self.cleaned_data.get("code", "")
         if mfa.verify(self.user, code) is None:
-            raise forms.ValidationError("That code is not right.")
+            raise forms.ValidationError(_("That code is not right."))
         return code
 
 
@@ -429,7 +461,12 @@ class DeleteAccountForm(PasswordCheckForm):
 
 
 class PasswordResetForm(PlainErrors, auth_forms.PasswordResetForm):
-    what_to_enter = {"email": "Enter the e-mail address of your account."}
+    what_to_enter = {"email": _("Enter the e-mail address of your account.")}
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        """The e-mail in its reader's language: the account's own, else the page's."""
+        with translation.override(verification.language_for(context["user"])):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class SetPasswordForm(PlainErrors, auth_forms.SetPasswordForm):
@@ -440,6 +477,6 @@ class SetPasswordForm(PlainErrors, auth_forms.SetPasswordForm):
 class PasswordChangeForm(PlainErrors, auth_forms.PasswordChangeForm):
     error_messages = {
         "password_mismatch": MISMATCH,
-        "password_incorrect": "That is not your current password. Type it again.",
+        "password_incorrect": _("That is not your current password. Type it again."),
     }
-    what_to_enter = {"old_password": "Enter the password you use now.", **NEW_PASSWORD}
+    what_to_enter = {"old_password": _("Enter the password you use now."), **NEW_PASSWORD}

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import dates
@@ -93,7 +94,7 @@ class User(AbstractUser):
 
 # The units a record can show counts in: readings.units.Unit's values and labels (a test keeps
 # the two the same; accounts/ imports nothing from readings/).
-COUNT_UNITS = [("e9/L", "×10⁹/L"), ("/uL", "per µL")]
+COUNT_UNITS = [("e9/L", "×10⁹/L"), ("/uL", _("per µL"))]
 
 
 class PatientManager(models.Manager):
@@ -197,7 +198,9 @@ class Patient(models.Model):
 
     def birth_year_problem(self, year: int) -> str | None:
         if not dates.EARLIEST_DATE.year <= year <= self.today().year:
-            return f"Enter a year between {dates.EARLIEST_DATE.year} and this year."
+            return gettext("Enter a year between %(year)d and this year.") % {
+                "year": dates.EARLIEST_DATE.year
+            }
         return None
 
     def date_problem(self, day: datetime.date, *, latest: datetime.date | None = None):
@@ -208,9 +211,10 @@ class Patient(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    EDITOR = "editor", "Can log"
-    VIEWER = "viewer", "Can view"
+    # Translators: the role of a record's owner, shown beside their name.
+    OWNER = "owner", pgettext_lazy("role", "Owner")
+    EDITOR = "editor", _("Can log")
+    VIEWER = "viewer", _("Can view")
 
     @property
     def can_write(self) -> bool:
@@ -300,36 +304,36 @@ class Invitation(models.Model):
 class AccessAction(models.TextChoices):
     """What the access log records. accounts/audit.py names them for callers."""
 
-    VIEWED_DASHBOARD = "viewed_dashboard", "Viewed the dashboard"
-    VIEWED_NUMBERS = "viewed_numbers", "Viewed the latest numbers on the dashboard"
-    VIEWED_CHART = "viewed_chart", "Viewed the dashboard chart"
-    VIEWED_TABLE = "viewed_table", "Viewed the table of counts"
-    VIEWED_HISTORY = "viewed_history", "Viewed the history"
-    VIEWED_ENTRY = "viewed_entry", "Opened an entry"
-    VIEWED_DETAILS = "viewed_details", "Viewed the record’s details"
-    VIEWED_ACCESS_LOG = "viewed_access_log", "Viewed the access log"
-    VIEWED_REPORT = "viewed_report", "Viewed the report for the care team"
-    PRINTED_REPORT = "printed_report", "Printed or saved the report for the care team"
-    VIEWED_REMINDERS = "viewed_reminders", "Viewed the reminders"
-    COMPARED_FILE = "compared_file", "Compared a file with the history"
-    EXPORTED = "exported", "Downloaded the record"
-    IMPORTED = "imported", "Imported entries"
-    ADDED_ENTRY = "added_entry", "Added an entry"
-    EDITED_ENTRY = "edited_entry", "Changed an entry"
-    DELETED_ENTRY = "deleted_entry", "Deleted an entry"
-    RESTORED_ENTRY = "restored_entry", "Restored an entry"
-    CHANGED_DETAILS = "changed_details", "Changed the record’s details"
-    ADDED_REMINDER = "added_reminder", "Added a reminder"
-    CHANGED_REMINDER = "changed_reminder", "Changed a reminder"
-    SNOOZED_REMINDER = "snoozed_reminder", "Snoozed a reminder"
-    STOPPED_REMINDER = "stopped_reminder", "Stopped a reminder"
-    INVITED = "invited", "Invited someone"
-    RESENT_INVITATION = "resent_invitation", "Sent an invitation again"
-    CANCELLED_INVITATION = "cancelled_invitation", "Cancelled an invitation"
-    JOINED = "joined", "Accepted an invitation"
-    CHANGED_ROLE = "changed_role", "Changed someone’s access"
-    REMOVED_MEMBER = "removed_member", "Removed someone"
-    LEFT = "left", "Left the record"
+    VIEWED_DASHBOARD = "viewed_dashboard", _("Viewed the dashboard")
+    VIEWED_NUMBERS = "viewed_numbers", _("Viewed the latest numbers on the dashboard")
+    VIEWED_CHART = "viewed_chart", _("Viewed the dashboard chart")
+    VIEWED_TABLE = "viewed_table", _("Viewed the table of counts")
+    VIEWED_HISTORY = "viewed_history", _("Viewed the history")
+    VIEWED_ENTRY = "viewed_entry", _("Opened an entry")
+    VIEWED_DETAILS = "viewed_details", _("Viewed the record’s details")
+    VIEWED_ACCESS_LOG = "viewed_access_log", _("Viewed the access log")
+    VIEWED_REPORT = "viewed_report", _("Viewed the report for the care team")
+    PRINTED_REPORT = "printed_report", _("Printed or saved the report for the care team")
+    VIEWED_REMINDERS = "viewed_reminders", _("Viewed the reminders")
+    COMPARED_FILE = "compared_file", _("Compared a file with the history")
+    EXPORTED = "exported", _("Downloaded the record")
+    IMPORTED = "imported", _("Imported entries")
+    ADDED_ENTRY = "added_entry", _("Added an entry")
+    EDITED_ENTRY = "edited_entry", _("Changed an entry")
+    DELETED_ENTRY = "deleted_entry", _("Deleted an entry")
+    RESTORED_ENTRY = "restored_entry", _("Restored an entry")
+    CHANGED_DETAILS = "changed_details", _("Changed the record’s details")
+    ADDED_REMINDER = "added_reminder", _("Added a reminder")
+    CHANGED_REMINDER = "changed_reminder", _("Changed a reminder")
+    SNOOZED_REMINDER = "snoozed_reminder", _("Snoozed a reminder")
+    STOPPED_REMINDER = "stopped_reminder", _("Stopped a reminder")
+    INVITED = "invited", _("Invited someone")
+    RESENT_INVITATION = "resent_invitation", _("Sent an invitation again")
+    CANCELLED_INVITATION = "cancelled_invitation", _("Cancelled an invitation")
+    JOINED = "joined", _("Accepted an invitation")
+    CHANGED_ROLE = "changed_role", _("Changed someone’s access")
+    REMOVED_MEMBER = "removed_member", _("Removed someone")
+    LEFT = "left", _("Left the record")
 
 
 class AccessEvent(models.Model):
@@ -372,15 +376,15 @@ class AccessEvent(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    EMERGENCY = "emergency", "An emergency bleed was logged"
-    LOW_COUNT = "low_count", "A count below the clinician-set threshold was logged"
+    EMERGENCY = "emergency", _("An emergency bleed was logged")
+    LOW_COUNT = "low_count", _("A count below the clinician-set threshold was logged")
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Gave up after several attempts"
-    SKIPPED = "skipped", "Not sent: the person no longer asks for it"
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", pgettext_lazy("notification status", "Sent")
+    FAILED = "failed", _("Gave up after several attempts")
+    SKIPPED = "skipped", _("Not sent: the person no longer asks for it")
 
 
 class Notification(models.Model):

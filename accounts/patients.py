@@ -1,14 +1,22 @@
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from accounts.models import CareMembership, Patient, Role, User
 
 # Records one account may own: a family's children and more, while an account that makes
 # records by the hundred is not keeping a family's history.
 MAX_OWNED_RECORDS = 10
-TOO_MANY_RECORDS = (
-    f"You already own {MAX_OWNED_RECORDS} records, the most one account can. Ask the person "
-    "the new record is for to make it from their own account, and to invite you."
-)
+
+
+def too_many_records() -> str:
+    """What an account that owns MAX_OWNED_RECORDS records is told when it starts another."""
+    return ngettext(
+        "You already own %(count)d record, the most one account can. Ask the person the new "
+        "record is for to make it from their own account, and to invite you.",
+        "You already own %(count)d records, the most one account can. Ask the person the new "
+        "record is for to make it from their own account, and to invite you.",
+        MAX_OWNED_RECORDS,
+    ) % {"count": MAX_OWNED_RECORDS}
 
 
 class TooManyRecords(Exception):

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import LogoutView, redirect_to_login
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 STARTED = "session_started"
@@ -58,7 +59,7 @@ def session_timeouts(get_response):
             if expired(request.session, now):
                 logout(request)
                 messages.info(
-                    request, "You were logged out to keep your record safe. Log in again."
+                    request, _("You were logged out to keep your record safe. Log in again.")
                 )
                 response = redirect_to_login(request.get_full_path())
                 if request.htmx:

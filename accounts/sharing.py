@@ -16,9 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import audit, email_limits, invitations, mfa
+from accounts import audit, email_limits, invitations, mfa, verification
 from accounts.access import get_owned_patient_for, get_patient_for
 from accounts.forms import AlertsForm, InviteForm, RoleForm
 from accounts.invitations import InvitationError, Problem
@@ -82,7 +85,7 @@ def invite(request: HttpRequest, patient_id) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_resend(request: HttpRequest, patient_id, invitation_id) -> HttpResponse:
-    patient, _ = get_owned_patient_for(request, patient_id)
+    patient, _role = get_owned_patient_for(request, patient_id)
     invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
     if problem := email_problem(request, invitation.email):
         messages.error(request, problem)
@@ -100,12 +103,14 @@ def invitation_resend(request: HttpRequest, patient_id, invitation_id) -> HttpRe
 @login_required
 @require_POST
 def invitation_cancel(request: HttpRequest, patient_id, invitation_id) -> HttpResponse:
-    patient, _ = get_owned_patient_for(request, patient_id)
+    patient, _role = get_owned_patient_for(request, patient_id)
     invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
     if invitations.cancel(invitation):
         audit.record(request, patient, audit.CANCELLED_INVITATION, describe_invitation(invitation))
         messages.success(
-            request, f"Cancelled the invitation to {invitation.email}. Its link no longer works."
+            request,
+            _("Cancelled the invitation to %(email)s. Its link no longer works.")
+            % {"email": invitation.email},
         )
     else:
         messages.error(request, already_closed(invitation))
@@ -115,31 +120,42 @@ def invitation_cancel(request: HttpRequest, patient_id, invitation_id) -> HttpRe
 @login_required
 @require_POST
 def member_role(request: HttpRequest, patient_id, membership_id: int) -> HttpResponse:
-    patient, _ = get_owned_patient_for(request, patient_id)
+    patient, _role = get_owned_patient_for(request, patient_id)
     member = member_of(patient, membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose what they can do.")
+        messages.error(request, _("Choose what they can do."))
         return redirect("sharing", patient_id=patient.pk)
     before, after = Role(member.role), form.cleaned_role()
     try:
         update_membership(patient, member.pk, after)
     except LastOwnerError:
         messages.error(
-            request, f"{patient.name}’s record needs an owner. Make someone else an owner first."
+            request,
+            _("%(name)s’s record needs an owner. Make someone else an owner first.")
+            % {"name": patient.name},
         )
         return redirect("sharing", patient_id=patient.pk)
     except TooManyRecords:
         messages.error(
             request,
-            f"{member.user.display_name} already owns {MAX_OWNED_RECORDS} records, the most one "
-            "account can. They can log for this record as an editor instead.",
+            ngettext(
+                "%(name)s already owns %(count)d record, the most one account can. They can "
+                "log for this record as an editor instead.",
+                "%(name)s already owns %(count)d records, the most one account can. They can "
+                "log for this record as an editor instead.",
+                MAX_OWNED_RECORDS,
+            )
+            % {"name": member.user.display_name, "count": MAX_OWNED_RECORDS},
         )
         return redirect("sharing", patient_id=patient.pk)
     if before != after:
         detail = f"{describe_member(member)}: {before.label} → {after.label}"
         audit.record(request, patient, audit.CHANGED_ROLE, detail)
-    messages.success(request, f"{member.user.display_name}: {after.label.lower()}.")
+    # Translators: a member's name and their new access, like "Sam: can view."
+    words = _("%(name)s: %(role)s.")
+    role = after.label.lower()
+    messages.success(request, words % {"name": member.user.display_name, "role": role})
     return redirect("sharing", patient_id=patient.pk)
 
 
@@ -158,7 +174,8 @@ def member_remove(request: HttpRequest, patient_id, membership_id: int) -> HttpR
         audit.record(request, patient, audit.REMOVED_MEMBER, describe_member(member))
         messages.success(
             request,
-            f"Removed {member.user.display_name}. They can no longer open {patient.name}’s record.",
+            _("Removed %(member)s. They can no longer open %(name)s’s record.")
+            % {"member": member.user.display_name, "name": patient.name},
         )
         if member.user_id == request.user.pk:
             return redirect("home")
@@ -182,7 +199,7 @@ def leave(request: HttpRequest, patient_id) -> HttpResponse:
         audit.record(request, patient, audit.LEFT, role.label)
         if request.session.get("patient_id") == str(patient.pk):
             del request.session["patient_id"]
-        messages.success(request, f"You left {patient.name}’s record.")
+        messages.success(request, _("You left %(name)s’s record.") % {"name": patient.name})
         return redirect("home")
     return render(request, "accounts/sharing_leave.html", ctx)
 
@@ -191,12 +208,12 @@ def leave(request: HttpRequest, patient_id) -> HttpResponse:
 @require_POST
 def alerts(request: HttpRequest, patient_id) -> HttpResponse:
     """A member's own e-mail alerts: anyone with access may choose theirs, viewers too."""
-    patient, _ = get_patient_for(request, patient_id)
+    patient, _role = get_patient_for(request, patient_id)
     me = get_object_or_404(CareMembership, patient=patient, user=request.user)
     form = AlertsForm(request.POST, instance=me)
     if form.is_valid():
         form.save()
-        messages.success(request, "Saved your e-mail alerts.")
+        messages.success(request, _("Saved your e-mail alerts."))
     return redirect(f"{reverse('sharing', args=[patient.pk])}#alerts-heading")
 
 
@@ -218,14 +235,17 @@ def access_log(request: HttpRequest, patient_id) -> HttpResponse:
 
 
 def page_words(number: int) -> str:
-    return f"page {number}" if number > 1 else ""
+    # Translators: which page of the access log was read, in the log's own line.
+    return _("page %(number)d") % {"number": number} if number > 1 else ""
 
 
 # --- Invitation e-mails --------------------------------------------------------------------------
 
 
 def already_closed(invitation: Invitation) -> str:
-    return f"The invitation to {invitation.email} was already accepted or cancelled."
+    return _("The invitation to %(email)s was already accepted or cancelled.") % {
+        "email": invitation.email
+    }
 
 
 def describe_invitation(invitation: Invitation) -> str:
@@ -236,10 +256,10 @@ def email_problem(request: HttpRequest, address: str) -> str | None:
     """Why the signed-in member may not make us e-mail `address` now; None, and the e-mail is
     counted (accounts.email_limits), when they may."""
     if request.user.email_verified_at is None:
-        return (
-            f"First confirm your own e-mail address: open the link we sent to "
-            f"{request.user.email}, or ask for a new one on your account page."
-        )
+        return _(
+            "First confirm your own e-mail address: open the link we sent to %(email)s, or ask "
+            "for a new one on your account page."
+        ) % {"email": request.user.email}
     return email_limits.refusal(request, address)
 
 
@@ -253,19 +273,31 @@ def send_invitation(request: HttpRequest, sent: invitations.Sent) -> bool:
         "link": request.build_absolute_uri(reverse("invitation", args=[sent.token])),
         "days": invitations.INVITATION_LIFETIME.days,
     }
-    subject = " ".join(render_to_string("emails/invitation_subject.txt", ctx).split())
+    # In the language of the account the address has, else the inviter's own (the page's).
+    with translation.override(verification.language_for(invitation.email)):
+        subject = " ".join(render_to_string("emails/invitation_subject.txt", ctx).split())
+        body = render_to_string("emails/invitation.txt", ctx)
     try:
-        send_mail(subject, render_to_string("emails/invitation.txt", ctx), None, [invitation.email])
+        send_mail(subject, body, None, [invitation.email])
     except Exception:  # noqa: BLE001 - the invitation is kept; the owner can resend
         log.exception("Could not send the invitation e-mail %s", invitation.pk)
         messages.warning(
             request,
-            f"The invitation to {invitation.email} is saved, but the e-mail could not be sent. "
-            "Try “Send again” in a while.",
+            _(
+                "The invitation to %(email)s is saved, but the e-mail could not be sent. "
+                "Try “Send again” in a while."
+            )
+            % {"email": invitation.email},
         )
         return False
     messages.success(
-        request, f"Sent an invitation to {invitation.email}. The link works for {ctx['days']} days."
+        request,
+        ngettext(
+            "Sent an invitation to %(email)s. The link works for %(days)d day.",
+            "Sent an invitation to %(email)s. The link works for %(days)d days.",
+            ctx["days"],
+        )
+        % {"email": invitation.email, "days": ctx["days"]},
     )
     return True
 
@@ -307,7 +339,7 @@ def joined(request: HttpRequest, membership: CareMembership) -> HttpResponse:
     invitations.forget(request.session)
     patient = membership.patient
     audit.record(request, patient, audit.JOINED, Role(membership.role).label)
-    messages.success(request, f"You can now open {patient.name}’s record.")
+    messages.success(request, _("You can now open %(name)s’s record.") % {"name": patient.name})
     return redirect("dashboard", patient_id=patient.pk)
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
@@ -65,8 +66,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
 def wrong_code_message(user) -> str:
     if mfa.too_many_wrong_codes(user):
-        return "Too many wrong codes. Wait 15 minutes, then try again."
-    return "That code is not right. Check the app and type the 6 digits shown now."
+        return _("Too many wrong codes. Wait 15 minutes, then try again.")
+    return _("That code is not right. Check the app and type the 6 digits shown now.")
 
 
 @login_required
@@ -80,9 +81,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if mfa.confirm(device, form.cleaned_data["code"]):
             codes = mfa.new_recovery_codes(request.user)
-            messages.success(request, "Two-factor sign-in is on.")
+            messages.success(request, _("Two-factor sign-in is on."))
             return render(request, "accounts/two_factor.html", {"enabled": True, "codes": codes})
-        form.add_error("code", "That code is not right. Check the app and try the code shown now.")
+        form.add_error(
+            "code", _("That code is not right. Check the app and try the code shown now.")
+        )
     ctx = {"form": form, "qr_code": mfa.qr_code_data_url(device)}
     ctx["secret"] = mfa.secret_for_typing(device)
     return render(request, "accounts/two_factor.html", ctx)
@@ -94,7 +97,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     if not mfa.has_two_factor(request.user):
         return redirect("two_factor")
     codes = mfa.new_recovery_codes(request.user)
-    messages.success(request, "New recovery codes made. The old ones no longer work.")
+    messages.success(request, _("New recovery codes made. The old ones no longer work."))
     return render(request, "accounts/two_factor.html", {"enabled": True, "codes": codes})
 
 
@@ -104,6 +107,6 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
     form = PasswordCheckForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         mfa.turn_off(request.user)
-        messages.success(request, "Two-factor sign-in is off.")
+        messages.success(request, _("Two-factor sign-in is off."))
         return redirect("account")
     return render(request, "accounts/two_factor_off.html", {"form": form})

@@ -1,6 +1,8 @@
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class MaximumLengthValidator:
@@ -12,12 +14,21 @@ class MaximumLengthValidator:
     def validate(self, password: str, user=None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
-                f"Your password can be at most {self.max_length} characters long.",
+                ngettext(
+                    "Your password can be at most %(count)d character long.",
+                    "Your password can be at most %(count)d characters long.",
+                    self.max_length,
+                )
+                % {"count": self.max_length},
                 code="password_too_long",
             )
 
     def get_help_text(self) -> str:
-        return f"Your password can be up to {self.max_length} characters long."
+        return ngettext(
+            "Your password can be up to %(count)d character long.",
+            "Your password can be up to %(count)d characters long.",
+            self.max_length,
+        ) % {"count": self.max_length}
 
 
 # Characters that are never part of a name but change how the text around them is shown:
@@ -76,7 +87,9 @@ def validate_plain_name(value: str) -> None:
     )
     if invisible_characters(value) or marks > MAX_MARKS or not visible:
         raise ValidationError(
-            "This name holds an invisible character that changes how text is shown. "
-            "Type it again with letters, spaces and punctuation only.",
+            _(
+                "This name holds an invisible character that changes how text is shown. "
+                "Type it again with letters, spaces and punctuation only."
+            ),
             code="invisible_character",
         )

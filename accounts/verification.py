@@ -5,17 +5,24 @@ and works for LINK_LIFETIME; opening it marks the address verified. Accepting an
 sent to the address, or signing up from one, proves it too. Only a verified account may make
 us e-mail other people (invitations): otherwise anyone could sign up with any address and
 use us to send mail.
+
+Every e-mail sent to a person is written in their language (`language_for`): their account's
+setting, else the language of the page whose action sent it.
 """
 
 import hashlib
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import normalise_email
 
 LINK_LIFETIME = timedelta(days=3)
 _SALT = "accounts.verification"
@@ -60,11 +67,24 @@ def mark_verified(user) -> None:
         user.save(update_fields=["email_verified_at", "is_active"])
 
 
+def language_for(recipient) -> str:
+    """The language to write to `recipient` in (an account, an e-mail address, or None): the
+    account's own setting, else the language active now (the page of whoever made us write:
+    the person signing up, the owner who invites)."""
+    if isinstance(recipient, str):
+        User = get_user_model()
+        recipient = User.objects.filter(email=normalise_email(recipient)).first()
+    language = getattr(recipient, "language", "") if recipient is not None else ""
+    return language or translation.get_language() or settings.LANGUAGE_CODE
+
+
 def send_link(request, user) -> None:
     """E-mail `user` the confirmation link. The caller counts it (accounts.email_limits)."""
     ctx = {"user": user, "link": link_for(request, user), "days": LINK_LIFETIME.days}
-    body = render_to_string("emails/verify_email.txt", ctx)
-    send_mail("Confirm your e-mail address for ITP Tracker", body, None, [user.email])
+    with translation.override(language_for(user)):
+        body = render_to_string("emails/verify_email.txt", ctx)
+        subject = _("Confirm your e-mail address for ITP Tracker")
+    send_mail(subject, body, None, [user.email])
 
 
 def send_signup_attempt(request, email: str) -> None:
@@ -74,5 +94,7 @@ def send_signup_attempt(request, email: str) -> None:
         "login": request.build_absolute_uri(reverse("login")),
         "reset": request.build_absolute_uri(reverse("password_reset")),
     }
-    body = render_to_string("emails/signup_attempt.txt", ctx)
-    send_mail("Someone tried to sign up with your e-mail address", body, None, [email])
+    with translation.override(language_for(email)):
+        body = render_to_string("emails/signup_attempt.txt", ctx)
+        subject = _("Someone tried to sign up with your e-mail address")
+    send_mail(subject, body, None, [email])

@@ -19,7 +19,7 @@ from django.views.i18n import set_language
 from accounts import email_limits, invitations, mfa, sessions, verification
 from accounts.forms import AccountForm, PasswordResetForm, PatientForm, SignupForm
 from accounts.models import Patient, normalise_email
-from accounts.patients import TOO_MANY_RECORDS, TooManyRecords, start_own_record, start_record
+from accounts.patients import TooManyRecords, start_own_record, start_record, too_many_records
 from accounts.two_factor import BACKEND
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         ctx = {"days": verification.LINK_LIFETIME.days}
         return render(request, "accounts/verify_email_invalid.html", ctx, status=400)
     user, was_new = confirmed
-    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    messages.success(request, _("Thank you: %(email)s is confirmed.") % {"email": user.email})
     if request.user.is_authenticated:
         return redirect("home")
     if request.session.pop(SIGNED_UP, None) == [user.pk, verification.password_mark(user)]:
@@ -101,7 +101,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("login")
     user.set_unusable_password()
     user.save(update_fields=["password"])
-    messages.info(request, "Choose a password for your account.")
+    messages.info(request, _("Choose a password for your account."))
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return redirect("password_reset_confirm", uidb64=uid, token=token)
@@ -111,17 +111,19 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def resend_verification(request: HttpRequest) -> HttpResponse:
     if request.user.email_verified_at is not None:
-        messages.info(request, "Your e-mail address is already confirmed.")
+        messages.info(request, _("Your e-mail address is already confirmed."))
         return redirect("account")
     if problem := email_limits.refusal(request, request.user.email):
         messages.error(request, problem)
         return redirect("account")
     try:
         verification.send_link(request, request.user)
-        messages.success(request, f"We sent a new link to {request.user.email}.")
+        messages.success(
+            request, _("We sent a new link to %(email)s.") % {"email": request.user.email}
+        )
     except Exception:  # noqa: BLE001 - they can ask again
         log.exception("Could not send a confirmation link")
-        messages.error(request, "The e-mail could not be sent just now. Try again in a while.")
+        messages.error(request, _("The e-mail could not be sent just now. Try again in a while."))
     return redirect("account")
 
 
@@ -153,9 +155,9 @@ def add_patient(request: HttpRequest) -> HttpResponse:
         try:
             patient = start_own_record(request.user, **form.cleaned_data)
         except TooManyRecords:
-            form.add_error(None, TOO_MANY_RECORDS)
+            form.add_error(None, too_many_records())
         else:
-            messages.success(request, f"Added a record for {patient}.")
+            messages.success(request, _("Added a record for %(name)s.") % {"name": patient})
             return redirect("dashboard", patient_id=patient.pk)
     return render(request, "accounts/patient_form.html", {"form": form, "adding": True})
 
@@ -167,7 +169,7 @@ def log_out_everywhere(request: HttpRequest) -> HttpResponse:
     request.user.sessions_generation += 1
     request.user.save(update_fields=["sessions_generation"])
     logout(request)
-    messages.success(request, "You are logged out on every device, this one too.")
+    messages.success(request, _("You are logged out on every device, this one too."))
     return sessions.forget_device(redirect("login"))
 
 

@@ -7,34 +7,40 @@ Fields render through Django's own templates, with our field group on top
 import functools
 
 import django.forms
+from django.utils.translation import gettext_lazy as _
 
 # Django's own messages ("Ensure this value is greater than or equal to 0.", "Select a valid
 # choice. x is not one of the available choices.") speak to programmers. These say the same
 # about the field by its label; a field's own message, set where it is defined, is kept. A
 # field left empty says what to enter in words of its own (PlainErrors.what_to_enter).
 PLAIN_WORDS = {
-    "invalid_choice": "Choose one of the answers shown for “{label}”.",
-    "invalid_list": "Choose from the answers shown for “{label}”.",
-    "max_length": "“{label}” can hold up to %(limit_value)d characters; this has %(show_value)d.",
-    "min_length": "“{label}” needs at least %(limit_value)d characters; this has %(show_value)d.",
-    "min_value": "“{label}” cannot be below %(limit_value)s.",
-    "max_value": "“{label}” cannot be above %(limit_value)s.",
-    "max_digits": "“{label}” has too many digits.",
-    "max_decimal_places": "“{label}” has too many digits after the point.",
-    "max_whole_digits": "“{label}” has too many digits before the point.",
-    "null_characters_not_allowed": "“{label}” holds a character that cannot be stored. "
-    "Type it again.",
+    "invalid_choice": _("Choose one of the answers shown for “{label}”."),
+    "invalid_list": _("Choose from the answers shown for “{label}”."),
+    "max_length": _(
+        "“{label}” can hold up to %(limit_value)d characters; this has %(show_value)d."
+    ),
+    "min_length": _(
+        "“{label}” needs at least %(limit_value)d characters; this has %(show_value)d."
+    ),
+    "min_value": _("“{label}” cannot be below %(limit_value)s."),
+    "max_value": _("“{label}” cannot be above %(limit_value)s."),
+    "max_digits": _("“{label}” has too many digits."),
+    "max_decimal_places": _("“{label}” has too many digits after the point."),
+    "max_whole_digits": _("“{label}” has too many digits before the point."),
+    "null_characters_not_allowed": _(
+        "“{label}” holds a character that cannot be stored. Type it again."
+    ),
 }
 INVALID = [
-    (django.forms.EmailField, "Enter an e-mail address, like name@example.com."),
-    (django.forms.IntegerField, "Enter “{label}” as a whole number, like 30."),
-    (django.forms.DecimalField, "Enter “{label}” as a number, like 30 or 2.5."),
-    (django.forms.FloatField, "Enter “{label}” as a number, like 30 or 2.5."),
-    (django.forms.DateTimeField, "Enter “{label}” as a date and time, like 2026-01-31 09:30."),
-    (django.forms.DateField, "Enter “{label}” as a date, like 2026-01-31."),
-    (django.forms.TimeField, "Enter “{label}” as a time, like 09:30."),
+    (django.forms.EmailField, _("Enter an e-mail address, like name@example.com.")),
+    (django.forms.IntegerField, _("Enter “{label}” as a whole number, like 30.")),
+    (django.forms.DecimalField, _("Enter “{label}” as a number, like 30 or 2.5.")),
+    (django.forms.FloatField, _("Enter “{label}” as a number, like 30 or 2.5.")),
+    (django.forms.DateTimeField, _("Enter “{label}” as a date and time, like 2026-01-31 09:30.")),
+    (django.forms.DateField, _("Enter “{label}” as a date, like 2026-01-31.")),
+    (django.forms.TimeField, _("Enter “{label}” as a time, like 09:30.")),
 ]
-STALE_PAGE = "This page is out of date. Reload it, then try again."
+STALE_PAGE = _("This page is out of date. Reload it, then try again.")
 
 
 def use_plain_words(field: django.forms.Field, name: str) -> None:

@@ -183,4 +183,4 @@ def test_the_full_page_shows_a_hidden_fields_error(client, cast):
     url = reverse("entry_add", args=[cast.patient.pk, "counts"])
     data = {"count_text": "45", "unit": "e9/L", "drawn_on": "2026-11-01", "form_token": "zzz"}
     page = client.post(url, data).content.decode()
-    assert STALE_PAGE in page and 'role="alert"' in page
+    assert str(STALE_PAGE) in page and 'role="alert"' in page

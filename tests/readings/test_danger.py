@@ -273,7 +273,7 @@ def test_an_unknown_ending_or_version_changes_nothing(client, cast, data):
     url = reverse("episode_resolve", args=[cast.patient.pk, episode.pk])
     response = client.post(url, data, follow=True)
     assert response.redirect_chain == [(reverse("dashboard", args=[cast.patient.pk]), 302)]
-    assert STALE_PAGE in response.content.decode()
+    assert str(STALE_PAGE) in response.content.decode()
     episode.refresh_from_db()
     assert episode.resolution == "" and episode.resolved_at is None
 
