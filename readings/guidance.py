@@ -2,7 +2,10 @@
 
 Every sentence a person reads about when to get help is written here, once, in our own words,
 and every piece of advice names the public sources it rests on (excerpts, addresses and dates
-read in docs/sources/). The app never diagnoses and never invents a treatment threshold: a
+read in docs/sources/). In Spanish the same advice is written (locale/es/) from Spanish-language
+sources of the same standing, which it then cites (`Advice.cited_es`, `cited_sources`; excerpts
+in docs/sources/*-es.md); an English source stays cited only where no Spanish page we could read
+supports the claim. The app never diagnoses and never invents a treatment threshold: a
 number in advice is either the clinician's own threshold or a cited source's.
 
 How urgent a bleed is (`bleed_level`), most urgent rule first:
@@ -23,7 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.timezone import now as django_now
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from readings import stats
 from readings.models import (
@@ -47,7 +55,7 @@ class Level(enum.Enum):
 
     @property
     def label(self) -> str:
-        return _LEVEL_LABELS[self]
+        return str(_LEVEL_LABELS[self])
 
     @property
     def rank(self) -> int:
@@ -55,10 +63,10 @@ class Level(enum.Enum):
 
 
 _LEVEL_LABELS = {
-    Level.EMERGENCY: "Emergency: get help now",
-    Level.URGENT: "Contact your care team today",
-    Level.APPOINTMENT: "Make an appointment",
-    Level.INFORMATION: "Good to know",
+    Level.EMERGENCY: _("Emergency: get help now"),
+    Level.URGENT: _("Contact your care team today"),
+    Level.APPOINTMENT: _("Make an appointment"),
+    Level.INFORMATION: _("Good to know"),
 }
 
 
@@ -67,14 +75,21 @@ class Source:
     name: str
     url: str
     reviewed: date  # when we last checked our wording against the source
+    language: str = "en"  # the language of the page, and of the wording written from it
 
 
 @dataclass(frozen=True)
 class Advice:
+    """A piece of advice, in the active language when read: `title` and `text` are its messages
+    (`title_message`, `text_message`: translatable, lazily) written in that language, and its
+    sources follow the language too: the wording in each language was written from sources in
+    that language, so each advice names the sources of its English (`cited`) and of its Spanish
+    (`cited_es`), and `sources` gives those of the active language (`cited_sources`)."""
+
     level: Level
-    title: str
-    text: str
-    sources: tuple[Source, ...]
+    title_message: str
+    text_message: str
+    cited: tuple[Source, ...]
     reason: str = ""  # why it is shown ("You logged a nosebleed."); empty on the help page
     # The bleed an emergency is about, and the endings a member may record for it
     # ((value, button label) pairs of Resolution): see `endings_for`.
@@ -84,6 +99,34 @@ class Advice:
     asks_for_threshold: bool = False
     # The bleed as the page showed it: an ending is recorded only to that version.
     episode_version: int = 0
+    # The sources the Spanish wording was written from (docs/sources/*-es.md), English ones
+    # only where no Spanish source we could read supports a claim. Empty: as in English.
+    cited_es: tuple[Source, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return str(self.title_message)
+
+    @property
+    def text(self) -> str:
+        return str(self.text_message)
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return cited_sources(self)
+
+
+def _in_spanish(language: str | None = None) -> bool:
+    language = language or translation.get_language() or ""
+    return language.split("-")[0].lower() == "es"
+
+
+def cited_sources(advice: Advice, language: str | None = None) -> tuple[Source, ...]:
+    """The sources `advice` rests on in `language` (by default the active one): in Spanish the
+    sources its Spanish wording was written from, in any other language the English ones."""
+    if _in_spanish(language) and advice.cited_es:
+        return advice.cited_es
+    return advice.cited
 
 
 REVIEWED = date(2026, 11, 29)
@@ -146,6 +189,61 @@ SOURCES: tuple[Source, ...] = (
     IWG,
 )
 
+# The Spanish wording's sources: Spanish-language patient pages of the same standing, read on
+# 30 Nov 2026 (docs/sources/*-es.md, with their excerpts). Their names stay as the pages give
+# them, in Spanish.
+READ_ES = date(2026, 11, 30)
+MAYO_ES = Source(
+    "Mayo Clinic: Trombocitopenia inmunitaria (PTI), síntomas y causas",
+    "https://www.mayoclinic.org/es/diseases-conditions/idiopathic-thrombocytopenic-purpura/"
+    "symptoms-causes/syc-20352325",
+    READ_ES,
+    "es",
+)
+ST_JUDE_BLEEDING_ES = Source(
+    "St. Jude Children's Research Hospital (Together): Sangrado y moretones",
+    "https://together.stjude.org/es-us/diagn%C3%B3stico-tratamiento/efectos-secundarios/"
+    "sangrado-y-moretones.html",
+    READ_ES,
+    "es",
+)
+ST_JUDE_ITP_ES = Source(
+    "St. Jude Children's Research Hospital (Together): Trombocitopenia inmunitaria (PTI)",
+    "https://together.stjude.org/es-us/patient-education-resources/diseases-conditions/"
+    "immune-thrombocytopenia-itp.html",
+    READ_ES,
+    "es",
+)
+CHILDRENS_WI_ES = Source(
+    "Children's Wisconsin: Cuando su hijo tiene púrpura trombocitopénica inmune (PTI)",
+    "https://childrenswi.org/es-es/publications/teaching-sheet/hematology/"
+    "1071-when-your-child-has-itp",
+    READ_ES,
+    "es",
+)
+APHON_ES = Source(
+    "APHON (Association of Pediatric Hematology/Oncology Nursing): Trombocitopenia inmunitaria",
+    "https://resources.aphon.org/view/209944945/20",
+    READ_ES,
+    "es",
+)
+SEHH_GEPTI_ES = Source(
+    "Directrices de la SEHH y el GEPTI (2021), según Novartis para profesionales sanitarios: "
+    "Trombocitopenia inmune primaria, concepto",
+    "https://www.profesionalessanitarios.novartis.es/hematohub/trombocitopenia-inmune-primaria/"
+    "sobre-pti/concepto-y-epidemiologia",
+    READ_ES,
+    "es",
+)
+SOURCES_ES: tuple[Source, ...] = (
+    MAYO_ES,
+    ST_JUDE_BLEEDING_ES,
+    ST_JUDE_ITP_ES,
+    CHILDRENS_WI_ES,
+    APHON_ES,
+    SEHH_GEPTI_ES,
+)
+
 # The chart's reference bands, in ×10⁹/L. Definitions, never treatment thresholds.
 NORMAL_RANGE = (Decimal(150), Decimal(450))  # NHLBI
 ITP_DEFINITION_BELOW = Decimal(100)  # the IWG's definition of ITP; RCH Melbourne, Stanford
@@ -154,97 +252,127 @@ VERY_LOW_BELOW = Decimal(20)
 
 # --- The advice, written once -------------------------------------------------------------------
 
+# Each advice is written once in English and once in Spanish (locale/es/), the Spanish from the
+# Spanish sources it cites (`cited_es`), never word for word from the English.
+
 BLEEDING_EMERGENCY = Advice(
     Level.EMERGENCY,
-    "Bleeding that does not stop is an emergency",
-    "If bleeding keeps going after firm pressure or your usual first aid, get help now: call "
-    "your local emergency number or go to the nearest emergency department.",
+    _("Bleeding that does not stop is an emergency"),
+    _(
+        "If bleeding keeps going after firm pressure or your usual first aid, get help now: call "
+        "your local emergency number or go to the nearest emergency department."
+    ),
     (MAYO,),
+    cited_es=(MAYO_ES,),
 )
 SERIOUS_BLEED_EMERGENCY = Advice(
     Level.EMERGENCY,
-    "Life-threatening bleeding is an emergency",
-    "Get help now: call your local emergency number or go to the nearest emergency department.",
+    _("Life-threatening bleeding is an emergency"),
+    _("Get help now: call your local emergency number or go to the nearest emergency department."),
     (MAYO,),
+    cited_es=(MAYO_ES,),
 )
-BRAIN_SIGNS = (
-    "a sudden, severe or worsening headache",
-    "being sick",
-    "unusual sleepiness or confusion",
-    "weakness or numbness",
-    "trouble speaking or seeing",
-    "unsteadiness",
-    "a seizure",
-)
+# Bleeding into the brain "can be fatal" is read on Mayo's English page only (its Spanish page's
+# complications were not in what we could read), so the Spanish cites it too.
 BRAIN_BLEED_EMERGENCY = Advice(
     Level.EMERGENCY,
-    "Signs of bleeding in the brain are an emergency",
-    "Bleeding inside the head is rare with ITP, but it can kill. Any of these, above all after "
-    f"a knock to the head, needs emergency help now: {', '.join(BRAIN_SIGNS[:-1])} or "
-    f"{BRAIN_SIGNS[-1]}. Call your local emergency number.",
+    _("Signs of bleeding in the brain are an emergency"),
+    _(
+        "Bleeding inside the head is rare with ITP, but it can kill. Any of these, above all after "
+        "a knock to the head, needs emergency help now: a sudden, severe or worsening headache, "
+        "being sick, unusual sleepiness or confusion, weakness or numbness, trouble speaking or "
+        "seeing, unsteadiness or a seizure. Call your local emergency number."
+    ),
     (MAYO, RCH, STANFORD),
+    cited_es=(CHILDRENS_WI_ES, ST_JUDE_BLEEDING_ES, APHON_ES, MAYO),
 )
+# No Spanish page we could read says to call the care team after a knock with low platelets,
+# nor that such a knock can bleed inside unseen: the Spanish cites the English sources of
+# that, beside Children's Wisconsin's signs of bleeding in the head.
 HEAD_INJURY_TODAY = Advice(
     Level.URGENT,
-    "A knock to the head: get checked today",
-    "With low platelets, a head injury can bleed inside even when nothing shows at first. "
-    "Contact your care team today, even if all seems well. If any sign of bleeding in the "
-    "brain appears (a bad headache, being sick, sleepiness or confusion, weakness, trouble "
-    "speaking or seeing, a seizure), call your local emergency number at once.",
+    _("A knock to the head: get checked today"),
+    _(
+        "With low platelets, a head injury can bleed inside even when nothing shows at first. "
+        "Contact your care team today, even if all seems well. If any sign of bleeding in the "
+        "brain appears (a bad headache, being sick, sleepiness or confusion, weakness, trouble "
+        "speaking or seeing, a seizure), call your local emergency number at once."
+    ),
     (INTERMOUNTAIN, STANFORD),
+    cited_es=(CHILDRENS_WI_ES, INTERMOUNTAIN, STANFORD),
 )
 TELL_CARE_TEAM_TODAY = Advice(
     Level.URGENT,
-    "Tell your care team today",
-    "Some bleeding needs your care team's advice the same day: blood in vomit, urine or stools, "
-    "coughing up blood, heavy bleeding, or a period much heavier than usual. Call them today. "
-    "If the bleeding gets worse or will not stop, it is an emergency.",
+    _("Tell your care team today"),
+    _(
+        "Some bleeding needs your care team's advice the same day: blood in vomit, urine or "
+        "stools, coughing up blood, heavy bleeding, or a period much heavier than usual. Call "
+        "them today. If the bleeding gets worse or will not stop, it is an emergency."
+    ),
     (ST_JUDE_BLEEDING, STANFORD),
+    cited_es=(ST_JUDE_BLEEDING_ES, MAYO_ES),
 )
 APPOINTMENT = Advice(
     Level.APPOINTMENT,
-    "Make an appointment if it worries you",
-    "If this, or anything else about the person's health, worries you, book a visit with the "
-    "care team.",
+    _("Make an appointment if it worries you"),
+    _(
+        "If this, or anything else about the person's health, worries you, book a visit with the "
+        "care team."
+    ),
     (MAYO,),
+    cited_es=(MAYO_ES,),
 )
 AFTER_EMERGENCY = Advice(
     Level.INFORMATION,
-    "After the bleeding: what to watch for",
-    "Keep watching for bleeding that starts again or will not stop, and for signs of bleeding "
-    "in the brain (a bad headache, being sick, sleepiness or confusion, weakness, trouble "
-    "speaking or seeing, a seizure). If any appear, get emergency help again at once.",
+    _("After the bleeding: what to watch for"),
+    _(
+        "Keep watching for bleeding that starts again or will not stop, and for signs of bleeding "
+        "in the brain (a bad headache, being sick, sleepiness or confusion, weakness, trouble "
+        "speaking or seeing, a seizure). If any appear, get emergency help again at once."
+    ),
     (MAYO, RCH),
+    cited_es=(MAYO_ES, CHILDRENS_WI_ES),
 )
 SYMPTOMS_TO_WATCH = Advice(
     Level.APPOINTMENT,
-    "Signs to see your care team about",
-    "Book a visit with your care team if you notice any of these, or anything else that "
-    "worries you, in yourself or your child:",
+    _("Signs to see your care team about"),
+    _(
+        "Book a visit with your care team if you notice any of these, or anything else that "
+        "worries you, in yourself or your child:"
+    ),
     (MAYO,),
+    cited_es=(MAYO_ES,),
 )
-SYMPTOM_LIST = (
-    "Bruising easily",
-    "Petechiae: tiny red-purple dots, often on the lower legs, easy to mistake for a rash",
-    "Purpura: larger purple patches under the skin",
-    "Bleeding gums or nosebleeds",
-    "Blood in the urine or in stool (poo)",
-    "Periods that are much heavier than usual",
+_SYMPTOM_LIST = (
+    _("Bruising easily"),
+    _("Petechiae: tiny red-purple dots, often on the lower legs, easy to mistake for a rash"),
+    _("Purpura: larger purple patches under the skin"),
+    _("Bleeding gums or nosebleeds"),
+    _("Blood in the urine or in stool (poo)"),
+    _("Periods that are much heavier than usual"),
 )
+# No Spanish page we could read speaks of pregnancy with ITP for patients (Mayo's Spanish page
+# has it in a part the stored copy did not hold): the Spanish cites Mayo's English page.
 PREGNANCY = Advice(
     Level.APPOINTMENT,
-    "Pregnancy: tell your care team",
-    "If you are pregnant and your platelet count is low or you have any bleeding, tell your "
-    "care team. A low count or bleeding in pregnancy raises the chance of heavier bleeding "
-    "during the birth. The baby's platelet count is checked soon after birth.",
+    _("Pregnancy: tell your care team"),
+    _(
+        "If you are pregnant and your platelet count is low or you have any bleeding, tell your "
+        "care team. A low count or bleeding in pregnancy raises the chance of heavier bleeding "
+        "during the birth. The baby's platelet count is checked soon after birth."
+    ),
     (MAYO,),
+    cited_es=(MAYO,),
 )
 CHILDREN_AND_ADULTS = Advice(
     Level.INFORMATION,
-    "ITP in children and in adults",
-    "In children, ITP often starts after a virus and often clears up on its own, with no "
-    "treatment. In adults it tends to last longer, often for months or years.",
+    _("ITP in children and in adults"),
+    _(
+        "In children, ITP often starts after a virus and often clears up on its own, with no "
+        "treatment. In adults it tends to last longer, often for months or years."
+    ),
     (MAYO,),
+    cited_es=(MAYO_ES,),
 )
 
 
@@ -252,54 +380,108 @@ def _range(low: Decimal, high: Decimal, unit: Unit) -> str:
     return f"{format_number(low, unit)}–{format_count(high, unit)}"
 
 
+# Texts with numbers are written when shown, so that the numbers are written as the language
+# writes them (format_number, format_count) and the sentence is in that language.
+def _platelets_text() -> str:
+    return gettext(
+        "Platelets are small cells in the blood that help it clot, which stops bleeding. "
+        "A normal count is %(normal)s (%(normal_per_ul)s). The chart shows this as the normal "
+        "band."
+    ) % {
+        "normal": _range(*NORMAL_RANGE, Unit.E9_PER_L),
+        "normal_per_ul": _range(*NORMAL_RANGE, Unit.PER_UL),
+    }
+
+
+def _itp_definition_text() -> str:
+    return gettext(
+        "A count below %(limit)s (%(limit_per_ul)s) is part of how ITP is defined, and the "
+        "chart shows this as the ITP band. It is a definition, not a treatment threshold: it "
+        "does not tell you when treatment is needed."
+    ) % {
+        "limit": format_count(ITP_DEFINITION_BELOW, Unit.E9_PER_L),
+        "limit_per_ul": format_count(ITP_DEFINITION_BELOW, Unit.PER_UL),
+    }
+
+
+def _very_low_count_text() -> str:
+    return gettext(
+        "St. Jude lists counts below %(limit)s (%(limit_per_ul)s) as carrying a risk of "
+        "bleeding without an injury. If your care team does not know about this result yet, "
+        "contact them today, and ask at what count they want to hear from you. If they gave you "
+        "a number, save it in the record's details: the app then compares every count with it."
+    ) % {
+        "limit": format_count(VERY_LOW_BELOW, Unit.E9_PER_L),
+        "limit_per_ul": format_count(VERY_LOW_BELOW, Unit.PER_UL),
+    }
+
+
+_lazy_text = lazy(lambda write: write(), str)
+
 PLATELETS = Advice(
     Level.INFORMATION,
-    "What a platelet count is",
-    "Platelets are small cells in the blood that help it clot, which stops bleeding. "
-    f"A normal count is {_range(*NORMAL_RANGE, Unit.E9_PER_L)} "
-    f"({_range(*NORMAL_RANGE, Unit.PER_UL)}). The chart shows this as the normal band.",
+    _("What a platelet count is"),
+    _lazy_text(_platelets_text),
     (NHLBI,),
+    cited_es=(ST_JUDE_ITP_ES,),
 )
 ITP_DEFINITION = Advice(
     Level.INFORMATION,
-    "The ITP band on the chart",
-    f"A count below {format_count(ITP_DEFINITION_BELOW, Unit.E9_PER_L)} "
-    f"({format_count(ITP_DEFINITION_BELOW, Unit.PER_UL)}) is part of how ITP is defined, and the "
-    "chart shows this as the ITP band. It is a definition, not a treatment threshold: it does "
-    "not tell you when treatment is needed.",
+    _("The ITP band on the chart"),
+    _lazy_text(_itp_definition_text),
     (IWG, RCH, STANFORD),
+    cited_es=(SEHH_GEPTI_ES, APHON_ES),
 )
+# St. Jude's Spanish page gives the same table; its line "always consult your care team about
+# results", which the advice to ask rests on, was read on the English page only.
 VERY_LOW_COUNT = Advice(
     Level.URGENT,
-    "A very low count: make sure your care team knows",
-    f"St. Jude lists counts below {format_count(VERY_LOW_BELOW, Unit.E9_PER_L)} "
-    f"({format_count(VERY_LOW_BELOW, Unit.PER_UL)}) as carrying a risk of bleeding without an "
-    "injury. If your care team does not know about this result yet, contact them today, and "
-    "ask at what count they want to hear from you. If they gave you a number, save it in the "
-    "record's details: the app then compares every count with it.",
+    _("A very low count: make sure your care team knows"),
+    _lazy_text(_very_low_count_text),
     (ST_JUDE_ITP,),
     asks_for_threshold=True,
+    cited_es=(ST_JUDE_ITP_ES, ST_JUDE_ITP),
 )
 # About the app itself, not advice from a source, so it carries none.
-OWN_THRESHOLD_NOTE = (
+_OWN_THRESHOLD_NOTE = _(
     "The chart draws a threshold line of your own only if your clinician gave you one and it "
     "is saved in the record's details. ITP Tracker never sets one for you."
 )
-DISCLAIMER = (
+_DISCLAIMER = _(
     "ITP Tracker does not replace your clinician and does not diagnose. In an emergency, call "
     "your local emergency number."
 )
 
 
+# The plain texts above, read as module attributes (guidance.DISCLAIMER, …), are written in the
+# language active when they are read.
+_PLAIN_TEXTS = {
+    "OWN_THRESHOLD_NOTE": lambda: str(_OWN_THRESHOLD_NOTE),
+    "DISCLAIMER": lambda: str(_DISCLAIMER),
+    "SYMPTOM_LIST": lambda: tuple(str(point) for point in _SYMPTOM_LIST),
+}
+
+
+def __getattr__(name: str):
+    if name in _PLAIN_TEXTS:
+        return _PLAIN_TEXTS[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def threshold_advice(threshold: int, unit: Unit, reason: str = "") -> Advice:
-    shown = format_count(Decimal(threshold), unit)
+    def text() -> str:
+        return gettext(
+            "Follow the plan your clinician gave you for counts below %(threshold)s. If you do "
+            "not have one, or are not sure what to do, contact your care team today."
+        ) % {"threshold": format_count(Decimal(threshold), unit)}
+
     return Advice(
         Level.URGENT,
-        "Below the threshold your clinician set",
-        f"Follow the plan your clinician gave you for counts below {shown}. If you do not have "
-        "one, or are not sure what to do, contact your care team today.",
+        _("Below the threshold your clinician set"),
+        _lazy_text(text),
         (ST_JUDE_ITP,),
         reason,
+        cited_es=(ST_JUDE_ITP_ES, ST_JUDE_ITP),
     )
 
 
@@ -332,19 +514,20 @@ KIND_LEVELS: dict[str, tuple[Advice, Advice]] = {
 }
 
 # What was logged, for "… logged …". "Other" says only "bleeding".
+# Translators: what was logged, in "You logged …" (with an article where the language needs one).
 KIND_WORDS = {
-    BleedingKind.EASY_BRUISING: "easy bruising",
-    BleedingKind.PETECHIAE: "petechiae (tiny red-purple dots)",
-    BleedingKind.PURPURA: "purpura (larger purple patches)",
-    BleedingKind.GUMS: "bleeding gums",
-    BleedingKind.NOSEBLEED: "a nosebleed",
-    BleedingKind.URINE: "blood in the urine",
-    BleedingKind.STOOL: "blood in the stool",
-    BleedingKind.MENSTRUAL: "heavy menstrual bleeding",
-    BleedingKind.VOMIT: "blood in vomit",
-    BleedingKind.COUGH: "coughing up blood",
-    BleedingKind.HEAD_INJURY: "a head injury",
-    BleedingKind.OTHER: "bleeding",
+    BleedingKind.EASY_BRUISING: pgettext_lazy("logged", "easy bruising"),
+    BleedingKind.PETECHIAE: pgettext_lazy("logged", "petechiae (tiny red-purple dots)"),
+    BleedingKind.PURPURA: pgettext_lazy("logged", "purpura (larger purple patches)"),
+    BleedingKind.GUMS: pgettext_lazy("logged", "bleeding gums"),
+    BleedingKind.NOSEBLEED: pgettext_lazy("logged", "a nosebleed"),
+    BleedingKind.URINE: pgettext_lazy("logged", "blood in the urine"),
+    BleedingKind.STOOL: pgettext_lazy("logged", "blood in the stool"),
+    BleedingKind.MENSTRUAL: pgettext_lazy("logged", "heavy menstrual bleeding"),
+    BleedingKind.VOMIT: pgettext_lazy("logged", "blood in vomit"),
+    BleedingKind.COUGH: pgettext_lazy("logged", "coughing up blood"),
+    BleedingKind.HEAD_INJURY: pgettext_lazy("logged", "a head injury"),
+    BleedingKind.OTHER: pgettext_lazy("logged", "bleeding"),
 }
 
 
@@ -360,19 +543,28 @@ class Finding:
 def bleed_level(episode) -> Finding:
     """The one most urgent finding for a bleed, by the rules in the module's docstring."""
     kind = BleedingKind(episode.kind) if episode.kind in BleedingKind.values else None
-    words = KIND_WORDS.get(kind, "bleeding")
+    words = {"kind": KIND_WORDS.get(kind, KIND_WORDS[BleedingKind.OTHER])}
+    # `what` is written in the active language: the language of the page that shows it.
     if episode.warning_signs:
-        return Finding(BRAIN_BLEED_EMERGENCY, f"{words} with signs of bleeding in the brain", 5)
+        # Translators: completes "You logged …"; %(kind)s is what was logged ("a nosebleed").
+        what = gettext("%(kind)s with signs of bleeding in the brain") % words
+        return Finding(BRAIN_BLEED_EMERGENCY, what, 5)
     if episode.severity == Severity.LIFE_THREATENING:
-        return Finding(SERIOUS_BLEED_EMERGENCY, f"{words} marked as life-threatening", 4)
+        # Translators: completes "You logged …"; %(kind)s is what was logged ("a nosebleed").
+        what = gettext("%(kind)s marked as life-threatening") % words
+        return Finding(SERIOUS_BLEED_EMERGENCY, what, 4)
     if episode.first_aid == FirstAid.STILL_BLEEDING:
-        return Finding(BLEEDING_EMERGENCY, f"{words} that was still going on", 3)
+        # Translators: completes "You logged …"; %(kind)s is what was logged ("a nosebleed").
+        return Finding(BLEEDING_EMERGENCY, gettext("%(kind)s that was still going on") % words, 3)
     if episode.first_aid == FirstAid.NOT_STOPPED:
-        return Finding(BLEEDING_EMERGENCY, f"{words} that first aid did not stop", 2)
+        # Translators: completes "You logged …"; %(kind)s is what was logged ("a nosebleed").
+        what = gettext("%(kind)s that first aid did not stop") % words
+        return Finding(BLEEDING_EMERGENCY, what, 2)
     normal, severe = KIND_LEVELS.get(kind, KIND_LEVELS[BleedingKind.OTHER])
     if episode.severity == Severity.SEVERE:
-        return Finding(severe, f"{words} marked as severe", 1)
-    return Finding(normal, words, 0)
+        # Translators: completes "You logged …"; %(kind)s is what was logged ("a nosebleed").
+        return Finding(severe, gettext("%(kind)s marked as severe") % words, 1)
+    return Finding(normal, str(words["kind"]), 0)
 
 
 # --- News or history ----------------------------------------------------------------------------
@@ -403,8 +595,8 @@ def is_news(entry, patient, now: datetime) -> bool:
 # --- Closing an emergency -------------------------------------------------------------------------
 
 ENDING_BUTTONS = {
-    Resolution.STOPPED: "The bleeding has stopped",
-    Resolution.CARE: "We have got medical help",
+    Resolution.STOPPED: _("The bleeding has stopped"),
+    Resolution.CARE: _("We have got medical help"),
 }
 
 
@@ -428,39 +620,49 @@ def ending_problem(episode) -> str | None:
     if not episode.resolution or episode.resolution in possible_endings(episode):
         return None
     if possible_endings(episode):
-        return "Signs of bleeding in the brain end only with medical help (resolution care)."
-    return "Only an emergency has an ending to record: leave resolution empty."
+        # Translators: an import row's error; "resolution" is a column name and "care" a value
+        # of it in the file, so they stay as they are.
+        return gettext(
+            "Signs of bleeding in the brain end only with medical help (resolution care)."
+        )
+    # Translators: an import row's error; "resolution" is a column name in the file.
+    return gettext("Only an emergency has an ending to record: leave resolution empty.")
 
 
 # --- Who did it, in a reason -------------------------------------------------------------------
 
 
-def who_logged(entry, viewer) -> str:
-    """ "You" for the viewer's own entries, else the name of whoever logged it."""
+def who_logged(entry, viewer, mid_sentence: bool = False) -> str:
+    """ "You" for the viewer's own entries ("you" mid-sentence), else the name of whoever logged
+    it."""
     if viewer is None or entry.created_by_id == viewer.pk:
-        return "You"
+        if mid_sentence:
+            # Translators: the reader, who logged an entry, mid-sentence: "In the last 48 hours,
+            # you logged a nosebleed."
+            return pgettext("who logged", "you")
+        # Translators: the reader, who logged an entry: "You logged a nosebleed."
+        return pgettext("who logged", "You")
     author = entry.created_by
-    return author.display_name if author is not None and author.display_name else "Someone"
+    if author is not None and author.display_name:
+        return author.display_name
+    # Translators: whoever logged an entry, when the app no longer knows: "Someone logged …"
+    return pgettext("who logged", "Someone")
 
 
 def _unit(patient) -> Unit:
     return Unit(patient.preferred_unit)
 
 
-def _low_for_pregnancy(patient) -> tuple[Decimal, str]:
-    """The count under which a pregnant patient's count is called low here, and its name.
+def _low_for_pregnancy(patient) -> tuple[Decimal, bool]:
+    """The count under which a pregnant patient's count is called low here, and whether it is
+    the clinician's threshold.
 
     The clinician's threshold when there is one; otherwise the ITP definition line, which is a
     definition and not a treatment threshold (so the wording says so).
     """
-    unit = _unit(patient)
     if patient.alert_threshold is not None:
-        limit = Decimal(patient.alert_threshold)
-        return limit, f"below {format_count(limit, unit)}, the threshold the clinician set"
-    return (
-        ITP_DEFINITION_BELOW,
-        f"below {format_count(ITP_DEFINITION_BELOW, unit)}, the level used to define ITP",
-    )
+        return Decimal(patient.alert_threshold), True
+    return ITP_DEFINITION_BELOW, False
 
 
 def _with_reason(advice: Advice, reason: str) -> Advice:
@@ -477,37 +679,54 @@ def _by_level(advice: Iterable[Advice]) -> list[Advice]:
 def advice_for_episode(episode, patient, viewer=None) -> list[Advice]:
     finding = bleed_level(episode)
     who = who_logged(episode, viewer)
-    found = [_finding_advice(episode, finding, f"{who} logged {finding.what}.")]
+    # Translators: %(who)s is "You" or a name, %(what)s what was logged ("a nosebleed").
+    reason = gettext("%(who)s logged %(what)s.") % {"who": who, "what": finding.what}
+    found = [_finding_advice(episode, finding, reason)]
     if patient.pregnant:
-        reason = f"{patient.name} is marked as pregnant, and bleeding was logged."
+        reason = gettext("%(name)s is marked as pregnant, and bleeding was logged.") % {
+            "name": patient.name
+        }
         found.append(_with_reason(PREGNANCY, reason))
     return _by_level(found)
 
 
 def advice_for_reading(reading, patient, viewer=None) -> list[Advice]:
-    return _reading_advice(reading, patient, "This count")
+    # Translators: the count just saved, at the start of a sentence ("This count, 15 ×10⁹/L, is
+    # below …").
+    return _reading_advice(reading, patient, gettext("This count"))
 
 
 def _reading_advice(reading, patient, subject: str) -> list[Advice]:
     """Advice for `reading`; `subject` names it in the reason ("This count", "The latest …")."""
     found = []
     unit = _unit(patient)
-    shown = f"{subject}, {reading.shown_in(unit)},"
+    about = {"subject": subject, "count": reading.shown_in(unit)}
     threshold = patient.alert_threshold
     if threshold is not None and reading.is_known_below(threshold):
-        reason = f"{shown} is below the threshold the clinician set."
-        found.append(threshold_advice(threshold, unit, reason))
+        reason = gettext("%(subject)s, %(count)s, is below the threshold the clinician set.")
+        found.append(threshold_advice(threshold, unit, reason % about))
     elif threshold is None and reading.is_known_below(VERY_LOW_BELOW):
-        reason = (
-            f"{shown} is below {format_count(VERY_LOW_BELOW, unit)}, and no threshold from the "
-            "care team is saved."
+        reason = gettext(
+            "%(subject)s, %(count)s, is below %(limit)s, and no threshold from the care team is "
+            "saved."
         )
-        found.append(_with_reason(VERY_LOW_COUNT, reason))
+        limit = format_count(VERY_LOW_BELOW, unit)
+        found.append(_with_reason(VERY_LOW_COUNT, reason % {**about, "limit": limit}))
     if patient.pregnant:
-        limit, limit_text = _low_for_pregnancy(patient)
+        limit, clinicians = _low_for_pregnancy(patient)
         if reading.is_known_below(limit):
-            reason = f"{patient.name} is marked as pregnant. {shown} is {limit_text}."
-            found.append(_with_reason(PREGNANCY, reason))
+            if clinicians:
+                reason = gettext(
+                    "%(name)s is marked as pregnant. %(subject)s, %(count)s, is below %(limit)s, "
+                    "the threshold the clinician set."
+                )
+            else:
+                reason = gettext(
+                    "%(name)s is marked as pregnant. %(subject)s, %(count)s, is below %(limit)s, "
+                    "the level used to define ITP."
+                )
+            values = {**about, "name": patient.name, "limit": format_count(limit, unit)}
+            found.append(_with_reason(PREGNANCY, reason % values))
     return _by_level(found)
 
 
@@ -582,9 +801,13 @@ def _episode_candidates(episode, patient, viewer, now) -> list[tuple[Advice, int
     finding = bleed_level(episode)
     if not _within(episode, WINDOWS[finding.advice.level], now):
         return []
-    who = _mid_sentence(who_logged(episode, viewer))
-    days = "7 days" if finding.advice.level is Level.APPOINTMENT else "48 hours"
-    reason = f"In the last {days}, {who} logged {finding.what}."
+    about = {"who": who_logged(episode, viewer, mid_sentence=True), "what": finding.what}
+    if finding.advice.level is Level.APPOINTMENT:
+        # Translators: %(who)s is "you" or a name, %(what)s what was logged ("a nosebleed").
+        reason = gettext("In the last 7 days, %(who)s logged %(what)s.") % about
+    else:
+        # Translators: %(who)s is "you" or a name, %(what)s what was logged ("a nosebleed").
+        reason = gettext("In the last 48 hours, %(who)s logged %(what)s.") % about
     return [(_finding_advice(episode, finding, reason), finding.specificity)]
 
 
@@ -593,7 +816,10 @@ def _finding_advice(episode, finding: Finding, reason: str) -> Advice:
     for instead."""
     if finding.advice.level is Level.EMERGENCY and episode.resolution:
         ended = episode.get_resolution_display().lower()
-        return _with_reason(AFTER_EMERGENCY, f"{reason[:-1]}. Since then: {ended}.")
+        # Translators: %(reason)s is a whole sentence ("You logged a nosebleed."), %(ending)s
+        # how the emergency ended ("the bleeding stopped").
+        since = gettext("%(reason)s Since then: %(ending)s.")
+        return _with_reason(AFTER_EMERGENCY, since % {"reason": reason, "ending": ended})
     return _about(episode, _with_reason(finding.advice, reason))
 
 
@@ -605,10 +831,6 @@ def _about(episode, advice: Advice) -> Advice:
     return replace(
         advice, episode_id=str(episode.pk), endings=buttons, episode_version=episode.version
     )
-
-
-def _mid_sentence(who: str) -> str:
-    return "you" if who == "You" else who
 
 
 def advice_for_patient(
@@ -625,14 +847,18 @@ def advice_for_patient(
     if ordered:
         # The latest count is the most specific reason for pregnancy advice: it names a number.
         latest = ordered[-1]
-        subject = f"The latest count (from {latest.drawn_on.day} {latest.drawn_on:%b %Y})"
+        # Translators: at the start of a sentence ("The latest count (from 29 Nov 2026), 15
+        # ×10⁹/L, is below …").
+        subject = gettext("The latest count (from %(date)s)") % {
+            "date": date_format(latest.drawn_on, "DATE_FORMAT")
+        }
         for advice in _reading_advice(latest, patient, subject):
             candidates.append((advice, 3))
 
     if patient.pregnant and any(_within(e, PREGNANCY_WINDOW, now) for e in episodes):
-        reason = (
-            f"{patient.name} is marked as pregnant, and bleeding was logged in the last 14 days."
-        )
+        reason = gettext(
+            "%(name)s is marked as pregnant, and bleeding was logged in the last 14 days."
+        ) % {"name": patient.name}
         candidates.append((_with_reason(PREGNANCY, reason), 2))
 
     return _dedupe(candidates)
@@ -659,7 +885,7 @@ class HelpSection:
 HELP_SECTIONS = (
     HelpSection(
         "emergency",
-        "Get emergency help now",
+        _("Get emergency help now"),
         (
             HelpItem(BLEEDING_EMERGENCY),
             HelpItem(BRAIN_BLEED_EMERGENCY),
@@ -669,29 +895,46 @@ HELP_SECTIONS = (
     ),
     HelpSection(
         "today",
-        "Contact your care team today",
+        _("Contact your care team today"),
         (HelpItem(TELL_CARE_TEAM_TODAY), HelpItem(HEAD_INJURY_TODAY), HelpItem(VERY_LOW_COUNT)),
     ),
-    HelpSection("appointment", "Make an appointment", (HelpItem(SYMPTOMS_TO_WATCH, SYMPTOM_LIST),)),
-    HelpSection("after", "After an emergency", (HelpItem(AFTER_EMERGENCY),)),
-    HelpSection("pregnancy", "Pregnancy", (HelpItem(PREGNANCY),)),
-    HelpSection("children-adults", "Children and adults", (HelpItem(CHILDREN_AND_ADULTS),)),
+    HelpSection(
+        "appointment", _("Make an appointment"), (HelpItem(SYMPTOMS_TO_WATCH, _SYMPTOM_LIST),)
+    ),
+    HelpSection("after", _("After an emergency"), (HelpItem(AFTER_EMERGENCY),)),
+    HelpSection("pregnancy", _("Pregnancy"), (HelpItem(PREGNANCY),)),
+    HelpSection("children-adults", _("Children and adults"), (HelpItem(CHILDREN_AND_ADULTS),)),
     HelpSection(
         "platelet-count",
-        "What a platelet count is, and what the chart's bands mean",
+        _("What a platelet count is, and what the chart's bands mean"),
         (HelpItem(PLATELETS), HelpItem(ITP_DEFINITION)),
-        notes=(OWN_THRESHOLD_NOTE,),
+        notes=(_OWN_THRESHOLD_NOTE,),
     ),
 )
 
 
+def listed_sources(language: str | None = None) -> tuple[Source, ...]:
+    """The sources the help page lists in `language` (by default the active one): in English
+    every source (SOURCES); in Spanish the Spanish ones, then the English ones the Spanish
+    advice still cites where no Spanish source we could read supports a claim."""
+    if not _in_spanish(language):
+        return SOURCES
+    advice = [item.advice for section in HELP_SECTIONS for item in section.items]
+    advice += [finding for pair in KIND_LEVELS.values() for finding in pair]
+    advice += [BLEEDING_EMERGENCY, BRAIN_BLEED_EMERGENCY, SERIOUS_BLEED_EMERGENCY]
+    advice += [AFTER_EMERGENCY, PREGNANCY, VERY_LOW_COUNT, threshold_advice(0, Unit.E9_PER_L)]
+    cited = {source for item in advice for source in cited_sources(item, "es")}
+    return SOURCES_ES + tuple(source for source in SOURCES if source in cited)
+
+
 def help_page_context() -> dict:
     """Everything templates/readings/help.html needs."""
+    sources = listed_sources()
     return {
         "sections": HELP_SECTIONS,
-        "sources": SOURCES,
-        "reviewed": min(source.reviewed for source in SOURCES),
-        "disclaimer": DISCLAIMER,
+        "sources": sources,
+        "reviewed": min(source.reviewed for source in sources),
+        "disclaimer": str(_DISCLAIMER),
     }
 
 
@@ -703,17 +946,22 @@ def to_session(advice: Iterable[Advice]) -> list[dict]:
     return [
         {
             "level": item.level.value,
-            "title": item.title,
-            "text": item.text,
-            "reason": item.reason,
-            "sources": [[s.name, s.url, s.reviewed.isoformat()] for s in item.sources],
+            # As the active language writes them (the page after the redirect is in it too).
+            "title": str(item.title),
+            "text": str(item.text),
+            "reason": str(item.reason),
+            "sources": [[s.name, s.url, s.reviewed.isoformat(), s.language] for s in item.sources],
             "episode_id": item.episode_id,
-            "endings": [list(ending) for ending in item.endings],
+            "endings": [[value, str(label)] for value, label in item.endings],
             "asks_for_threshold": item.asks_for_threshold,
             "episode_version": item.episode_version,
         }
         for item in advice
     ]
+
+
+def _source_from_session(name: str, url: str, day: str, language: str = "en") -> Source:
+    return Source(name, url, date.fromisoformat(day), language)
 
 
 def from_session(data: Iterable[dict]) -> list[Advice]:
@@ -722,7 +970,7 @@ def from_session(data: Iterable[dict]) -> list[Advice]:
             Level(item["level"]),
             item["title"],
             item["text"],
-            tuple(Source(name, url, date.fromisoformat(day)) for name, url, day in item["sources"]),
+            tuple(_source_from_session(*source) for source in item["sources"]),
             item["reason"],
             item.get("episode_id", ""),
             tuple(tuple(ending) for ending in item.get("endings", ())),
