@@ -518,7 +518,7 @@ def test_help_page_lists_sources_review_date_and_disclaimer(page_html, page):
     for source in SOURCES:
         assert f'<a href="{source.url}">{escape(source.name)}</a>' in page_html
     text = " ".join("".join(page.text).split())
-    assert "Content last reviewed on 29 Nov 2026." in text
+    assert "Content last reviewed on 29 November 2026." in text
     assert '<time datetime="2026-11-29">' in page_html
     assert escape(guidance.DISCLAIMER) in main_of(page_html)
     assert "does not replace your clinician" in guidance.DISCLAIMER
