@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from readings.entries import KINDS, EntryKind
 from readings.units import Unit
@@ -34,11 +36,24 @@ from readings.units import Unit
 logger = logging.getLogger(__name__)
 
 BOM = "\ufeff"
+# The import knows a broken-off file by this mark at the start of its last row, in any
+# language: it stays English, and the words after it are the reader's.
 INCOMPLETE_MARK = "INCOMPLETE FILE"
-INCOMPLETE = (
-    INCOMPLETE_MARK + ": the download broke off after {rows} rows because of an error on our "
-    "side. Download it again."
-)
+
+
+def incomplete(rows: int) -> str:
+    """The last row of a file that broke off: "INCOMPLETE FILE: the download broke off …"."""
+    return ngettext(
+        # Translators: %(mark)s is "INCOMPLETE FILE", which stays English (the import looks for
+        # it); say it again in your language after it, e.g. "%(mark)s (ARCHIVO INCOMPLETO): …".
+        "%(mark)s: the download broke off after %(rows)s row because of an error on our side. "
+        "Download it again.",
+        "%(mark)s: the download broke off after %(rows)s rows because of an error on our side. "
+        "Download it again.",
+        rows,
+    ) % {"mark": INCOMPLETE_MARK, "rows": rows}
+
+
 CHUNK_SIZE = 2000  # rows fetched from the database at a time
 FLUSH_AT = 64 * 1024  # characters yielded to the server at a time
 
@@ -329,17 +344,50 @@ def csv_lines(patient, selection: Selection, tz: datetime.tzinfo) -> Iterator[st
     return csv_text(columns, rows, patient)
 
 
-def csv_text(header: list[str], rows: Iterable[list[str]], patient) -> Iterator[str]:
+def in_language(chunks: Iterator, language: str | None) -> Iterator:
+    """`chunks`, each made with `language` active.
+
+    A download is written while it streams, after the request's middleware has put its
+    language back, so the words of a file (and how its numbers are written) would otherwise
+    be in the server's default language. The language is active only while a chunk is made,
+    never between chunks, so the thread serving the download is left as it was.
+    """
+    chunks = iter(chunks)
+    try:
+        while True:
+            with translation.override(language):
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    return
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def csv_text(
+    header: list[str], rows: Iterable[list[str]], patient, delimiter: str = ","
+) -> Iterator[str]:
     """A CSV file of `patient`'s in chunks of about FLUSH_AT characters: a BOM, the header,
-    then the rows, every cell escaped (`escape_cell`), with Windows line ends.
+    then the rows, every cell escaped (`escape_cell`), with Windows line ends; the rows are
+    made in the language active now (`in_language`), whenever the chunks are read.
 
     An error part-way (the database gone, a row that cannot be written) never leaves a file
     that looks whole: it is logged, a last row says the file is incomplete (and, as its kind
     is no kind, stops the file from being imported), and the error goes on up, so that the
     server breaks off the download and the browser reports it failed.
     """
+    chunks = _csv_chunks(header, rows, patient, delimiter)
+    return in_language(chunks, translation.get_language())
+
+
+def _csv_chunks(
+    header: list[str], rows: Iterable[list[str]], patient, delimiter: str
+) -> Iterator[str]:
     buffer = _LineBuffer()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(header)
     buffer.lines.insert(0, BOM)
     written = 0
@@ -351,7 +399,7 @@ def csv_text(header: list[str], rows: Iterable[list[str]], patient) -> Iterator[
                 yield buffer.flush()
     except Exception:
         logger.exception("The export of record %s broke off after %d rows.", patient.pk, written)
-        writer.writerow([INCOMPLETE.format(rows=written)])
+        writer.writerow([incomplete(written)])
         yield buffer.flush()
         raise
     yield buffer.flush()

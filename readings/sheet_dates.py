@@ -12,13 +12,16 @@ import datetime
 import re
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from accounts import dates
 
 DAY_FIRST = "DMY"
 MONTH_FIRST = "MDY"
 ORDERS = {
-    DAY_FIRST: "Day first: 02/11/2026 is 2 November 2026",
-    MONTH_FIRST: "Month first: 02/11/2026 is 11 February 2026",
+    DAY_FIRST: gettext_lazy("Day first: 02/11/2026 is 2 November 2026"),
+    MONTH_FIRST: gettext_lazy("Month first: 02/11/2026 is 11 February 2026"),
 }
 
 _NUMERIC = re.compile(
@@ -33,7 +36,12 @@ _TIME = re.compile(
 
 
 class DateError(ValueError):
-    """A cell is not a date (or time) this reader can read; the message is for the person."""
+    """A cell is not a date (or time) this reader can read; the message is for the person.
+
+    The messages are the end of a sentence that readings.imports begins with the cell and its
+    column ("“31/02/2026” in drawn_on" + " is not a date written day first"); the Translators
+    comments say so.
+    """
 
 
 class OrderUnknown(DateError):
@@ -71,29 +79,39 @@ def _year(text: str) -> int:
 
 def _local_date(match: re.Match, order: str | None) -> datetime.date:
     if order is None:
-        raise OrderUnknown("Say whether the dates are written day first or month first.")
+        raise OrderUnknown(_("Say whether the dates are written day first or month first."))
     first, second = int(match["first"]), int(match["second"])
     day, month = (first, second) if order == DAY_FIRST else (second, first)
     try:
         return datetime.date(_year(match["year"]), month, day)
     except ValueError:
-        written = "day first" if order == DAY_FIRST else "month first"
-        raise DateError(f"is not a date written {written}") from None
+        if order == DAY_FIRST:
+            # Translators: the end of a sentence that begins “31/02/2026” in drawn_on … (a cell
+            # of an imported file and its column); no full stop, one is added after it.
+            raise DateError(_("is not a date written day first")) from None
+        # Translators: as "is not a date written day first", for dates written month first.
+        raise DateError(_("is not a date written month first")) from None
+
+
+def _unreadable_time() -> DateError:
+    # Translators: the end of a sentence that begins “21/01/2026 25:00” in started_at … (a cell
+    # of an imported file and its column); no full stop, one is added after it.
+    return DateError(_("has a time we cannot read (write it like 09:30)"))
 
 
 def _time(text: str) -> datetime.time:
     match = _TIME.fullmatch(text.strip())
     if not match:
-        raise DateError("has a time we cannot read (write it like 09:30)")
+        raise _unreadable_time()
     hour, minute = int(match["hour"]), int(match["minute"])
     if match["half"]:
         if not 1 <= hour <= 12:
-            raise DateError("has a time we cannot read (write it like 09:30)")
+            raise _unreadable_time()
         hour = hour % 12 + (12 if match["half"].lower().startswith("p") else 0)
     try:
         return datetime.time(hour, minute, int(match["second"] or 0))
     except ValueError:
-        raise DateError("has a time we cannot read (write it like 09:30)") from None
+        raise _unreadable_time() from None
 
 
 def read_day(text: str, order: str | None) -> datetime.date:
@@ -109,7 +127,9 @@ def read_day(text: str, order: str | None) -> datetime.date:
         pass
     match = _NUMERIC.fullmatch(text)
     if not match:
-        raise DateError("is not a date written like 2026-01-31")
+        # Translators: the end of a sentence that begins “31.1.26x” in drawn_on … (a cell of an
+        # imported file and its column); no full stop, one is added after it.
+        raise DateError(_("is not a date written like 2026-01-31"))
     return _local_date(match, order)
 
 
@@ -123,8 +143,10 @@ def read_moment(text: str, order: str | None, zone: datetime.tzinfo) -> datetime
     except ValueError:
         match = _NUMERIC.fullmatch(text)
         if not match or not match["time"]:
+            # Translators: the end of a sentence that begins “yesterday” in started_at … (a
+            # cell of an imported file and its column); no full stop, one is added after it.
             raise DateError(
-                "is not a date and time written like 2026-01-31T09:30:00+00:00"
+                _("is not a date and time written like 2026-01-31T09:30:00+00:00")
             ) from None
         written = datetime.datetime.combine(_local_date(match, order), _time(match["time"]))
     if written.tzinfo is None:
@@ -132,7 +154,9 @@ def read_moment(text: str, order: str | None, zone: datetime.tzinfo) -> datetime
     try:
         written.astimezone(datetime.UTC)
     except OverflowError:  # 9999-12-31T23:59-12:00 is in the year 10000 in UTC
-        raise DateError("is not a time we can store") from None
+        # Translators: the end of a sentence that begins “9999-12-31T23:59-12:00” in
+        # started_at … (a cell of an imported file and its column); no full stop after it.
+        raise DateError(_("is not a time we can store")) from None
     return written
 
 

@@ -4,24 +4,31 @@
 the entries of every kind in one table. This module writes, beside it, what a person opens in
 a spreadsheet to read, sort or give to a clinic: counts, bleeds, treatments and doses each in
 a file of their own, oldest first, with headings and choices in words ("Nosebleed", "Every
-week"), one ZIP when there are several. It shares the exact file's queries, cells and writer,
-so both say the same; the import does not read these files back (it would take one for a
-simple sheet).
+week") in the language of the person downloading, one ZIP when there are several (its files
+keep their English names, counts.csv …, as the takeout's README lists them). It shares the
+exact file's queries, cells and writer, so both say the same; the import does not read these
+files back (it would take one for a simple sheet).
 
 Each cell is written in the form spreadsheets read as a value (tests/readings/test_sheets.py
 opens the files in LibreOffice to check):
-- Dates are ISO 8601 (2026-01-31): a date in Excel, LibreOffice, Numbers and Google Sheets, in
-  any language. A bleed's date is its local date where the patient lives.
+- Dates are ISO 8601 (2026-01-31) in every language: a date in Excel, LibreOffice, Numbers
+  and Google Sheets, in any language, and one the import reads back. A date in words
+  ("31 Jan 2026", "31 ene 2026") would be text to a spreadsheet, which sorts it by its letters.
+  A bleed's date is its local date where the patient lives.
 - Times are clock times where the patient lives (08:30), the zone named in the heading; a clock
   time that happened twice that day, when the clocks went back, carries its zone (01:30 GMT),
   as on the pages. Excel reads 08:30 as a time, LibreOffice does with "Detect special numbers"
   ticked and keeps the text 08:30 otherwise: without it LibreOffice reads no time of day but
   ISO 8601's 2026-01-31T08:30:00, which Excel leaves as text, so there is no form both read.
-- Numbers are plain decimals with a dot (45, 45.5), never a unit or a grouping comma in them.
-- A count is its result in words as the pages write it ("<10 ×10⁹/L"), which no spreadsheet
-  takes for a number, then the number in the record's unit to sort and chart by ("Platelet
-  count": the lab's limit for a result like "<10"). The text as typed stays in the exact file:
-  "1,500" typed for 1.5 would read as 1500 in a spreadsheet.
+- Numbers are plain decimals with the language's decimal mark (45.5 in English, 45,5 in
+  Spanish), never a unit or a grouping mark in them. Where the mark is a comma, the values are
+  separated by semicolons, as a spreadsheet in that language saves a CSV file and reads one it
+  opens (a comma between values would split 45,5 in Excel).
+- A count is its result in words as the pages write it ("<10 ×10⁹/L", in Spanish "45,5 ×10⁹/L"
+  or "45.000 por µL"), which no spreadsheet takes for a number, then the number in the record's
+  unit to sort and chart by ("Platelet count": the lab's limit for a result like "<10"). The
+  text as typed stays in the exact file: "1,500" typed for 1.5 would read as 1500 in a
+  spreadsheet.
 - Every cell is escaped as in the exact file (`exports.escape_cell`); UTF-8 with a BOM.
 """
 
@@ -32,7 +39,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import TextChoices
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts import dates
 from readings import units
@@ -45,6 +53,7 @@ from readings.exports import (
     csv_text,
     day,
     entries_of,
+    in_language,
     optional_decimal,
     text,
 )
@@ -82,14 +91,15 @@ Cell = Callable[[dict, Style], str]
 
 @dataclass(frozen=True)
 class Sheet:
-    """One kind's file: its columns (a heading, where "{zone}" is the zone's name, and how a
-    row becomes the cell), and the fields its rows need beyond the exact file's."""
+    """One kind's file: its columns (a heading, translated when the file is written, where
+    "%(zone)s" is the zone's name, and how a row becomes the cell), and the fields its rows
+    need beyond the exact file's."""
 
     columns: tuple[tuple[str, Cell], ...]
     fields: tuple[str, ...] = ()
 
     def header(self, style: Style) -> list[str]:
-        return [heading.format(zone=style.zone_name) for heading, _ in self.columns]
+        return [str(heading) % {"zone": style.zone_name} for heading, _ in self.columns]
 
     def row(self, values: dict, style: Style) -> list[str]:
         return [cell(values, style) for _, cell in self.columns]
@@ -105,7 +115,7 @@ def _text(name: str) -> Cell:
 def _words(name: str, choices: type[TextChoices]) -> Cell:
     """A choice in words ("Nosebleed"); a code the list no longer has, as it is."""
     labels = dict(choices.choices)
-    return lambda row, style: labels.get(row[name], row[name]) if row[name] else ""
+    return lambda row, style: str(labels.get(row[name], row[name])) if row[name] else ""
 
 
 def _date(name: str) -> Cell:
@@ -117,7 +127,26 @@ def _clock(name: str) -> Cell:
 
 
 def _yes_no(name: str) -> Cell:
-    return lambda row, style: "" if row[name] is None else ("Yes" if row[name] else "No")
+    return lambda row, style: "" if row[name] is None else _yes_or_no(row[name])
+
+
+def _yes_or_no(value: bool) -> str:
+    # Translators: an answer in a spreadsheet's cell ("Saw a doctor or nurse": Yes).
+    return pgettext("spreadsheet answer", "Yes") if value else pgettext("spreadsheet answer", "No")
+
+
+def decimal_mark() -> str:
+    """The active language's decimal mark: "." in English, "," in Spanish."""
+    return "," if formats.get_format("DECIMAL_SEPARATOR") == "," else "."
+
+
+def _number(text: str) -> str:
+    """A plain decimal ("45.5", from exports) with the active language's decimal mark."""
+    return text.replace(".", decimal_mark())
+
+
+def _decimal(name: str) -> Cell:
+    return lambda row, style: _number(optional_decimal(row[name]))
 
 
 def _medicine(prefix: str = "") -> Cell:
@@ -130,15 +159,16 @@ def _medicine(prefix: str = "") -> Cell:
 
 def _signs(row: dict, style: Style) -> str:
     labels = dict(WarningSign.choices)
-    return "; ".join(labels.get(code, code) for code in row["warning_signs"])
-
-
-# A unit as a dose's amount is written ("µg/kg"); "none" in words, as no amount goes with it.
-_DOSE_UNITS = {unit.value: unit.short or unit.label for unit in DoseUnit}
+    return "; ".join(str(labels.get(code, code)) for code in row["warning_signs"])
 
 
 def _dose_unit(row: dict, style: Style) -> str:
-    return _DOSE_UNITS.get(row["unit"], row["unit"])
+    """A unit as a dose's amount is written ("µg/kg"); "none" in words, as no amount goes with
+    it; a code the list no longer has, as it is."""
+    if row["unit"] not in DoseUnit.values:
+        return row["unit"]
+    unit = DoseUnit(row["unit"])
+    return unit.short or str(unit.label)
 
 
 def _course_dose(row: dict, style: Style) -> str:
@@ -148,64 +178,93 @@ def _course_dose(row: dict, style: Style) -> str:
     return row["dose"] if dose is None else dose.summary()
 
 
-_NOTE = ("Note", _text("note"))
-_ENTERED_BY = ("Entered by", _text("created_by__display_name"))
+# The headings are for people, in their language. An import takes these files for simple
+# sheets and guesses the date and count columns by their names (transfer_forms.SheetForm
+# .first_guess): in Spanish "Fecha" and "Resultado" are the names it guesses, as "Date" and
+# "Result" are in English.
+_NOTE = (pgettext_lazy("spreadsheet heading", "Note"), _text("note"))
+_ENTERED_BY = (
+    pgettext_lazy("spreadsheet heading", "Entered by"),
+    _text("created_by__display_name"),
+)
+# Translators: a column's heading; %(zone)s is a time zone's name, like "Europe/Madrid".
+_TIME = pgettext_lazy("spreadsheet heading", "Time (%(zone)s)")
 
 SHEETS = {
     "counts": Sheet(
         (
-            ("Date", _date("drawn_on")),
-            ("Time ({zone})", _clock("drawn_at")),
+            (pgettext_lazy("spreadsheet heading", "Date"), _date("drawn_on")),
+            (_TIME, _clock("drawn_at")),
             # Before the number: brought in as a simple sheet, this is the count column the
             # import guesses (transfer_forms.SheetForm.first_guess), and it keeps the "<".
             (
-                "Result",
+                pgettext_lazy("spreadsheet heading", "Result"),
                 lambda row, style: units.format_count(row["count"], style.unit, row["comparator"]),
             ),
-            ("Platelet count", lambda row, style: count_in(row["count"], style.unit)),
-            ("Unit", lambda row, style: style.unit.label),
-            ("Lab", _text("lab")),
+            (
+                pgettext_lazy("spreadsheet heading", "Platelet count"),
+                lambda row, style: _number(count_in(row["count"], style.unit)),
+            ),
+            (pgettext_lazy("spreadsheet heading", "Unit"), lambda row, style: style.unit.label),
+            (pgettext_lazy("spreadsheet heading", "Lab"), _text("lab")),
             _NOTE,
             _ENTERED_BY,
         )
     ),
     "bleeds": Sheet(
         (
-            ("Date", lambda row, style: day(row["started_at"].astimezone(style.tz).date())),
-            ("Time ({zone})", _clock("started_at")),
-            ("Kind", _words("kind", BleedingKind)),
-            ("Severity", _words("severity", Severity)),
-            ("Where on the body", _text("body_site")),
-            ("Did first aid stop it?", _words("first_aid", FirstAid)),
-            ("How long (minutes)", lambda row, style: text(row["duration_minutes"])),
-            ("Saw a doctor or nurse", _yes_no("care_sought")),
-            ("Signs of bleeding in the brain", _signs),
-            ("How it ended", _words("resolution", Resolution)),
+            (
+                pgettext_lazy("spreadsheet heading", "Date"),
+                lambda row, style: day(row["started_at"].astimezone(style.tz).date()),
+            ),
+            (_TIME, _clock("started_at")),
+            # Translators: a column's heading: the kind of bleed (a nosebleed, a bruise …).
+            (pgettext_lazy("spreadsheet heading", "Kind"), _words("kind", BleedingKind)),
+            (pgettext_lazy("spreadsheet heading", "Severity"), _words("severity", Severity)),
+            (pgettext_lazy("spreadsheet heading", "Where on the body"), _text("body_site")),
+            (
+                pgettext_lazy("spreadsheet heading", "Did first aid stop it?"),
+                _words("first_aid", FirstAid),
+            ),
+            (
+                pgettext_lazy("spreadsheet heading", "How long (minutes)"),
+                lambda row, style: text(row["duration_minutes"]),
+            ),
+            (pgettext_lazy("spreadsheet heading", "Saw a doctor or nurse"), _yes_no("care_sought")),
+            (pgettext_lazy("spreadsheet heading", "Signs of bleeding in the brain"), _signs),
+            (
+                pgettext_lazy("spreadsheet heading", "How it ended"),
+                _words("resolution", Resolution),
+            ),
             _NOTE,
             _ENTERED_BY,
         )
     ),
     "treatments": Sheet(
         (
-            ("Medicine or procedure", _medicine()),
-            ("Start", _date("started_on")),
-            ("End", _date("ended_on")),
-            ("Dose", _course_dose),
+            (pgettext_lazy("spreadsheet heading", "Medicine or procedure"), _medicine()),
+            # Translators: column headings: the day a course of treatment started, and ended.
+            (pgettext_lazy("spreadsheet heading", "Start"), _date("started_on")),
+            (pgettext_lazy("spreadsheet heading", "End"), _date("ended_on")),
+            (pgettext_lazy("spreadsheet heading", "Dose"), _course_dose),
             _NOTE,
             _ENTERED_BY,
         )
     ),
     "doses": Sheet(
         (
-            ("Treatment", _medicine("treatment__")),
-            ("Treatment start", _date("treatment__started_on")),
-            ("Date", _date("given_on")),
-            ("Amount", lambda row, style: optional_decimal(row["amount"])),
-            ("Unit", _dose_unit),
-            ("How given", _words("route", Route)),
-            ("How often", _words("how_often", HowOften)),
-            ("Weight (kg)", lambda row, style: optional_decimal(row["weight_kg"])),
-            ("Weighed on", _date("weighed_on")),
+            (pgettext_lazy("spreadsheet heading", "Treatment"), _medicine("treatment__")),
+            (
+                pgettext_lazy("spreadsheet heading", "Treatment start"),
+                _date("treatment__started_on"),
+            ),
+            (pgettext_lazy("spreadsheet heading", "Date"), _date("given_on")),
+            (pgettext_lazy("spreadsheet heading", "Amount"), _decimal("amount")),
+            (pgettext_lazy("spreadsheet heading", "Unit"), _dose_unit),
+            (pgettext_lazy("spreadsheet heading", "How given"), _words("route", Route)),
+            (pgettext_lazy("spreadsheet heading", "How often"), _words("how_often", HowOften)),
+            (pgettext_lazy("spreadsheet heading", "Weight (kg)"), _decimal("weight_kg")),
+            (pgettext_lazy("spreadsheet heading", "Weighed on"), _date("weighed_on")),
             _NOTE,
             _ENTERED_BY,
         ),
@@ -226,8 +285,13 @@ def latest_doses(patient, selection: Selection) -> dict:
 
 
 def sheet_lines(patient, slug: str, selection: Selection, tz: datetime.tzinfo) -> Iterator[str]:
-    """One kind's file as CSV text in chunks, its entries in the range oldest first; nothing is
-    read from the database before the first chunk is asked for."""
+    """One kind's file as CSV text in chunks, its entries in the range oldest first, in the
+    language active now (the file streams after the request has put its language back);
+    nothing is read from the database before the first chunk is asked for."""
+    return in_language(_sheet_chunks(patient, slug, selection, tz), translation.get_language())
+
+
+def _sheet_chunks(patient, slug: str, selection: Selection, tz: datetime.tzinfo) -> Iterator[str]:
     sheet = SHEETS[slug]
     doses = latest_doses(patient, selection) if slug == "treatments" else {}
     style = Style(tz, Unit(patient.preferred_unit), doses)
@@ -235,7 +299,13 @@ def sheet_lines(patient, slug: str, selection: Selection, tz: datetime.tzinfo) -
         sheet.row(values, style)
         for values in entries_of(KINDS[slug], patient, selection, tz, sheet.fields)
     )
-    yield from csv_text(sheet.header(style), rows, patient)
+    yield from csv_text(sheet.header(style), rows, patient, delimiter=delimiter())
+
+
+def delimiter() -> str:
+    """What separates the values: a comma, or a semicolon where the active language's decimal
+    mark is a comma (as Excel and LibreOffice in that language write and read CSV files)."""
+    return ";" if decimal_mark() == "," else ","
 
 
 def files(patient, selection: Selection, tz: datetime.tzinfo) -> dict[str, Iterator[str]]:

@@ -2,6 +2,9 @@
 sheet (its columns, separator, unit and date order)."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from itptracker.forms import DateInput, PlainErrors
 from readings import exports, imports, sheet_dates
@@ -18,25 +21,34 @@ SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 SEPARATOR_MARKS = {name: mark for mark, name in SEPARATOR_NAMES.items()}
 
 
+def _filled(message, **values):
+    """A lazy message with its placeholders filled when it is shown, in that moment's language."""
+    return lazy(lambda: str(message) % values, str)()
+
+
 # What a download is for: to read in a spreadsheet (readings.sheets), or the exact file that
 # an import reads back (readings.exports).
 SHEETS, EXACT = "sheets", "exact"
 
 
 class ExportForm(PlainErrors, forms.Form):
-    what_to_enter = {"what": "Choose what to download."}
+    what_to_enter = {"what": _("Choose what to download.")}
     layout = forms.ChoiceField(
-        label="What is the file for?",
+        label=_("What is the file for?"),
         choices=[
             (
                 SHEETS,
-                "To read, sort or print in a spreadsheet (Excel, LibreOffice, Numbers, Google "
-                "Sheets): a file for each kind, with plain headings",
+                _(
+                    "To read, sort or print in a spreadsheet (Excel, LibreOffice, Numbers, Google "
+                    "Sheets): a file for each kind, with plain headings"
+                ),
             ),
             (
                 EXACT,
-                "To bring back into ITP Tracker, or into another app: one file with every "
-                "detail, in ITP Tracker’s own columns",
+                _(
+                    "To bring back into ITP Tracker, or into another app: one file with every "
+                    "detail, in ITP Tracker’s own columns"
+                ),
             ),
         ],
         initial=SHEETS,
@@ -45,26 +57,28 @@ class ExportForm(PlainErrors, forms.Form):
         widget=forms.RadioSelect,
     )
     what = forms.ChoiceField(
-        label="What to download",
+        label=_("What to download"),
         choices=[
-            ("all", "Everything: counts, bleeds, treatments and doses"),
-            ("counts", "Counts only"),
-            ("bleeds", "Bleeds only"),
-            ("treatments", "Treatments and their doses"),
+            ("all", _("Everything: counts, bleeds, treatments and doses")),
+            ("counts", _("Counts only")),
+            ("bleeds", _("Bleeds only")),
+            ("treatments", _("Treatments and their doses")),
         ],
         initial="all",
         widget=forms.RadioSelect,
     )
     since = forms.DateField(
-        label="From",
+        # Translators: the first day of the dates to download ("From … To …").
+        label=_("From"),
         required=False,
-        help_text="Optional. Leave both dates empty to download everything.",
+        help_text=_("Optional. Leave both dates empty to download everything."),
         widget=DateInput(),
     )
     until = forms.DateField(
-        label="To",
+        # Translators: the last day of the dates to download ("From … To …").
+        label=_("To"),
         required=False,
-        help_text="Optional.",
+        help_text=_("Optional."),
         widget=DateInput(),
     )
 
@@ -88,13 +102,19 @@ class ExportForm(PlainErrors, forms.Form):
 
 class UploadForm(PlainErrors, forms.Form):
     file = forms.FileField(
-        label="Your CSV file",
-        help_text=(
-            f"A file downloaded from ITP Tracker, or a sheet with a date column and a count "
-            f"column. Up to {imports.MAX_UPLOAD_TEXT}."
+        label=_("Your CSV file"),
+        help_text=_filled(
+            _(
+                "A file downloaded from ITP Tracker, or a sheet with a date column and a count "
+                "column. Up to %(size)s."
+            ),
+            size=imports.MAX_UPLOAD_TEXT,
         ),
         allow_empty_file=True,  # an empty file gets our own message, in read_upload
-        error_messages={"required": "Choose a file first.", "invalid": "Choose a file first."},
+        error_messages={
+            "required": _("Choose a file first."),
+            "invalid": _("Choose a file first."),
+        },
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
     )
 
@@ -112,36 +132,46 @@ class SheetForm(PlainErrors, forms.Form):
     """Which columns of a simple sheet hold the date and the count, and how they are written."""
 
     what_to_enter = {
-        "separator": "Choose what separates the values in the file.",
-        "date_column": "Choose the column that holds the dates.",
-        "date_format": "Choose how the dates are written.",
-        "count_column": "Choose the column that holds the platelet counts.",
-        "unit": "Choose the unit of the counts.",
+        "separator": _("Choose what separates the values in the file."),
+        "date_column": _("Choose the column that holds the dates."),
+        "date_format": _("Choose how the dates are written."),
+        "count_column": _("Choose the column that holds the platelet counts."),
+        "unit": _("Choose the unit of the counts."),
     }
 
     separator = forms.ChoiceField(
-        label="Values are separated by",
+        label=_("Values are separated by"),
         choices=[(SEPARATOR_NAMES[mark], label) for mark, label in imports.SEPARATORS.items()],
         widget=forms.RadioSelect,
     )
-    has_header = forms.BooleanField(label="The first row holds column names", required=False)
-    date_column = forms.TypedChoiceField(label="Column with the date", coerce=int)
+    has_header = forms.BooleanField(label=_("The first row holds column names"), required=False)
+    date_column = forms.TypedChoiceField(label=_("Column with the date"), coerce=int)
     date_format = forms.ChoiceField(
-        label="How the dates are written",
+        label=_("How the dates are written"),
         choices=[
-            (name, f"{name} (like {imports.DATE_EXAMPLES[name]})") for name in imports.DATE_FORMATS
+            (
+                name,
+                _filled(
+                    # Translators: a way of writing dates, and an example: "DD/MM/YYYY (like
+                    # 31/01/2026)". The way stays as it is (the import's messages name it).
+                    _("%(date_format)s (like %(example)s)"),
+                    date_format=name,
+                    example=imports.DATE_EXAMPLES[name],
+                ),
+            )
+            for name in imports.DATE_FORMATS
         ],
         widget=forms.RadioSelect,
     )
-    count_column = forms.TypedChoiceField(label="Column with the platelet count", coerce=int)
+    count_column = forms.TypedChoiceField(label=_("Column with the platelet count"), coerce=int)
     unit = forms.ChoiceField(
-        label="Unit of the counts",
+        label=_("Unit of the counts"),
         choices=[
-            (Unit.E9_PER_L.value, "×10⁹/L, K/µL or G/L (like 45)"),
-            (Unit.PER_UL.value, "per µL or per mm³ (like 45,000)"),
+            (Unit.E9_PER_L.value, _("×10⁹/L, K/µL or G/L (like 45)")),
+            (Unit.PER_UL.value, _("per µL or per mm³ (like 45,000)")),
         ],
         widget=forms.RadioSelect,
-        help_text="A count that names its unit, like “45 K/µL”, is read in that unit.",
+        help_text=_("A count that names its unit, like “45 K/µL”, is read in that unit."),
     )
 
     def __init__(self, *args, text: str, table: imports.Table, **kwargs):
@@ -155,11 +185,17 @@ class SheetForm(PlainErrors, forms.Form):
             except imports.ImportFileError as problem:
                 self.separator_problem = problem.message
         columns = [
-            (index, f"Column {imports.column_letter(index)} (“{_short(name)}”)")
+            (
+                index,
+                # Translators: a column of the uploaded file, by its letter and its first cell:
+                # Column B (“Platelets”).
+                gettext("Column %(letter)s (“%(name)s”)")
+                % {"letter": imports.column_letter(index), "name": _short(name)},
+            )
             for index, name in enumerate(self.table.first[:MAX_COLUMN_CHOICES])
         ]
         for name in ("date_column", "count_column"):
-            self.fields[name].choices = [("", "Choose a column"), *columns]
+            self.fields[name].choices = [("", gettext("Choose a column")), *columns]
 
     def clean_separator(self):
         if self.separator_problem:
@@ -171,7 +207,9 @@ class SheetForm(PlainErrors, forms.Form):
         if cleaned.get("date_column") is not None and (
             cleaned.get("date_column") == cleaned.get("count_column")
         ):
-            self.add_error("count_column", "Choose a different column from the date column.")
+            self.add_error(
+                "count_column", gettext("Choose a different column from the date column.")
+            )
         return cleaned
 
     def options(self) -> imports.SheetOptions:
@@ -191,7 +229,8 @@ class SheetForm(PlainErrors, forms.Form):
         names = [name.strip().lower() for name in table.first]
         date_column = _find(names, ("date", "datum", "fecha", "day", "when"))
         count_column = _find(
-            names, (LOINC_PLATELET_COUNT, "platelet", "plt", "count", "value", "result")
+            names,
+            (LOINC_PLATELET_COUNT, "platelet", "plt", "count", "value", "result", "plaqueta"),
         )
         initial = {"separator": SEPARATOR_NAMES[table.separator], "has_header": True}
         initial["date_column"] = date_column
@@ -204,10 +243,10 @@ class SheetForm(PlainErrors, forms.Form):
 class DateOrderForm(PlainErrors, forms.Form):
     """How our own file, re-saved by a spreadsheet, writes its dates, when its rows do not say."""
 
-    what_to_enter = {"date_order": "Choose how the dates in this file are written."}
+    what_to_enter = {"date_order": _("Choose how the dates in this file are written.")}
 
     date_order = forms.ChoiceField(
-        label="How are the dates in this file written?",
+        label=_("How are the dates in this file written?"),
         choices=list(sheet_dates.ORDERS.items()),
         widget=forms.RadioSelect,
     )
