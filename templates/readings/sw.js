@@ -20,7 +20,7 @@
  * sent while signed out, not allowed, or while the server failed, is tried once more when a
  * page of its account next loads.
  */
-importScripts({% for url in workbox %}"{{ url }}"{% if not forloop.last %}, {% endif %}{% endfor %});
+{% load i18n %}importScripts({% for url in workbox %}"{{ url }}"{% if not forloop.last %}, {% endif %}{% endfor %});
 
 const OFFLINE_URL = "{{ offline_url }}";
 const LOGIN_PATH = "{{ login_path }}";
@@ -298,7 +298,7 @@ self.addEventListener("push", (event) => {
   } catch (notJson) {
     data = {};
   }
-  const title = data.title || "A reminder from ITP Tracker";
+  {% translate "A reminder from ITP Tracker" as fallback_title %}const title = data.title || "{{ fallback_title|escapejs }}";
   event.waitUntil(self.registration.showNotification(title, {
     body: data.body || "",
     icon: "{{ icon }}",
