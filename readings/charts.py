@@ -555,11 +555,11 @@ def _threshold_line(threshold: int, unit: Unit) -> dict:
     y = _in_unit(threshold, unit)
     style = {"color": THRESHOLD_COLOUR, "width": 2, "dash": "dash"}
     line = {"type": "line", **_across(y, y), "line": style}
-    label = _THRESHOLD_NAME() % {"threshold": format_number(Decimal(threshold), unit)}
+    label = _threshold_name() % {"threshold": format_number(Decimal(threshold), unit)}
     return _in_legend(line, label)
 
 
-def _THRESHOLD_NAME() -> str:  # noqa: N802 - a message, as the constants above
+def _threshold_name() -> str:
     # Translators: the legend entry of the dashed line at the clinician's alert threshold.
     return gettext("Your clinician's threshold: %(threshold)s")
 
@@ -1150,7 +1150,7 @@ def _on_paper(shape: dict) -> dict:
     if shape.get("xref") == "x":
         return {**shape, "line": PAPER_SPAN_EDGE}
     name = shape.get("name", "")
-    before, _, after = _plain(_THRESHOLD_NAME()).partition("%(threshold)s")
+    before, _gap, after = _plain(_threshold_name()).partition("%(threshold)s")
     if shape.get("type") == "line" and name.startswith(before) and name.endswith(after):
         threshold = name[len(before) : len(name) - len(after)]
         # Translators: the threshold's legend entry on the printed report, for the care team.
