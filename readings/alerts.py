@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from accounts.models import (
@@ -175,6 +175,13 @@ EMERGENCY_ADVICE = (guidance.BLEEDING_EMERGENCY, guidance.BRAIN_BLEED_EMERGENCY)
 
 def message_for(notification: Notification, connection=None) -> mail.EmailMessage:
     recipient = notification.recipient
+    with translation.override(outbox.language_of(recipient)):
+        return _message_for(notification, connection)
+
+
+def _message_for(notification: Notification, connection=None) -> mail.EmailMessage:
+    """The e-mail, in the active language (message_for sets the recipient's)."""
+    recipient = notification.recipient
     patient = notification.patient
     site = notification.site_url.rstrip("/")
     ctx = {
@@ -188,7 +195,7 @@ def message_for(notification: Notification, connection=None) -> mail.EmailMessag
         "help_url": site + reverse("help"),
         "emergency": EMERGENCY_ADVICE,
         "emergency_sources": list(
-            dict.fromkeys(s.name for a in EMERGENCY_ADVICE for s in a.sources)
+            dict.fromkeys(str(s.name) for a in EMERGENCY_ADVICE for s in a.sources)
         ),
         "threshold": patient.alert_threshold,
     }

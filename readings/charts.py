@@ -43,7 +43,10 @@ from decimal import Decimal
 from typing import NamedTuple
 
 import orjson
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.translation import get_language, gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from readings import stats
 from readings.courses import Course
@@ -73,14 +76,14 @@ LIMIT_SYMBOLS = {
 }
 # What the legend says each of those markers means, in the order it lists them.
 LIMIT_NAMES = {
-    "triangle-down": "Below the lab’s limit (<)",
-    "triangle-up": "Above the lab’s limit (>)",
+    "triangle-down": _("Below the lab’s limit (<)"),
+    "triangle-up": _("Above the lab’s limit (>)"),
 }
 # A count of 0 on a log scale, drawn at the axis floor.
 ZERO_SYMBOL = "x"
-ZERO_NAME = "0, drawn at the foot of the log scale"
-ZERO_NOTE = "<br>A log scale has no 0: drawn at its foot"
-NOT_RECORDED = "Not recorded"
+ZERO_NAME = _("0, drawn at the foot of the log scale")
+ZERO_NOTE = _("A log scale has no 0: drawn at its foot")  # a hover line, after <br>
+NOT_RECORDED = _("Not recorded")
 SEVERITY_STYLES = {  # severity -> (colour, symbol), mildest first; "" is not recorded
     Severity.NONE: ("#009E73", "circle-open"),
     Severity.MILD: ("#996600", "circle"),
@@ -161,7 +164,8 @@ LABEL_CHARS = 18
 MAX_LABEL_ROWS = 4
 
 # Hover rows are [time, headline, details], each an index into the figure's "strings"; the
-# time is ", 09:15" or empty, details starts with <br> when there are any.
+# time is ", 09:15" or empty, details starts with <br> when there are any. The day is written
+# by Plotly in the page's language: the figure's "locale" (plotly_locale) names its months.
 _HOVER = "%{x|%-d %b %Y}%{customdata[0]}<br><b>%{customdata[1]}</b>%{customdata[2]}<extra></extra>"
 
 
@@ -176,8 +180,8 @@ class _Point(NamedTuple):
 
 def _plain(text: str) -> str:
     # Plotly decodes &amp; &lt; &gt; but not &quot;, and quotes are harmless once no tag
-    # can start, so leave them as they are.
-    return html.escape(text, quote=False)
+    # can start, so leave them as they are. str(): a lazy translation becomes its words.
+    return html.escape(str(text), quote=False)
 
 
 def _in_unit(value: Decimal | int, unit: Unit) -> float | int:
@@ -189,8 +193,14 @@ def _in_unit(value: Decimal | int, unit: Unit) -> float | int:
 
 
 def day_label(day: date) -> str:
-    # strftime, not Django's date_format: this runs for every point, and the site is English.
-    return f"{day.day} {day:%b %Y}"
+    """ "29 Nov 2026" ("29 nov 2026" in Spanish): the active language's DATE_FORMAT."""
+    return _day_label(day, get_language())
+
+
+# Django's date_format takes some 10 µs a call: each day is written out once per language.
+@functools.lru_cache(maxsize=4096)
+def _day_label(day: date, language: str | None) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _when(moment: datetime | None, day: date) -> tuple[str, str]:
@@ -210,7 +220,11 @@ def _midnight(day: date) -> datetime:
 
 
 def _details(*pairs: tuple[str, str]) -> str:
-    return "".join(f"<br>{label}: {_plain(value)}" for label, value in pairs if value)
+    # Translators: a line of a chart point's hover text, like "Lab: City Hospital".
+    line = gettext("%(label)s: %(value)s")
+    return "".join(
+        "<br>" + line % {"label": label, "value": _plain(value)} for label, value in pairs if value
+    )
 
 
 def _between(day: date, start: date | None, end: date | None) -> bool:
@@ -264,8 +278,12 @@ def _in_legend(shape: dict, name: str) -> dict:
 
 # A record repeats its counts (and labs and notes, _count_trace): each is written out once (a
 # 10-year chart's 3,650 points took 7 µs each to write out).
-@functools.lru_cache(maxsize=4096)
 def _count_words(count: Decimal, comparator: str, unit: Unit) -> str:
+    return _count_words_in(count, comparator, unit, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_words_in(count: Decimal, comparator: str, unit: Unit, language: str | None) -> str:
     return _plain(format_count(count, unit, comparator))
 
 
@@ -275,7 +293,7 @@ def _count_point(reading: PlateletReading, unit: Unit, axis: "_YAxis", details: 
     shown = _count_words(reading.count, reading.comparator, unit)
     y = _in_unit(reading.count, unit)
     if y == 0 and axis.zero_at is not None:
-        y, details = axis.zero_at, ZERO_NOTE + details
+        y, details = axis.zero_at, f"<br>{_plain(ZERO_NOTE)}{details}"
     return _Point(x, y, [time_of_day, shown, details])
 
 
@@ -295,12 +313,12 @@ def _count_trace(
     def details(reading: PlateletReading) -> str:
         key = (reading.lab, reading.note)
         if key not in written:
-            written[key] = _details(("Lab", reading.lab), ("Note", reading.note))
+            written[key] = _details((gettext("Lab"), reading.lab), (gettext("Note"), reading.note))
         return written[key] + notes.get(reading.pk, "")
 
     symbols = [_symbol(reading, axis) for reading in readings]
     return _scatter(
-        "Platelet count",
+        gettext("Platelet count"),
         [_count_point(reading, unit, axis, details(reading)) for reading in readings],
         mode="lines+markers",
         yaxis="y",
@@ -342,42 +360,60 @@ def _duration(minutes: int | None) -> str:
         return ""
     hours, minutes = divmod(minutes, 60)
     if not hours:
-        return f"{minutes} min"
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        # Translators: how long a bleed lasted, on the chart: "20 min".
+        return gettext("%(minutes)s min") % {"minutes": minutes}
+    if not minutes:
+        # Translators: how long a bleed lasted, on the chart: "2 h".
+        return gettext("%(hours)s h") % {"hours": hours}
+    # Translators: how long a bleed lasted, on the chart: "1 h 30 min".
+    return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
 
 
 def _severity_label(severity: str) -> str:
-    return Severity(severity).label if severity else NOT_RECORDED
+    return str(Severity(severity).label if severity else NOT_RECORDED)
 
 
-# The words for a bleed's choices, looked up once: Django's get_FOO_display() takes some 10 µs
-# a call, 5 ms for the 500 bleeds of a 10-year chart.
-_KINDS = dict(BleedingKind.choices)
-_FIRST_AID = dict(FirstAid.choices)
+# The words for a bleed's choices, looked up once a figure, in its language: Django's
+# get_FOO_display() takes some 10 µs a call, 5 ms for the 500 bleeds of a 10-year chart.
+def _choice_words(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
 
 
-def _episode_point(episode: BleedingEpisode, severity_label: str) -> _Point:
+def _episode_point(episode: BleedingEpisode, severity_label: str, words: dict) -> _Point:
     x, time_of_day = _at(episode.started_at)
+    kinds, first_aid = words["kinds"], words["first_aid"]
     details = _details(
-        ("Severity", severity_label),
-        ("Where", episode.body_site),
-        ("First aid", _FIRST_AID.get(episode.first_aid, episode.first_aid)),
-        ("Lasted", _duration(episode.duration_minutes)),
-        ("Note", episode.note),
+        (words["Severity"], severity_label),
+        (words["Where"], episode.body_site),
+        (words["First aid"], first_aid.get(episode.first_aid, episode.first_aid)),
+        (words["Lasted"], _duration(episode.duration_minutes)),
+        (words["Note"], episode.note),
     )
-    return _Point(x, 0, [time_of_day, _plain(_KINDS.get(episode.kind, episode.kind)), details])
+    return _Point(x, 0, [time_of_day, _plain(kinds.get(episode.kind, episode.kind)), details])
 
 
 def _episode_traces(episodes: list[BleedingEpisode]) -> list[dict]:
     """One trace per severity present, so the legend explains each colour and symbol."""
+    words = {
+        "kinds": _choice_words(BleedingKind.choices),
+        "first_aid": _choice_words(FirstAid.choices),
+        "Severity": gettext("Severity"),
+        # Translators: where on the body a bleed was, in the chart's hover text.
+        "Where": gettext("Where"),
+        "First aid": gettext("First aid"),
+        # Translators: how long a bleed lasted, in the chart's hover text.
+        "Lasted": gettext("Lasted"),
+        "Note": gettext("Note"),
+    }
     traces = []
     for severity, (colour, symbol) in SEVERITY_STYLES.items():
         label = _severity_label(severity)
-        points = [_episode_point(e, label) for e in episodes if e.severity == severity]
+        points = [_episode_point(e, label, words) for e in episodes if e.severity == severity]
         if points:
             traces.append(
                 _scatter(
-                    f"Bleed: {label}",
+                    # Translators: a legend entry of the chart: "Bleed: Moderate".
+                    gettext("Bleed: %(severity)s") % {"severity": label},
                     points,
                     mode="markers",
                     yaxis="y2",
@@ -434,7 +470,7 @@ def _y_axis(values: list, scale: str, unit: Unit, label_rows: int = 2) -> _YAxis
         # step under Python's log10 and would hide a point it finds below the axis.
         "range": [low - LOG_FLOOR_MARGIN, _rounded(top)],
         "tickvals": [_number(tick) for tick in ticks],
-        "ticktext": [f"{tick:,f}" for tick in ticks],
+        "ticktext": [_tick_text(tick) for tick in ticks],
     }
     return _YAxis(layout, floor, 10**top)
 
@@ -446,6 +482,11 @@ def _log_ticks(low: float, high: float) -> list[Decimal]:
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
     ticks = (Decimal(step).scaleb(power) for power in range(first, last + 1) for step in steps)
     return [tick.normalize() for tick in ticks if low <= tick <= high]
+
+
+def _tick_text(tick: Decimal) -> str:
+    """A log tick written in full in the page's language: "1,000" and "0.5" ("1.000", "0,5")."""
+    return formats.number_format(tick, use_l10n=True, force_grouping=True)
 
 
 def _number(value: Decimal) -> int | float:
@@ -484,7 +525,8 @@ def _band(low: float | int, high: float | int, fill: str, name: str, axis: _YAxi
     """A band from `low` to `high` (in the unit) that runs off the axis where it reaches beyond;
     the legend says when it lies wholly above."""
     if low >= axis.top:
-        name += ", off the top"
+        # Translators: a reference band's legend entry when the band lies above the chart's top.
+        name = gettext("%(band)s, off the top") % {"band": name}
     return _in_legend(_shaded(fill, **_across(low, high)), name)
 
 
@@ -492,10 +534,15 @@ def _reference_bands(unit: Unit, axis: _YAxis) -> list[dict]:
     low, high = NORMAL_RANGE
     # No unit in the legend's names (the axis title gives it): short enough for two entries
     # to a row on a phone.
-    normal = f"Normal range {format_number(low, unit)}–{format_number(high, unit)} (NHLBI)"
+    normal = gettext("Normal range %(low)s–%(high)s (NHLBI)") % {
+        "low": format_number(low, unit),
+        "high": format_number(high, unit),
+    }
     # Part of the definition of ITP, not a treatment threshold: guidance.ITP_DEFINITION calls
     # it "the ITP band", and "threshold" stays the word for the clinician's own line.
-    itp = f"ITP band <{format_number(ITP_DEFINITION_BELOW, unit)} (IWG)"
+    itp = gettext("ITP band <%(limit)s (IWG)") % {
+        "limit": format_number(ITP_DEFINITION_BELOW, unit)
+    }
     # From 0; a log scale has no 0, so there from a tenth of its floor, off the bottom edge.
     itp_from = 0 if axis.zero_at is None else axis.bottom / 10
     return [
@@ -508,8 +555,13 @@ def _threshold_line(threshold: int, unit: Unit) -> dict:
     y = _in_unit(threshold, unit)
     style = {"color": THRESHOLD_COLOUR, "width": 2, "dash": "dash"}
     line = {"type": "line", **_across(y, y), "line": style}
-    label = f"Your clinician's threshold: {format_number(Decimal(threshold), unit)}"
+    label = _threshold_name() % {"threshold": format_number(Decimal(threshold), unit)}
     return _in_legend(line, label)
+
+
+def _threshold_name() -> str:
+    # Translators: the legend entry of the dashed line at the clinician's alert threshold.
+    return gettext("Your clinician's threshold: %(threshold)s")
 
 
 def _plain_name(treatment: Treatment) -> str:
@@ -533,9 +585,15 @@ def _dose_in_force(treatment: Treatment, dose: Dose | None, first_logged: date) 
     """ "50 mg every day from 3 Mar 2026"; before the first dose entry, the course's own dose
     as typed, if any."""
     if dose is None:
-        return treatment.dose or f"no dose logged before {day_label(first_logged)}"
-    since = "on" if dose.how_often == HowOften.ONCE else "from"
-    return f"{dose.in_words} {since} {day_label(dose.given_on)}"
+        return treatment.dose or gettext("no dose logged before %(day)s") % {
+            "day": day_label(first_logged)
+        }
+    words = {"dose": dose.in_words, "day": day_label(dose.given_on)}
+    if dose.how_often == HowOften.ONCE:
+        # Translators: a single dose and its day, on the chart: "1 g on 3 Mar 2026".
+        return gettext("%(dose)s on %(day)s") % words
+    # Translators: a dose in force since a day, on the chart: "50 mg every day from 3 Mar 2026".
+    return gettext("%(dose)s from %(day)s") % words
 
 
 def _dose_periods(
@@ -571,7 +629,7 @@ def _dose_strip(text: str, since: date, end: date, top: float) -> dict:
     x0, x1, bottom = since.isoformat(), _day_after(end), top - LABEL_ROW
     return {
         "type": "scatter",
-        "name": "Dose",
+        "name": gettext("Dose"),
         "x": [x0, x1, x1, x0, x0],
         "y": [bottom, bottom, top, top, bottom],
         "yaxis": "y3",
@@ -700,10 +758,42 @@ class _Reached(NamedTuple):
 def _response_terms(unit: Unit) -> dict[str, str]:
     """The IWG terms in plain words, in the patient's unit (readings.responses)."""
     response, complete = format_count(RESPONSE_AT, unit), format_count(COMPLETE_AT, unit)
-    apart = "on two counts a week apart"
     return {
-        "R": f"Response (R): {response} or more and double the count at the start, {apart}",
-        "CR": f"Complete response (CR): {complete} or more, {apart}",
+        "R": gettext(
+            "Response (R): %(count)s or more and double the count at the start, "
+            "on two counts a week apart"
+        )
+        % {"count": response},
+        "CR": gettext("Complete response (CR): %(count)s or more, on two counts a week apart")
+        % {"count": complete},
+    }
+
+
+def _level_names() -> dict[str, str]:
+    """The levels as the chart writes them beside a star and in its hover."""
+    return {
+        # Translators: the abbreviation of "response" (IWG), beside a star on the chart.
+        "R": pgettext("response level", "R"),
+        # Translators: the abbreviation of "complete response" (IWG), beside a star on the chart.
+        "CR": pgettext("response level", "CR"),
+    }
+
+
+def _reached_words(levels: list[str], treatment: Treatment) -> str:
+    """ "R reached (Eltrombopag)", "R and CR reached (Eltrombopag)"."""
+    names = _level_names()
+    if len(levels) == 1:
+        shown = names[levels[0]]
+    else:
+        # Translators: both response levels reached on one count: "R and CR".
+        shown = gettext("%(first)s and %(second)s") % {
+            "first": names[levels[0]],
+            "second": names[levels[1]],
+        }
+    # Translators: a star's hover on the chart: "R reached (Eltrombopag)".
+    return gettext("%(levels)s reached (%(treatment)s)") % {
+        "levels": shown,
+        "treatment": _plain_name(treatment),
     }
 
 
@@ -735,16 +825,15 @@ def _responses_reached(
             if day in by_day:
                 reading = max(by_day[day], key=stats.by_count)
                 _, headlines, all_levels = on_count.setdefault(id(reading), (reading, [], []))
-                headlines.append(
-                    f"{' and '.join(levels)} reached ({_plain_name(course.treatment)})"
-                )
+                headlines.append(_reached_words(levels, course.treatment))
                 all_levels.extend(level for level in levels if level not in all_levels)
     reached = []
     for reading, headlines, levels in on_count.values():
         levels.sort(key=["R", "CR"].index)
         details = "".join(f"<br>{_plain(terms[level])}" for level in levels)
         # Beside the star, the higher level reached there: CR is a response too.
-        reached.append(_Reached(reading, _plain("; ".join(headlines)), details, levels[-1]))
+        label = _level_names()[levels[-1]]
+        reached.append(_Reached(reading, _plain("; ".join(headlines)), details, label))
     return reached
 
 
@@ -755,11 +844,12 @@ def _response_trace(reached: list[_Reached], unit: Unit, axis: _YAxis) -> list[d
     points = []
     for found in reached:
         x, y, (time_of_day, shown, _) = _count_point(found.reading, unit, axis)
-        details = f"<br>Count: {shown}{found.details}"
+        count = gettext("Count: %(count)s") % {"count": shown}
+        details = f"<br>{count}{found.details}"
         points.append(_Point(x, y, [time_of_day, found.headline, details]))
     return [
         _scatter(
-            "Response reached (R, CR)",
+            gettext("Response reached (R, CR)"),
             points,
             mode="markers+text",
             yaxis="y",
@@ -793,14 +883,18 @@ class ChartRange:
 
 
 RANGES = (
-    ChartRange("3m", "3 months", 3),
-    ChartRange("6m", "6 months", 6),
-    ChartRange("1y", "1 year", 12),
-    ChartRange("all", "All time", None),
+    ChartRange("3m", _("3 months"), 3),
+    ChartRange("6m", _("6 months"), 6),
+    ChartRange("1y", _("1 year"), 12),
+    ChartRange("all", _("All time"), None),
 )
 DEFAULT_RANGE = RANGES[1]
 # The scales the chart can use (?scale=log), by their Plotly axis type, with their link's words.
-SCALES = {LINEAR: "Linear", LOG: "Log"}
+SCALES = {
+    LINEAR: _("Linear"),
+    # Translators: the chart's logarithmic scale, a link beside "Linear".
+    LOG: _("Log"),
+}
 
 
 def chart_range(slug: str | None) -> ChartRange:
@@ -850,7 +944,7 @@ class ChartView:
     @property
     def controls(self) -> list[tuple[str, str, list[Choice]]]:
         """The page's two groups of links: (name in ids, visible label, links)."""
-        return [("range", "Period", self.ranges), ("scale", "Scale", self.scales)]
+        return [("range", gettext("Period"), self.ranges), ("scale", gettext("Scale"), self.scales)]
 
 
 def chart_view(range_slug: str | None, scale: str | None) -> ChartView:
@@ -879,14 +973,15 @@ def _layout(
         "xaxis": xaxis,
         "yaxis": {
             "domain": COUNTS_DOMAIN,
-            "title": {"text": unit.label},
+            "title": {"text": str(unit.label)},
             "automargin": True,  # room for "100,000" per µL
             **axis.layout,
             **lines,
         },
         "yaxis2": {
             "domain": BLEEDS_DOMAIN,
-            "title": {"text": "Bleeds"},
+            # Translators: the title of the chart's strip of bleeding episodes.
+            "title": {"text": gettext("Bleeds")},
             "range": [-1, 1],
             "fixedrange": True,
             "showticklabels": False,
@@ -989,7 +1084,38 @@ def build_figure(
         *_marker_key({symbols} if isinstance(symbols, str) else set(symbols)),
         *strips,
     ]
-    return {"data": data, "layout": layout, "strings": _share_strings(data), "dark": DARK_COLOURS}
+    figure = {"data": data, "layout": layout, "strings": _share_strings(data), "dark": DARK_COLOURS}
+    if (locale := plotly_locale()) is not None:
+        figure["locale"] = locale
+    return figure
+
+
+def plotly_locale() -> dict | None:
+    """How Plotly writes dates and numbers in the active language, for its config (static/js/
+    chart.js passes it as `locales`): None in English, Plotly's own. The months and weekdays are
+    Django's, as the pages write them ("29 nov 2026", as DATE_FORMAT does in Spanish); numbers
+    with the language's separators ("45,5", "100.000")."""
+    language = get_language() or "en"
+    if language.split("-")[0] == "en":
+        return None
+    return {
+        "name": language,
+        "format": {
+            "days": [str(WEEKDAYS[(day + 6) % 7]).lower() for day in range(7)],  # Sunday first
+            "shortDays": [str(WEEKDAYS_ABBR[(day + 6) % 7]).lower() for day in range(7)],
+            "months": [str(MONTHS[month]).lower() for month in range(1, 13)],
+            "shortMonths": [str(MONTHS_3[month]).lower() for month in range(1, 13)],
+            "decimal": str(formats.get_format("DECIMAL_SEPARATOR")),
+            "thousands": str(formats.get_format("THOUSAND_SEPARATOR")),
+            "grouping": [3],
+            # The axis's own tick labels: day before month, as the pages write dates.
+            "date": "%d/%m/%Y",
+            "dayMonth": "%-d %b",
+            "dayMonthYear": "%-d %b %Y",
+            "month": "%b",
+            "year": "%Y",
+        },
+    }
 
 
 # The report's chart, on paper: as wide as an A4 or US Letter page's text, and short enough to
@@ -1024,8 +1150,12 @@ def _on_paper(shape: dict) -> dict:
     if shape.get("xref") == "x":
         return {**shape, "line": PAPER_SPAN_EDGE}
     name = shape.get("name", "")
-    if name.startswith("Your clinician"):
-        return {**shape, "name": "Clinician" + name.removeprefix("Your clinician")}
+    before, _gap, after = _plain(_threshold_name()).partition("%(threshold)s")
+    if shape.get("type") == "line" and name.startswith(before) and name.endswith(after):
+        threshold = name[len(before) : len(name) - len(after)]
+        # Translators: the threshold's legend entry on the printed report, for the care team.
+        paper = gettext("Clinician's threshold: %(threshold)s")
+        return {**shape, "name": _plain(paper) % {"threshold": threshold}}
     return shape
 
 
@@ -1039,11 +1169,19 @@ def figure_json(figure: dict) -> str:
 # --- In words, for screen readers ---------------------------------------------------------------
 
 
-_TREND_WORDS = {
-    stats.Direction.UP: "up from",
-    stats.Direction.DOWN: "down from",
-    stats.Direction.SAME: "unchanged from",
-    stats.Direction.UNCLEAR: "compared with",
+_LATEST = {
+    stats.Direction.UP: _(
+        "Latest %(latest)s on %(day)s, up from %(first)s, the first count in this period."
+    ),
+    stats.Direction.DOWN: _(
+        "Latest %(latest)s on %(day)s, down from %(first)s, the first count in this period."
+    ),
+    stats.Direction.SAME: _(
+        "Latest %(latest)s on %(day)s, unchanged from %(first)s, the first count in this period."
+    ),
+    stats.Direction.UNCLEAR: _(
+        "Latest %(latest)s on %(day)s, compared with %(first)s, the first count in this period."
+    ),
 }
 
 
@@ -1053,21 +1191,35 @@ def text_summary(readings_in_range: Iterable[PlateletReading], unit: Unit) -> st
     unit = Unit(unit)
     readings = stats.chronological(readings_in_range)
     if not readings:
-        return "No counts in this period."
+        return gettext("No counts in this period.")
 
     def count(reading: PlateletReading) -> str:
         return reading.shown_in(unit)
 
     first, last = readings[0], readings[-1]
     if len(readings) == 1:
-        return f"1 count, on {day_label(first.drawn_on)}: {count(first)}."
-    trend = _TREND_WORDS[stats.trend(first, last)]
+        return gettext("1 count, on %(day)s: %(count)s.") % {
+            "day": day_label(first.drawn_on),
+            "count": count(first),
+        }
     lowest = min(readings, key=stats.by_count)
     highest = max(readings, key=stats.by_count)
-    return (
-        f"{len(readings)} counts from {day_label(first.drawn_on)} to {day_label(last.drawn_on)}. "
-        f"Latest {count(last)} on {day_label(last.drawn_on)}, "
-        f"{trend} {count(first)}, the first count in this period. "
-        f"Lowest {count(lowest)} on {day_label(lowest.drawn_on)}; "
-        f"highest {count(highest)} on {day_label(highest.drawn_on)}."
-    )
+    n = len(readings)
+    sentences = [
+        ngettext(
+            "%(n)s count from %(first)s to %(last)s.",
+            "%(n)s counts from %(first)s to %(last)s.",
+            n,
+        )
+        % {"n": n, "first": day_label(first.drawn_on), "last": day_label(last.drawn_on)},
+        str(_LATEST[stats.trend(first, last)])
+        % {"latest": count(last), "day": day_label(last.drawn_on), "first": count(first)},
+        gettext("Lowest %(lowest)s on %(low_day)s; highest %(highest)s on %(high_day)s.")
+        % {
+            "lowest": count(lowest),
+            "low_day": day_label(lowest.drawn_on),
+            "highest": count(highest),
+            "high_day": day_label(highest.drawn_on),
+        },
+    ]
+    return " ".join(sentences)

@@ -7,7 +7,8 @@
   files and the offline page (PRECACHE), never a page or a response with health data (those
   are `no-store`); it keeps a count or a bleed logged without a signal until it can be sent.
 - `/offline/`: what a page that cannot load shows instead. Rendered for no one in particular
-  (no name, no record): the worker stores it for everyone who uses the device.
+  (no name, no record): the worker stores it for everyone who uses the device, in the language
+  of the page that installed the worker (the worker's version changes with it).
 
 Logging out clears what the worker holds: the response carries `Clear-Site-Data`
 (accounts.views).
@@ -26,6 +27,7 @@ from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 from accounts.models import Patient
@@ -66,7 +68,10 @@ def manifest(request: HttpRequest) -> HttpResponse:
     data = {
         "name": "ITP Tracker",
         "short_name": "ITP Tracker",
-        "description": "Log platelet counts and bleeds, see the trend, know when to get help.",
+        "description": gettext(
+            "Log platelet counts and bleeds, see the trend, know when to get help."
+        ),
+        "lang": get_language(),
         "id": "/",
         "start_url": reverse("home"),
         "scope": "/",
@@ -159,14 +164,19 @@ def _offline_revision() -> str:
     return hashlib.sha256(offline_page().encode()).hexdigest()[:16]
 
 
-@cache
 def emergency_rule() -> dict:
     """Which answers in a quick "Log a bleed" make it an emergency, for the page to say so at
     once when it cannot reach the server, each with the title of the advice it calls for:
     {"warning_signs": title | "", "first_aid": {value: title}, "kinds": {value: title}}.
     Worked out from readings.guidance.bleed_level, the server's own rule (its table of kind ×
-    severity), so the two cannot disagree on what the box can say."""
-    emergency = {advice.title: advice for advice in emergency_advice()}
+    severity), so the two cannot disagree on what the box can say. The titles are in the
+    active language, as the page's advice is (worked out once for each language)."""
+    return _emergency_rule(get_language())
+
+
+@cache
+def _emergency_rule(language: str | None) -> dict:
+    emergency = {str(advice.title): advice for advice in emergency_advice()}
     return {
         "warning_signs": _title(_level(warning_signs=["any"]), emergency),
         "first_aid": _answers("first_aid", FirstAid.values, emergency),
@@ -189,7 +199,7 @@ def _level(**answers):
 
 
 def _title(advice, emergency: dict) -> str:
-    return advice.title if advice.title in emergency else ""
+    return str(advice.title) if str(advice.title) in emergency else ""
 
 
 def _answers(field: str, values, emergency: dict) -> dict[str, str]:

@@ -9,6 +9,8 @@ import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from itptracker.forms import DateInput, PlainErrors, TimeInput
 from readings import reminders
@@ -19,16 +21,16 @@ SCHEDULE_FIELDS = ("first_on", "time_of_day", "repeat", "every")
 
 class ReminderForm(PlainErrors, forms.ModelForm):
     what_to_enter = {
-        "kind": "Choose what the reminder is for.",
-        "first_on": "Enter the date of the reminder, like 2026-11-20.",
-        "time_of_day": "Enter the time of the reminder, like 09:00.",
-        "repeat": "Choose whether the reminder repeats.",
+        "kind": _("Choose what the reminder is for."),
+        "first_on": _("Enter the date of the reminder, like 2026-11-20."),
+        "time_of_day": _("Enter the time of the reminder, like 09:00."),
+        "repeat": _("Choose whether the reminder repeats."),
     }
     # Checked by the model's rules (1–365 days, 1–52 weeks), in words that say the range.
     every = forms.IntegerField(
-        label="Every how many days or weeks",
+        label=_("Every how many days or weeks"),
         required=False,
-        help_text="Only if it repeats: 1 to 365 days, or 1 to 52 weeks.",
+        help_text=_("Only if it repeats: 1 to 365 days, or 1 to 52 weeks."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 365}),
     )
     form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
@@ -36,7 +38,7 @@ class ReminderForm(PlainErrors, forms.ModelForm):
     class Meta:
         model = Reminder
         fields = ("kind", "label", "first_on", "time_of_day", "repeat", "every")
-        labels = {"kind": "What it is for", "first_on": "Date", "time_of_day": "Time"}
+        labels = {"kind": _("What it is for"), "first_on": _("Date"), "time_of_day": _("Time")}
         widgets = {
             "kind": forms.RadioSelect,
             "first_on": DateInput,
@@ -49,9 +51,11 @@ class ReminderForm(PlainErrors, forms.ModelForm):
         self.instance.patient = patient  # the model's rules read the record's bounds
         self.fields["kind"].choices = ReminderKind.choices
         self.fields["repeat"].choices = Repeat.choices
-        self.fields[
-            "time_of_day"
-        ].help_text = f"On {patient.name}’s clock, in {patient.time_zone_label}."
+        # Translators: under a reminder's time: "On Robin’s clock, in Europe/London."
+        self.fields["time_of_day"].help_text = gettext("On %(name)s’s clock, in %(zone)s.") % {
+            "name": patient.name,
+            "zone": patient.time_zone_label,
+        }
         if self.instance._state.adding:
             self.fields["form_token"].initial = uuid.uuid4()
             self.fields["first_on"].initial = patient.today()
@@ -79,7 +83,8 @@ class ReminderForm(PlainErrors, forms.ModelForm):
             and reminders.wall_moment(day, time, self.patient.zone) <= timezone.now()
         ):
             self.add_error(
-                "time_of_day", "That time has passed. Choose a date and time still to come."
+                "time_of_day",
+                gettext("That time has passed. Choose a date and time still to come."),
             )
         return data
 
@@ -91,10 +96,12 @@ class ReminderChoiceForm(forms.ModelForm):
         model = ReminderChoice
         fields = ("by_email", "by_push", "show_details")
         labels = {
-            "by_email": "Send it to me by e-mail",
-            "by_push": "Send it to my devices where I chose “Get reminders on this device”",
-            "show_details": "Show what it is for and whose it is (on a lock screen too). "
-            "Without this, it says only “A reminder from ITP Tracker”.",
+            "by_email": _("Send it to me by e-mail"),
+            "by_push": _("Send it to my devices where I chose “Get reminders on this device”"),
+            "show_details": _(
+                "Show what it is for and whose it is (on a lock screen too). "
+                "Without this, it says only “A reminder from ITP Tracker”."
+            ),
         }
 
     def __init__(self, *args, push: bool, **kwargs):

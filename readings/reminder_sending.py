@@ -32,7 +32,7 @@ from django.core import mail
 from django.db import transaction
 from django.db.models import Min, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -198,8 +198,13 @@ def details_for(delivery: ReminderDelivery) -> bool:
 
 
 def email_for(delivery: ReminderDelivery, connection=None) -> mail.EmailMessage:
-    """The e-mail: the subject is the message's title, so a lock screen shows no more than a
-    push would."""
+    """The e-mail, in the recipient's language: the subject is the message's title, so a lock
+    screen shows no more than a push would."""
+    with translation.override(outbox.language_of(delivery.recipient)):
+        return _email_for(delivery, connection)
+
+
+def _email_for(delivery: ReminderDelivery, connection=None) -> mail.EmailMessage:
     reminder = delivery.reminder
     details = details_for(delivery)
     said = reminders.message(reminder, delivery.due_at, details=details)
@@ -237,7 +242,10 @@ def _send_push(delivery: ReminderDelivery) -> str:
     if not devices:
         outbox.finish(delivery, DeliveryStatus.SKIPPED, last_error="No device to send to.")
         return "skipped"
-    said = reminders.message(delivery.reminder, delivery.due_at, details=details_for(delivery))
+    details = details_for(delivery)
+    # In the recipient's language, as the e-mail is.
+    with translation.override(outbox.language_of(delivery.recipient)):
+        said = reminders.message(delivery.reminder, delivery.due_at, details=details)
     data = json.dumps(said.payload())
     key, errors = vapid_key(), []
     for device in todo:

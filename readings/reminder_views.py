@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit, redirects
@@ -94,7 +95,7 @@ def reminder_add(request: HttpRequest, patient_id) -> HttpResponse:
             # The same form sent twice at once: the other request saved it.
             with contextlib.suppress(IntegrityError):
                 save_new(request, patient, form, mine, token)
-        messages.success(request, "Added the reminder.")
+        messages.success(request, gettext("Added the reminder."))
         return redirect("reminders", patient_id=patient.pk)
     ctx = {"patient": patient, "role": role, "form": form, "mine": mine, "adding": True}
     return render(request, "readings/reminder_form.html", ctx)
@@ -127,7 +128,7 @@ def reminder_edit(request: HttpRequest, patient_id, reminder_id) -> HttpResponse
             form.save()
             audit.record(request, patient, audit.CHANGED_REMINDER, describe(reminder))
             reminder_sending.schedule_for(reminder)
-        messages.success(request, "Saved the reminder.")
+        messages.success(request, gettext("Saved the reminder."))
         return redirect("reminders", patient_id=patient.pk)
     if request.method == "GET":
         audit.record(request, patient, audit.VIEWED_REMINDERS, describe(reminder))
@@ -146,10 +147,14 @@ def reminder_snooze(request: HttpRequest, patient_id, reminder_id) -> HttpRespon
             audit.record(request, patient, audit.SNOOZED_REMINDER, describe(reminder))
             reminder_sending.schedule_for(reminder)
     except reminders.CannotSnooze:
-        messages.error(request, "This reminder cannot be put off now. Reload the page.")
+        messages.error(request, gettext("This reminder cannot be put off now. Reload the page."))
     else:
-        when = formats.date_format(timezone.localtime(until), "j M, H:i")
-        messages.success(request, f"It will remind you again on {when}.")
+        local = timezone.localtime(until)
+        when = ", ".join(
+            formats.date_format(local, name) for name in ("MONTH_DAY_FORMAT", "TIME_FORMAT")
+        )
+        # Translators: after a snooze: "It will remind you again on 30 Nov, 10:15."
+        messages.success(request, gettext("It will remind you again on %(when)s.") % {"when": when})
     return redirect("reminders", patient_id=patient.pk)
 
 
@@ -161,7 +166,7 @@ def reminder_stop(request: HttpRequest, patient_id, reminder_id) -> HttpResponse
     with transaction.atomic():
         reminders.stop(reminder, timezone.now())
         audit.record(request, patient, audit.STOPPED_REMINDER, describe(reminder))
-    messages.success(request, "Stopped the reminder. Nobody will get it any more.")
+    messages.success(request, gettext("Stopped the reminder. Nobody will get it any more."))
     return redirect("reminders", patient_id=patient.pk)
 
 
@@ -176,7 +181,7 @@ def reminder_choice(request: HttpRequest, patient_id, reminder_id) -> HttpRespon
     form = ReminderChoiceForm(request.POST, instance=choice, push=reminder_sending.push_enabled())
     if form.is_valid():
         form.save()
-        messages.success(request, "Saved what you get of this reminder.")
+        messages.success(request, gettext("Saved what you get of this reminder."))
     return redirect(f"{reverse('reminders', args=[patient.pk])}#reminder-{reminder.pk}")
 
 
@@ -285,5 +290,5 @@ def push_unsubscribe(request: HttpRequest) -> HttpResponse:
         mine.filter(pk=int(device)).delete()
     if request.headers.get("Accept") == "application/json":
         return HttpResponse(status=204)
-    messages.success(request, "Reminders will no longer go to that device.")
+    messages.success(request, gettext("Reminders will no longer go to that device."))
     return redirect(redirects.next_url(request, reverse("home")))

@@ -25,6 +25,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import dates
 from readings.models import Reminder, ReminderKind
@@ -35,8 +37,10 @@ LATE = datetime.timedelta(hours=12)
 # How long after a reminder came it can be snoozed ("remind me again in an hour").
 SNOOZE_WINDOW = datetime.timedelta(hours=24)
 
-TITLE = "A reminder from ITP Tracker"
-BODY = "Open ITP Tracker to see it."
+# In the recipient's language: the worker renders a reminder under translation.override
+# (readings.reminder_sending).
+TITLE = _("A reminder from ITP Tracker")
+BODY = _("Open ITP Tracker to see it.")
 
 _TINY = datetime.timedelta(microseconds=1)
 
@@ -168,14 +172,20 @@ def snooze_choices(reminder: Reminder, now: datetime.datetime) -> list[SnoozeCho
     zone = reminder.patient.zone
     tomorrow = now.astimezone(zone).date() + datetime.timedelta(days=1)
     return [
-        SnoozeChoice("1h", "In 1 hour", now + datetime.timedelta(hours=1)),
-        SnoozeChoice("3h", "In 3 hours", now + datetime.timedelta(hours=3)),
+        SnoozeChoice("1h", _in_hours(1), now + datetime.timedelta(hours=1)),
+        SnoozeChoice("3h", _in_hours(3), now + datetime.timedelta(hours=3)),
         SnoozeChoice(
             "tomorrow",
-            f"Tomorrow at {reminder.time_of_day:%H:%M}",
+            # Translators: a snooze choice: "Tomorrow at 09:00".
+            gettext("Tomorrow at %(time)s") % {"time": f"{reminder.time_of_day:%H:%M}"},
             wall_moment(tomorrow, reminder.time_of_day, zone),
         ),
     ]
+
+
+def _in_hours(hours: int) -> str:
+    # Translators: a snooze choice: remind again in 1 hour, in 3 hours.
+    return ngettext("In %(n)s hour", "In %(n)s hours", hours) % {"n": hours}
 
 
 class CannotSnooze(ValueError):
@@ -228,9 +238,10 @@ class Message:
 
 
 DETAIL_TITLES = {
-    ReminderKind.BLOOD_TEST: "Blood test",
-    ReminderKind.DOSE_DAY: "Dose day",
-    ReminderKind.CLINIC_VISIT: "Clinic visit",
+    ReminderKind.BLOOD_TEST: _("Blood test"),
+    # Translators: a reminder's kind: a day a dose is due.
+    ReminderKind.DOSE_DAY: _("Dose day"),
+    ReminderKind.CLINIC_VISIT: _("Clinic visit"),
 }
 
 
@@ -241,15 +252,29 @@ def message(reminder: Reminder, due_at: datetime.datetime, *, details: bool) -> 
     record's zone."""
     url = reverse("reminders", args=[reminder.patient_id])
     if not details:
-        return Message(TITLE, BODY, url)
+        return Message(str(TITLE), str(BODY), url)
     patient = reminder.patient
-    what = DETAIL_TITLES[ReminderKind(reminder.kind)]
-    label = f": {reminder.label}" if reminder.label else ""
-    if reminder.snoozed_until is not None and due_at == reminder.snoozed_until:
-        title = f"Again: {what.lower()} for {patient.name}{label}"
+    what = str(DETAIL_TITLES[ReminderKind(reminder.kind)])
+    words = {"what": what, "lower": what.lower(), "name": patient.name, "label": reminder.label}
+    again = reminder.snoozed_until is not None and due_at == reminder.snoozed_until
+    if again and reminder.label:
+        # Translators: a snoozed reminder's title: "Again: blood test for Robin: at the clinic".
+        title = gettext("Again: %(lower)s for %(name)s: %(label)s") % words
+    elif again:
+        # Translators: a snoozed reminder's title: "Again: blood test for Robin".
+        title = gettext("Again: %(lower)s for %(name)s") % words
+    elif reminder.label:
+        # Translators: a reminder's title: "Dose day today for Robin: Romiplostim".
+        title = gettext("%(what)s today for %(name)s: %(label)s") % words
     else:
-        title = f"{what} today for {patient.name}{label}"
-    time = f"{reminder.time_of_day:%H:%M}"
-    body = f"At {time}, {patient.name}’s time ({patient.time_zone_label}). {BODY}"
+        # Translators: a reminder's title: "Blood test today for Robin".
+        title = gettext("%(what)s today for %(name)s") % words
+    # Translators: a reminder's text: "At 09:00, Robin’s time (Europe/London). Open ITP …".
+    body = gettext("At %(time)s, %(name)s’s time (%(zone)s). %(open)s") % {
+        "time": f"{reminder.time_of_day:%H:%M}",
+        "name": patient.name,
+        "zone": patient.time_zone_label,
+        "open": BODY,
+    }
     # One line: an e-mail's subject refuses a line break (a label saved before forms said so).
     return Message(" ".join(title.split()), body, url)

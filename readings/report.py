@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext, ngettext
+
 from readings import guidance, stats, units
 from readings.models import BleedingEpisode, FirstAid, PlateletReading, Severity
 
@@ -114,7 +116,8 @@ class Median:
     def shown_in(self, unit: units.Unit) -> str:
         if self.upper is not None:
             low, high = units.format_number(self.count, unit), units.format_count(self.upper, unit)
-            return f"between {low} and {high}"
+            # Translators: a median between two results: "between 10 and 15 ×10⁹/L".
+            return gettext("between %(low)s and %(high)s") % {"low": low, "high": high}
         return units.format_count(self.count, unit, self.comparator)
 
 
@@ -158,10 +161,11 @@ def bleeds(episodes: Iterable[BleedingEpisode]) -> Bleeds:
     kinds = Counter(episode.get_kind_display() for episode in episodes)
     severities = Counter(episode.severity for episode in episodes)
     by_severity = [
-        (label, severities[value]) for value, label in Severity.choices if severities[value]
+        (str(label), severities[value]) for value, label in Severity.choices if severities[value]
     ]
     if severities[""]:
-        by_severity.append(("Not said", severities[""]))
+        # Translators: a bleed's severity when none was given.
+        by_severity.append((gettext("Not said"), severities[""]))
     emergencies = [
         episode
         for episode in episodes
@@ -174,15 +178,18 @@ def what_was_done(episode: BleedingEpisode) -> str:
     """A bleed's first aid, length and care in a few words: "First aid stopped it; 20 minutes;
     saw a doctor or nurse", or "" when none of it was logged."""
     parts = {
-        FirstAid.STOPPED: ["First aid stopped it"],
-        FirstAid.NOT_STOPPED: ["First aid did not stop it"],
-        FirstAid.STILL_BLEEDING: ["Still bleeding when logged"],
+        FirstAid.STOPPED: [gettext("First aid stopped it")],
+        FirstAid.NOT_STOPPED: [gettext("First aid did not stop it")],
+        FirstAid.STILL_BLEEDING: [gettext("Still bleeding when logged")],
     }.get(episode.first_aid, [])
     if episode.duration_minutes is not None:
         minutes = episode.duration_minutes
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        # Translators: how long a bleed lasted, in the report's table of bleeds.
+        parts.append(ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes})
     if episode.care_sought:
-        parts.append("saw a doctor or nurse")
+        parts.append(gettext("saw a doctor or nurse"))
     if episode.resolution:
-        parts.append(f"then: {episode.get_resolution_display().lower()}")
+        # Translators: how a bleed ended, after what was done: "then: stopped by itself".
+        then = gettext("then: %(resolution)s")
+        parts.append(then % {"resolution": str(episode.get_resolution_display()).lower()})
     return "; ".join(parts)

@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from itptracker.forms import DateInput, PlainErrors
 from readings import charts, courses, report, stats, units
@@ -51,7 +53,11 @@ class Period:
         return (self.end - self.start).days + 1
 
     def __str__(self) -> str:
-        return f"{date_format(self.start, 'DATE_FORMAT')} to {date_format(self.end, 'DATE_FORMAT')}"
+        # Translators: the report's period: "1 Sep 2026 to 30 Nov 2026".
+        return gettext("%(start)s to %(end)s") % {
+            "start": date_format(self.start, "DATE_FORMAT"),
+            "end": date_format(self.end, "DATE_FORMAT"),
+        }
 
 
 def last_report(patient, today: datetime.date) -> ClinicReport | None:
@@ -72,19 +78,25 @@ def iso_date(label: str, required: bool = False) -> forms.DateField:
 class ReportPeriodForm(PlainErrors, forms.Form):
     """The report's period, from the page's address (a GET form: it works without JavaScript)."""
 
-    period = forms.ChoiceField(label="Period", required=False)
-    since = iso_date("From")
-    until = iso_date("To")
+    period = forms.ChoiceField(label=_("Period"), required=False)
+    # Translators: the first day of a report's period of one's own.
+    since = iso_date(_("From"))
+    # Translators: the last day of a report's period of one's own.
+    until = iso_date(_("To"))
 
     def __init__(self, data, *, patient, today: datetime.date):
         super().__init__(data)
         self.patient, self.today = patient, today
         self.last = last_report(patient, today)
-        choices = [(slug, f"Last {months} months") for slug, months in MONTHS.items()]
+        choices = [
+            (slug, ngettext("Last %(n)s month", "Last %(n)s months", months) % {"n": months})
+            for slug, months in MONTHS.items()
+        ]
         if self.last:
             since = date_format(self.last.end + datetime.timedelta(days=1), "DATE_FORMAT")
-            choices.insert(0, ("since_last", f"Since the last report ({since})"))
-        self.fields["period"].choices = [*choices, ("dates", "Dates of your own")]
+            since_last = gettext("Since the last report (%(day)s)") % {"day": since}
+            choices.insert(0, ("since_last", since_last))
+        self.fields["period"].choices = [*choices, ("dates", gettext("Dates of your own"))]
         self.is_valid()
 
     def clean(self):
@@ -92,7 +104,7 @@ class ReportPeriodForm(PlainErrors, forms.Form):
         check_date_range(self, "since", "until")
         dates = cleaned.get("period") == "dates"
         if dates and "since" not in self.errors and not cleaned.get("since"):
-            self.add_error("since", "Enter the first day of the report.")
+            self.add_error("since", gettext("Enter the first day of the report."))
         return cleaned
 
     @property
@@ -121,8 +133,8 @@ class ReportPeriodForm(PlainErrors, forms.Form):
 class PrintedForm(forms.Form):
     """The period of a report printed or saved (sent by static/js/report.js)."""
 
-    start = iso_date("From", required=True)
-    end = iso_date("To", required=True)
+    start = iso_date(_("From"), required=True)
+    end = iso_date(_("To"), required=True)
 
     def __init__(self, data, *, patient):
         super().__init__(data)
@@ -200,13 +212,17 @@ class BleedRow:
 
 def bleed_row(episode: BleedingEpisode, emergency: bool = False) -> BleedRow:
     when = date_format(timezone.localtime(episode.started_at), "DATETIME_FORMAT")
-    kind = episode.get_kind_display()
+    kind = str(episode.get_kind_display())
     if episode.body_site:
         kind += f" ({cut(episode.body_site, LAB_CHARS)})"
-    signs = [WarningSign(sign).label.lower() for sign in episode.warning_signs]
+    signs = [str(WarningSign(sign).label).lower() for sign in episode.warning_signs]
     if signs:
-        kind += f"; signs of bleeding in the brain: {', '.join(signs)}"
-    severity = episode.get_severity_display() or "Not said"
+        kind = gettext("%(kind)s; signs of bleeding in the brain: %(signs)s") % {
+            "kind": kind,
+            "signs": ", ".join(signs),
+        }
+    # Translators: a bleed's severity when none was given.
+    severity = str(episode.get_severity_display() or gettext("Not said"))
     details = [report.what_was_done(episode), cut(episode.note, NOTE_CHARS)]
     details = "; ".join(part for part in details if part)
     return BleedRow(when, kind, severity, details, emergency)

@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 from readings.units import Comparator, Unit, describe_limit, format_count
@@ -23,9 +25,10 @@ _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class Phase(models.TextChoices):
-    NEWLY_DIAGNOSED = "newly_diagnosed", "Newly diagnosed"
-    PERSISTENT = "persistent", "Persistent"
-    CHRONIC = "chronic", "Chronic"
+    # Translators: the ITP phase (IWG): "de diagnóstico reciente".
+    NEWLY_DIAGNOSED = "newly_diagnosed", _("Newly diagnosed")
+    PERSISTENT = "persistent", _("Persistent")
+    CHRONIC = "chronic", _("Chronic")
 
 
 class Direction(enum.StrEnum):
@@ -137,18 +140,25 @@ def change_words(previous: PlateletReading, latest: PlateletReading, unit: Unit)
     """
     direction = trend(previous, latest)
     if direction is Direction.SAME:
-        return "No change"
-    word = {Direction.UP: "Up", Direction.DOWN: "Down"}.get(direction)
+        return gettext("No change")
+    up = direction is Direction.UP
     if not previous.comparator and not latest.comparator:
-        return f"{word} {format_count(abs(latest.count - previous.count), unit)}"
-    now = f"now {describe_limit(latest.count, unit, latest.comparator)}"
-    if word:
-        return f"{word}: {now}" if latest.comparator else word
+        change = {"change": format_count(abs(latest.count - previous.count), unit)}
+        # Translators: the change since the previous count: "Up 12 ×10⁹/L".
+        return (gettext("Up %(change)s") if up else gettext("Down %(change)s")) % change
+    now = {"limit": describe_limit(latest.count, unit, latest.comparator)}
+    if direction in (Direction.UP, Direction.DOWN):
+        if not latest.comparator:
+            # Translators: the count went up (no telling by how much: the previous was a limit).
+            return gettext("Up") if up else gettext("Down")
+        # Translators: "Down: now below 10 ×10⁹/L".
+        return (gettext("Up: now %(limit)s") if up else gettext("Down: now %(limit)s")) % now
     if latest.comparator:
-        return now[0].upper() + now[1:]
-    return "No telling: the previous result was " + describe_limit(
-        previous.count, unit, previous.comparator
-    )
+        # Translators: the latest result is a limit: "Now below 10 ×10⁹/L".
+        return gettext("Now %(limit)s") % now
+    return gettext("No telling: the previous result was %(limit)s") % {
+        "limit": describe_limit(previous.count, unit, previous.comparator)
+    }
 
 
 def _lowest_since(readings: list[PlateletReading], days: int, today: date):

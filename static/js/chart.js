@@ -4,7 +4,9 @@
 //
 // The figure is built by readings/charts.py: Plotly's data and layout, plus "strings" (the
 // hover text, sent once; each point's customdata holds indices into it) and "dark" (the
-// colour to draw with in place of each colour when the page is in dark mode).
+// colour to draw with in place of each colour when the page is in dark mode), and in a language
+// other than English "locale": how Plotly writes that language's dates and numbers on the axes
+// and in the hover ("29 nov 2026", "45,5"), handed to Plotly with the figure, not fetched.
 (function () {
   var CONFIG = { displaylogo: false, displayModeBar: false, responsive: true };
   var DARK = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
@@ -53,7 +55,19 @@
     return {
       data: dark ? recolour(figure.data, figure.dark) : figure.data,
       layout: dark ? recolour(figure.layout, figure.dark) : figure.layout,
+      locale: figure.locale || null,
     };
+  }
+
+  // Plotly's config for a figure: in its language, where the figure names one.
+  function configFor(figure, base) {
+    var config = Object.assign({}, base);
+    if (figure.locale) {
+      config.locale = figure.locale.name;
+      config.locales = {};
+      config.locales[figure.locale.name] = { format: figure.locale.format };
+    }
+    return config;
   }
 
   // A chart for paper (the report's, data-chart-paper) is drawn at once at the page's width
@@ -72,7 +86,7 @@
     var figure = figureOf(element);
     var paper = element.hasAttribute("data-chart-paper");
     loadPlotly(element.dataset.plotlySrc).then(function (Plotly) {
-      return Plotly.newPlot(element, figure.data, figure.layout, paper ? PAPER : CONFIG);
+      return Plotly.newPlot(element, figure.data, figure.layout, configFor(figure, paper ? PAPER : CONFIG));
     }).then(function () {
       element.dataset.drawn = "true";
       if (!paper) return;
@@ -111,7 +125,10 @@
     DARK.addEventListener("change", function () {
       document.querySelectorAll("[data-chart][data-drawn]").forEach(function (element) {
         var figure = figureOf(element);
-        plotly.then(function (Plotly) { Plotly.react(element, figure.data, figure.layout, CONFIG); });
+        var paper = element.hasAttribute("data-chart-paper");
+        plotly.then(function (Plotly) {
+          Plotly.react(element, figure.data, figure.layout, configFor(figure, paper ? PAPER : CONFIG));
+        });
       });
     });
   }

@@ -27,6 +27,25 @@
   const list = document.getElementById("waiting-entries");
   const account = document.body.dataset.account || "";
   let waiting = [];
+  let keptSaid = null; // the words that said an entry was kept, while they stand
+
+  // The words shown, in the page's language: templates/includes/js_messages.html, by key, with
+  // %(name)s filled in from `values`; the English here where a page lacks them.
+  const MESSAGES = (function () {
+    const element = document.getElementById("js-messages");
+    try {
+      return element ? JSON.parse(element.textContent) : {};
+    } catch (notJson) {
+      return {};
+    }
+  })();
+
+  function t(key, english, values) {
+    const text = MESSAGES[key] || english;
+    return text.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? values[name] : all;
+    });
+  }
 
   navigator.serviceWorker.register("/sw.js").catch(function () {});
   // A page that loaded while the worker was still starting: the worker takes it over.
@@ -122,11 +141,14 @@
     if (form.elements.count_text) {
       // "×10⁹/L, K/µL or G/L (like 45)" is "×10⁹/L" here.
       const unit = chosenText(form, "unit").split(/,| or | \(/)[0];
-      return ["Count", chosenText(form, "count_text"), unit, "on",
-        chosenText(form, "drawn_on")].join(" ");
+      return t("count_summary", "Count %(count)s %(unit)s on %(day)s", {
+        count: chosenText(form, "count_text"), unit: unit, day: chosenText(form, "drawn_on"),
+      });
     }
-    return ["Bleed:", chosenText(form, "kind"), "on", chosenText(form, "started_on"),
-      chosenText(form, "started_time")].join(" ");
+    return t("bleed_summary", "Bleed: %(kind)s on %(day)s %(time)s", {
+      kind: chosenText(form, "kind"), day: chosenText(form, "started_on"),
+      time: chosenText(form, "started_time"),
+    });
   }
 
   function fields(form) {
@@ -191,7 +213,9 @@
       // The next entry is being typed already: keep it, but never the kept one's token.
       form.elements.form_token.value = newToken();
     }
-    say("Kept on this device: " + what + ". It will be sent when there is a signal.");
+    keptSaid = t("kept", "Kept on this device: %(entry)s. It will be sent when there is a signal.",
+      { entry: what });
+    say(keptSaid);
     sayIfEmergency(answers);
     refresh();
     countOnDevice();
@@ -200,7 +224,7 @@
   // Without the worker (a first visit, or a browser without one) nothing can be kept.
   document.addEventListener("htmx:sendError", function (event) {
     if (quickForm(event.detail)) {
-      say("Not saved: there is no connection. Try again when there is a signal.");
+      say(t("no_connection", "Not saved: there is no connection. Try again when there is a signal."));
     }
   });
 
@@ -246,12 +270,12 @@
   }
 
   const PROBLEMS = {
-    "signed-out": "Not sent yet: sign in again, and it will be sent.",
-    "not-allowed": "Not sent: this account may not log for this record now. It is tried again when you open a page, 3 times at most.",
-    server: "Not sent yet: the site did not answer. It will be tried again on the next page you open.",
-    "other-account": "Not sent yet: it will be sent on the next page you open.",
-    "no-record": "Not sent: this account does not have this record.",
-    question: "Not saved yet: there is a question about it.",
+    "signed-out": t("signed_out", "Not sent yet: sign in again, and it will be sent."),
+    "not-allowed": t("not_allowed", "Not sent: this account may not log for this record now. It is tried again when you open a page, 3 times at most."),
+    server: t("server", "Not sent yet: the site did not answer. It will be tried again on the next page you open."),
+    "other-account": t("other_account", "Not sent yet: it will be sent on the next page you open."),
+    "no-record": t("no_record", "Not sent: this account does not have this record."),
+    question: t("question", "Not saved yet: there is a question about it."),
   };
 
   // Answers can cross (the worker answers two questions at once): only the last asked is shown.
@@ -276,27 +300,29 @@
 
   function row(entry) {
     const item = document.createElement("li");
-    const when = new Date(entry.enteredAt).toLocaleString([], {
+    // In the page's language ("30 nov, 14:05"), on this device's clock.
+    const when = new Date(entry.enteredAt).toLocaleString(document.documentElement.lang || [], {
       day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
     });
     const what = document.createElement("p");
-    what.textContent = entry.summary + " (entered " + when + ", this device's time)";
+    what.textContent = t("entered", "%(entry)s (entered %(when)s, this device's time)",
+      { entry: entry.summary, when: when });
     const state = document.createElement("p");
-    state.textContent = PROBLEMS[entry.problem] || "Waiting to send.";
+    state.textContent = PROBLEMS[entry.problem] || t("waiting", "Waiting to send.");
     item.append(what, state);
     const recordPath = new URL(entry.url).pathname.replace(/(counts|bleeds)\/new\/$/, "");
     const here = location.pathname.indexOf(recordPath) === 0;
     if (!here) {
       const link = document.createElement("a");
       link.href = recordPath + "#waiting-entries";
-      link.textContent = "For another record: open its dashboard";
+      link.textContent = t("other_record", "For another record: open its dashboard");
       item.append(link);
     } else if (entry.problem === "question") {
       item.append(answerButton(entry));
     } else if (entry.problem === "signed-out") {
       const link = document.createElement("a");
       link.href = "/login/?next=" + encodeURIComponent(location.pathname);
-      link.textContent = "Sign in";
+      link.textContent = t("sign_in", "Sign in");
       item.append(link);
     }
     if (entry.problem) {
@@ -316,7 +342,7 @@
 
   // The server's own box, with its question, in place of this page's box for that kind.
   function answerButton(entry) {
-    return button("Answer the question", function () {
+    return button(t("answer", "Answer the question"), function () {
       const kind = new URL(entry.url).pathname.split("/")[3];
       const box = document.getElementById(kind === "counts" ? "quick-count" : "quick-bleed");
       const holder = document.createElement("div");
@@ -340,8 +366,10 @@
   }
 
   function throwAwayButton(entry) {
-    return button("Throw it away", function () {
-      if (window.confirm("Throw away " + entry.summary + "? It has not been saved.")) {
+    return button(t("throw_away", "Throw it away"), function () {
+      const question = t("confirm_throw_away", "Throw away %(entry)s? It has not been saved.",
+        { entry: entry.summary });
+      if (window.confirm(question)) {
         ask({ type: "forget", token: entry.token }).then(refresh);
       }
     });
@@ -363,7 +391,7 @@
     }
     if (!navigator.onLine) {
       event.preventDefault();
-      window.alert("There is no connection, so you are still logged in. Log out once there is a signal.");
+      window.alert(t("offline_log_out", "There is no connection, so you are still logged in. Log out once there is a signal."));
       return;
     }
     // Nothing can wait without a worker, and nothing waits: the form goes as it is, at once.
@@ -373,8 +401,8 @@
     event.preventDefault();
     countOnDevice().then(function (count) {
       const text = count === 1
-        ? "1 entry on this device has not been sent. Logging out throws it away. Log out anyway?"
-        : count + " entries on this device have not been sent. Logging out throws them away. Log out anyway?";
+        ? t("log_out_one", "%(count)s entry on this device has not been sent. Logging out throws it away. Log out anyway?", { count: count })
+        : t("log_out_many", "%(count)s entries on this device have not been sent. Logging out throws them away. Log out anyway?", { count: count });
       if (count === 0 || window.confirm(text)) {
         form.submit();
       }
@@ -459,8 +487,10 @@
     // list below says how each entry stands.
     const status = document.getElementById("waiting-status");
     if (message.type === "sent") {
-      say("Sent: " + message.summary + ".");
-    } else if (status && status.textContent.indexOf("Kept on this device") === 0) {
+      keptSaid = null;
+      say(t("sent", "Sent: %(entry)s.", { entry: message.summary }));
+    } else if (status && keptSaid !== null && status.textContent === keptSaid) {
+      keptSaid = null;
       say("");
     }
     if (message.type === "sent" && window.htmx) {

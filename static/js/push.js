@@ -14,6 +14,15 @@
 
   function say(text) { status.textContent = text; }
 
+  // The words shown, in the page's language (templates/includes/js_messages.html, by key); the
+  // English here where a page lacks them.
+  var MESSAGES = {};
+  try {
+    MESSAGES = JSON.parse(document.getElementById("js-messages").textContent);
+  } catch (missing) { /* English */ }
+
+  function t(key, english) { return MESSAGES[key] || english; }
+
   function csrfToken() {
     try { return JSON.parse(document.body.dataset.hxHeaders)["X-CSRFToken"]; }
     catch (e) { return ""; }
@@ -57,7 +66,7 @@
 
   on.addEventListener("click", function () {
     on.disabled = true;
-    say("Asking this browser…");
+    say(t("push_asking", "Asking this browser…"));
     Notification.requestPermission().then(function (answer) {
       if (answer !== "granted") throw new Error("permission " + answer);
       return registration();
@@ -70,11 +79,11 @@
       return post(box.dataset.pushUrl, JSON.stringify(subscription.toJSON()), "application/json");
     }).then(function () {
       show(true);
-      say("Reminders you chose to get on your devices will show here.");
+      say(t("push_on", "Reminders you chose to get on your devices will show here."));
     }).catch(function (error) {
       say(String(error.message).indexOf("permission") === 0
-        ? "This browser is not allowed to show notifications from ITP Tracker. Allow them in its settings, then try again."
-        : "This device could not be set up for reminders. You can still get them by e-mail.");
+        ? t("push_not_allowed", "This browser is not allowed to show notifications from ITP Tracker. Allow them in its settings, then try again.")
+        : t("push_failed", "This device could not be set up for reminders. You can still get them by e-mail."));
     }).then(function () { on.disabled = false; });
   });
 
@@ -89,9 +98,9 @@
         .then(function () { return subscription.unsubscribe(); });
     }).then(function () {
       show(false);
-      say("Reminders will no longer show on this device.");
+      say(t("push_off", "Reminders will no longer show on this device."));
     }).catch(function () {
-      say("Something went wrong. Try again.");
+      say(t("push_wrong", "Something went wrong. Try again."));
     }).then(function () { off.disabled = false; });
   });
 
