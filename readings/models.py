@@ -163,7 +163,7 @@ class PlateletReading(Entry):
     entered_text = models.CharField(max_length=50)
     entered_unit = models.CharField(max_length=8, choices=[(u.value, u.label) for u in Unit])
     lab = models.CharField(gettext_lazy("lab"), max_length=100, blank=True)
-    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         # Newest first. A count without a time comes first on its day (stats.chronological),
@@ -340,7 +340,7 @@ class BleedingEpisode(Entry):
     warning_signs = models.JSONField(
         gettext_lazy("signs of bleeding in the brain"), default=list, blank=True
     )
-    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=NOTE_MAX_LENGTH)
     # Recorded afterwards, from the emergency notice: the bleeding stopped, or help was got.
     resolution = models.CharField(
         gettext_lazy("what happened then"), max_length=8, choices=Resolution.choices, blank=True
@@ -470,7 +470,7 @@ class Treatment(Entry):
         help_text=gettext_lazy("Leave empty if ongoing."),
     )
     dose = models.CharField(gettext_lazy("dose"), max_length=100, blank=True)
-    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["-started_on", "-created_at"]
@@ -622,7 +622,9 @@ class Dose(Entry):
     PEOPLE = ("created_by", "treatment")  # and the course each row names
     PART_OF = ("treatment",)
 
-    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="doses")
+    treatment = models.ForeignKey(
+        Treatment, models.CASCADE, related_name="doses", verbose_name=gettext_lazy("treatment")
+    )
     given_on = models.DateField(gettext_lazy("date of the dose"))
     amount = models.DecimalField(
         gettext_lazy("amount"), max_digits=9, decimal_places=3, null=True, blank=True
@@ -640,7 +642,7 @@ class Dose(Entry):
     weighed_on = models.DateField(gettext_lazy("date of the weight"), null=True, blank=True)
     # The person said an amount outside the medicine's usual range is right (readings.doses).
     unusual_confirmed = models.BooleanField(gettext_lazy("unusual amount confirmed"), default=False)
-    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["-given_on", "-created_at"]
