@@ -4,6 +4,8 @@
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from readings import doses, responses
 from readings.models import BleedingEpisode, Dose, PlateletReading, Treatment, course_dates
 
@@ -38,10 +40,11 @@ class Course:
         if not self.beside:
             return ""
         others = "; ".join(f"{other.name} {course_dates(other)}" for other in self.beside)
-        return (
-            f"Ran beside {others}: each course is judged on its own dates, so a response may "
+        # Translators: `others` are treatments with their dates: "Rituximab from 1 Mar 2026".
+        return _(
+            "Ran beside %(others)s: each course is judged on its own dates, so a response may "
             "be partly the other treatment's."
-        )
+        ) % {"others": others}
 
 
 def counted_from(treatments) -> datetime.date | None:

@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from readings.models import PROCEDURES, DoseUnit, HowOften, Medicine, Route
 
 
@@ -27,14 +31,17 @@ def _usual(low: str, high: str, source: str) -> Usual:
     return Usual(Decimal(low), Decimal(high), source)
 
 
-NPLATE = "Nplate (romiplostim) label"
-PROMACTA = "Promacta/Revolade (eltrombopag) label"
-DOPTELET = "Doptelet (avatrombopag) label"
-TAVALISSE = "Tavalisse (fostamatinib) label"
-IVIG = "Privigen (immune globulin) label and the ASH 2011 guideline"
-WINRHO = "WinRho SDF (anti-D) label and the International Consensus Report"
-RITUXIMAB = "rituximab studies in ITP and the Rituxan label"
-STEROIDS = "steroid trials in ITP and the Solu-Medrol label"
+# Translators: the sources of the usual doses, said after "from the" in a message about an
+# unusual dose ("… a dose, from the Nplate (romiplostim) label."): a product's label is its
+# prescribing information (in Spanish, its "ficha técnica").
+NPLATE = gettext_lazy("Nplate (romiplostim) label")
+PROMACTA = gettext_lazy("Promacta/Revolade (eltrombopag) label")
+DOPTELET = gettext_lazy("Doptelet (avatrombopag) label")
+TAVALISSE = gettext_lazy("Tavalisse (fostamatinib) label")
+IVIG = gettext_lazy("Privigen (immune globulin) label and the ASH 2011 guideline")
+WINRHO = gettext_lazy("WinRho SDF (anti-D) label and the International Consensus Report")
+RITUXIMAB = gettext_lazy("rituximab studies in ITP and the Rituxan label")
+STEROIDS = gettext_lazy("steroid trials in ITP and the Solu-Medrol label")
 
 # (medicine, unit) -> the usual amount per dose. A unit not listed for a medicine is asked
 # about too ("eltrombopag in mg/kg?": no ITP source doses it by weight); medicines not listed
@@ -110,19 +117,26 @@ def read_amount(text: str, *, places: int, whole: int) -> Decimal:
 
     Raises AmountError (what is wrong, as the end of a sentence).
     """
+    # Translators: each AmountError message ends a sentence that begins with what was typed:
+    # "“abc” is not a number like 3 or 0.4."
     found = _AMOUNT.fullmatch(text.strip())
     if found is None:
-        raise AmountError("is not a number like 3 or 0.4")
+        raise AmountError(_("is not a number like 3 or 0.4"))
     digits, mark, fraction = found.groups()
     if mark == "," and len(fraction) == 3 and digits.lstrip("0"):
         raise AmountError(
-            f"could be {digits}{fraction} or {digits}.{fraction}: write {digits}{fraction} "
-            f"without the comma, or {digits}.{fraction} with a point"
+            # Translators: "“1,000” could be 1000 or 1.000: write 1000 without the comma, or
+            # 1.000 with a point."
+            _(
+                "could be %(whole)s or %(decimal)s: write %(whole)s without the comma, or "
+                "%(decimal)s with a point"
+            )
+            % {"whole": f"{digits}{fraction}", "decimal": f"{digits}.{fraction}"}
         )
     if len(fraction or "") > places:
-        raise AmountError(f"has more than {places} digits after the point")
+        raise AmountError(_("has more than %(places)s digits after the point") % {"places": places})
     if len(digits.lstrip("0")) > whole:
-        raise AmountError(f"has more than {whole} digits before the point")
+        raise AmountError(_("has more than %(whole)s digits before the point") % {"whole": whole})
     return Decimal(f"{digits}.{fraction}" if fraction else digits)
 
 
@@ -135,7 +149,10 @@ def question(medicine: str, unit: str, amount: Decimal | None, route: str = "") 
         return None
     name = Medicine(medicine).label.split(" (")[0]
     if unit == DoseUnit.NONE:
-        return f"A dose of {name} has an amount, in {_units_in_words(medicine)}."
+        return _("A dose of %(medicine)s has an amount, in %(units)s.") % {
+            "medicine": name,
+            "units": _units_in_words(medicine),
+        }
     if (
         amount is not None
         and amount > 0
@@ -143,27 +160,55 @@ def question(medicine: str, unit: str, amount: Decimal | None, route: str = "") 
     ):
         return words
     if route and route not in USUAL_ROUTES.get(medicine, (route,)):
-        given = " or ".join(Route(r).label.lower() for r in USUAL_ROUTES[medicine])
-        return f"{name} is given {given}, not {Route(route).label.lower()}."
+        given = _either(Route(r).label.lower() for r in USUAL_ROUTES[medicine])
+        # Translators: `given` and `route` are ways of giving it, in lower case: "Romiplostim is
+        # given injection under the skin, not by mouth."
+        return _("%(medicine)s is given %(given)s, not %(route)s.") % {
+            "medicine": name,
+            "given": given,
+            "route": Route(route).label.lower(),
+        }
     return None
 
 
+def _either(words) -> str:
+    """ "a or b or c"."""
+    words = list(words)
+    said = words[0]
+    for word in words[1:]:
+        said = _("%(first)s or %(second)s") % {"first": said, "second": word}
+    return said
+
+
 def _units_in_words(medicine: str) -> str:
-    return " or ".join(DoseUnit(unit).short for unit in units_for(medicine))
+    return _either(DoseUnit(unit).short for unit in units_for(medicine))
 
 
 def _amount_question(name: str, medicine: str, unit: str, amount: Decimal) -> str | None:
     usual = USUAL.get((medicine, unit))
     if usual is None:
-        return (
-            f"{name} is usually prescribed in {_units_in_words(medicine)}, "
-            f"not {DoseUnit(unit).short}."
-        )
+        return _("%(medicine)s is usually prescribed in %(units)s, not %(unit)s.") % {
+            "medicine": name,
+            "units": _units_in_words(medicine),
+            "unit": DoseUnit(unit).short,
+        }
     if usual.low <= amount <= usual.high:
         return None
-    low, high = f"{usual.low.normalize():,f}", f"{usual.high.normalize():,f}"
-    shown = f"{amount.normalize():,f} {DoseUnit(unit).short}"
-    return (
-        f"{shown} of {name} is outside its usual doses ({low} to {high} "
-        f"{DoseUnit(unit).short} a dose, from the {usual.source})."
-    )
+    low, high = _number(usual.low), _number(usual.high)
+    shown = f"{_number(amount)} {DoseUnit(unit).short}"
+    return _(
+        "%(dose)s of %(medicine)s is outside its usual doses (%(low)s to %(high)s %(unit)s a "
+        "dose, from the %(source)s)."
+    ) % {
+        "dose": shown,
+        "medicine": name,
+        "low": low,
+        "high": high,
+        "unit": DoseUnit(unit).short,
+        "source": usual.source,
+    }
+
+
+def _number(amount: Decimal) -> str:
+    """ "1,000", "0.25" (in Spanish "1.000", "0,25")."""
+    return formats.number_format(amount.normalize(), force_grouping=True)

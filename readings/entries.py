@@ -18,6 +18,8 @@ from decimal import Decimal
 from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Patient
 from readings import units
@@ -50,7 +52,7 @@ class EntryKind:
     slug: str
     model: type[models.Model]
     form: type
-    noun: str
+    noun: str  # a key, in English: the pages' names ("count_form") are made from it
     add_label: str
     date_field: str
     quick_add: bool = False  # the dashboard has a quick-add box for it
@@ -59,14 +61,33 @@ class EntryKind:
 KINDS = {
     kind.slug: kind
     for kind in (
-        EntryKind("counts", PlateletReading, ReadingForm, "count", "Log a count", "drawn_on", True),
         EntryKind(
-            "bleeds", BleedingEpisode, EpisodeForm, "bleed", "Log a bleed", "started_at", True
+            "counts",
+            PlateletReading,
+            ReadingForm,
+            "count",
+            gettext_lazy("Log a count"),
+            "drawn_on",
+            True,
         ),
         EntryKind(
-            "treatments", Treatment, TreatmentForm, "treatment", "Add a treatment", "started_on"
+            "bleeds",
+            BleedingEpisode,
+            EpisodeForm,
+            "bleed",
+            gettext_lazy("Log a bleed"),
+            "started_at",
+            True,
         ),
-        EntryKind("doses", Dose, DoseForm, "dose", "Log a dose", "given_on"),
+        EntryKind(
+            "treatments",
+            Treatment,
+            TreatmentForm,
+            "treatment",
+            gettext_lazy("Add a treatment"),
+            "started_on",
+        ),
+        EntryKind("doses", Dose, DoseForm, "dose", gettext_lazy("Log a dose"), "given_on"),
     )
 }
 KIND_OF_MODEL = {kind.model: kind for kind in KINDS.values()}
@@ -238,7 +259,7 @@ def display(entry, field) -> str:
     if isinstance(value, datetime.date):
         return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, Decimal):  # as typed: 70, not the stored 70.000
-        return f"{value.normalize():f}"
+        return formats.number_format(value.normalize())
     return str(value)

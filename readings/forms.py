@@ -11,6 +11,8 @@ import uuid
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts import dates
 from itptracker.forms import DateInput, PlainErrors, TimeInput
@@ -48,7 +50,7 @@ def check_date_range(form, since: str, until: str) -> None:
             form.add_error(name, problem)
     first, last = form.cleaned_data.get(since), form.cleaned_data.get(until)
     if first and last and first > last:
-        form.add_error(until, "The end date is before the start date.")
+        form.add_error(until, _("The end date is before the start date."))
 
 
 class NoteField(forms.CharField):
@@ -67,13 +69,13 @@ class EntryForm(PlainErrors, forms.ModelForm):
     """What every entry form shares: a one-time token, the version being edited, a note."""
 
     note = NoteField(
-        label="Note",
-        help_text="Optional.",
+        label=gettext_lazy("Note"),
+        help_text=gettext_lazy("Optional."),
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={
-            "max_length": (
+            "max_length": gettext_lazy(
                 "A note can hold up to %(limit_value)s characters; this one has %(show_value)s."
             )
         },
@@ -98,6 +100,10 @@ class EntryForm(PlainErrors, forms.ModelForm):
         self.fold_choices: tuple[dates.Fold, ...] = ()
         # An entry already logged with the same result, once asked (readings.duplicates).
         self.same_result = None
+        # `what_to_enter` is marked, not translated (gettext_noop): said in the page's language.
+        for name, words in self.what_to_enter.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = _(words)
         self.instance.patient = patient  # the model's rules read the record's bounds
         if self.instance._state.adding:
             self.fields["form_token"].initial = uuid.uuid4()
@@ -194,10 +200,14 @@ class EntryForm(PlainErrors, forms.ModelForm):
     def ask_already_logged(self, same) -> None:
         """Ask before saving a second entry with the same result as `same`."""
         self.same_result = same
-        who = same.created_by.display_name if same.created_by else "a former member"
         logged = formats.date_format(timezone.localtime(same.created_at), "MONTH_DAY_FORMAT")
         what = same.describe(self.patient.preferred_unit)
-        self.add_error(None, f"Already logged by {who} on {logged}: {what}. Save another?")
+        if same.created_by:
+            message = _("Already logged by %(name)s on %(date)s: %(entry)s. Save another?")
+        else:
+            message = _("Already logged by a former member on %(date)s: %(entry)s. Save another?")
+        name = same.created_by.display_name if same.created_by else ""
+        self.add_error(None, message % {"name": name, "date": logged, "entry": what})
 
     def _update_errors(self, errors):
         # The model's rules name its own fields (drawn_at, started_at); show each error on the
@@ -238,36 +248,39 @@ def _fold(value: str | None) -> int | None:
 
 class ReadingForm(EntryForm):
     what_to_enter = {
-        "count_text": "Enter the platelet count from the result, like 45 or 45,000.",
-        "unit": "Choose the unit printed on the result.",
-        "drawn_on": "Enter the date of the blood test.",
+        "count_text": gettext_noop("Enter the platelet count from the result, like 45 or 45,000."),
+        "unit": gettext_noop("Choose the unit printed on the result."),
+        "drawn_on": gettext_noop("Enter the date of the blood test."),
     }
     count_text = forms.CharField(
-        label="Platelet count",
+        label=gettext_lazy("Platelet count"),
         max_length=units.MAX_INPUT_LENGTH,
-        help_text="As on your result, like 45 or 45,000.",
+        help_text=gettext_lazy("As on your result, like 45 or 45,000."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     unit = forms.ChoiceField(
-        label="Unit on the result",
+        label=gettext_lazy("Unit on the result"),
         choices=[
-            (units.Unit.E9_PER_L.value, "×10⁹/L, K/µL or G/L (like 45)"),
-            (units.Unit.PER_UL.value, "per µL or per mm³ (like 45,000)"),
+            (units.Unit.E9_PER_L.value, gettext_lazy("×10⁹/L, K/µL or G/L (like 45)")),
+            (units.Unit.PER_UL.value, gettext_lazy("per µL or per mm³ (like 45,000)")),
         ],
         widget=forms.RadioSelect,
     )
     drawn_time = forms.TimeField(
-        label="Time of the blood test",
+        label=gettext_lazy("Time of the blood test"),
         required=False,
-        help_text="Optional.",
+        help_text=gettext_lazy("Optional."),
         widget=TimeInput(),
     )
 
     class Meta:
         model = PlateletReading
         fields = ("drawn_on", "lab", "note")
-        labels = {"drawn_on": "Date of the blood test", "lab": "Lab or clinic"}
-        help_texts = {"lab": "Optional."}
+        labels = {
+            "drawn_on": gettext_lazy("Date of the blood test"),
+            "lab": gettext_lazy("Lab or clinic"),
+        }
+        help_texts = {"lab": gettext_lazy("Optional.")}
         widgets = {"drawn_on": DateInput()}
 
     slug = "counts"
@@ -331,8 +344,12 @@ class ReadingForm(EntryForm):
     def choice_labels(self) -> list[tuple[str, str]]:
         """(value, label) for each reading to choose from: "Yes, I meant 45 ×10⁹/L (…)"."""
         if len(self.count_choices) == 1:
-            return [(self.count_choices[0].key, f"Yes, I meant {self.count_choices[0]}")]
-        return [(choice.key, f"I meant {choice}") for choice in self.count_choices]
+            choice = self.count_choices[0]
+            return [(choice.key, _("Yes, I meant %(count)s") % {"count": choice})]
+        return [
+            (choice.key, _("I meant %(count)s") % {"count": choice})
+            for choice in self.count_choices
+        ]
 
     def save(self, commit=True):
         reading = super().save(commit=False)
@@ -345,21 +362,27 @@ class ReadingForm(EntryForm):
 
 class EpisodeForm(EntryForm):
     what_to_enter = {
-        "kind": "Choose the kind of bleeding.",
-        "started_on": "Enter the date it started.",
-        "started_time": "Enter the time it started, like 14:30 (about when, if unsure).",
+        "kind": gettext_noop("Choose the kind of bleeding."),
+        "started_on": gettext_noop("Enter the date it started."),
+        "started_time": gettext_noop(
+            "Enter the time it started, like 14:30 (about when, if unsure)."
+        ),
     }
     started_on = forms.DateField(
-        label="Date it started",
+        label=gettext_lazy("Date it started"),
         widget=DateInput(),
     )
     started_time = forms.TimeField(
-        label="Time it started",
+        label=gettext_lazy("Time it started"),
         widget=TimeInput(),
     )
     care_sought = forms.TypedChoiceField(
-        label="Did you see a doctor or nurse about it?",
-        choices=[("", "Not recorded"), ("yes", "Yes"), ("no", "No")],
+        label=gettext_lazy("Did you see a doctor or nurse about it?"),
+        choices=[
+            ("", gettext_lazy("Not recorded")),
+            ("yes", gettext_lazy("Yes")),
+            ("no", gettext_lazy("No")),
+        ],
         coerce=lambda value: value == "yes",
         empty_value=None,
         required=False,
@@ -378,12 +401,12 @@ class EpisodeForm(EntryForm):
             "note",
         )
         labels = {
-            "kind": "What kind of bleeding?",
-            "severity": "How bad was it?",
-            "first_aid": "Did pressure or first aid stop it?",
-            "body_site": "Where on the body?",
+            "kind": gettext_lazy("What kind of bleeding?"),
+            "severity": gettext_lazy("How bad was it?"),
+            "first_aid": gettext_lazy("Did pressure or first aid stop it?"),
+            "body_site": gettext_lazy("Where on the body?"),
         }
-        help_texts = {"body_site": "Optional. For example: left shin, nose."}
+        help_texts = {"body_site": gettext_lazy("Optional. For example: left shin, nose.")}
         widgets = {
             "kind": forms.RadioSelect(attrs={"class": "tap-choices"}),
             "severity": forms.RadioSelect(attrs={"class": "tap-choices"}),
@@ -392,8 +415,8 @@ class EpisodeForm(EntryForm):
 
     slug = "bleeds"
     duration_minutes = forms.IntegerField(
-        label="How long did it last? (minutes)",
-        help_text="Optional.",
+        label=gettext_lazy("How long did it last? (minutes)"),
+        help_text=gettext_lazy("Optional."),
         required=False,
         min_value=0,
         max_value=MAX_DURATION_MINUTES,
@@ -401,9 +424,10 @@ class EpisodeForm(EntryForm):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
     )
     warning_signs = forms.MultipleChoiceField(
-        label="Any signs of bleeding in the brain?",
-        help_text="Tick any you see, above all after a knock to the head. Any of them is an "
-        "emergency.",
+        label=gettext_lazy("Any signs of bleeding in the brain?"),
+        help_text=gettext_lazy(
+            "Tick any you see, above all after a knock to the head. Any of them is an emergency."
+        ),
         choices=WarningSign.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -415,11 +439,16 @@ class EpisodeForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = BleedingKind.choices
-        self.fields["severity"].choices = [("", "Not recorded")] + [
-            (value, f"{label}: {SEVERITY_DESCRIPTIONS[Severity(value)]}")
+        self.fields["severity"].choices = [("", _("Not recorded"))] + [
+            (
+                value,
+                # Translators: a severity and what it means: "Mild: A few bruises or spots…".
+                _("%(severity)s: %(meaning)s")
+                % {"severity": label, "meaning": SEVERITY_DESCRIPTIONS[Severity(value)]},
+            )
             for value, label in Severity.choices
         ]
-        self.fields["first_aid"].choices = [("", "Not recorded"), *FirstAid.choices]
+        self.fields["first_aid"].choices = [("", _("Not recorded")), *FirstAid.choices]
         episode = self.instance
         if episode._state.adding:
             now = timezone.now().astimezone(self.patient.zone)
@@ -449,23 +478,23 @@ class EpisodeForm(EntryForm):
 class TreatmentForm(EntryForm):
     slug = "treatments"
     what_to_enter = {
-        "medicine": "Choose the medicine or procedure.",
-        "started_on": "Enter the date the treatment started.",
+        "medicine": gettext_noop("Choose the medicine or procedure."),
+        "started_on": gettext_noop("Enter the date the treatment started."),
     }
 
     class Meta:
         model = Treatment
         fields = ("medicine", "other_name", "started_on", "ended_on", "dose", "note")
         labels = {
-            "medicine": "Medicine or procedure",
-            "other_name": "Name, if other",
-            "started_on": "Start date",
-            "ended_on": "End date",
-            "dose": "Dose",
+            "medicine": gettext_lazy("Medicine or procedure"),
+            "other_name": gettext_lazy("Name, if other"),
+            "started_on": gettext_lazy("Start date"),
+            "ended_on": gettext_lazy("End date"),
+            "dose": gettext_lazy("Dose"),
         }
         help_texts = {
-            "ended_on": "Leave empty while it is still going on.",
-            "dose": "Optional. For example: 50 mg a day.",
+            "ended_on": gettext_lazy("Leave empty while it is still going on."),
+            "dose": gettext_lazy("Optional. For example: 50 mg a day."),
         }
         widgets = {
             "started_on": DateInput(),
@@ -474,7 +503,7 @@ class TreatmentForm(EntryForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["medicine"].choices = [("", "Choose one"), *Medicine.choices]
+        self.fields["medicine"].choices = [("", _("Choose one")), *Medicine.choices]
         if self.instance._state.adding:
             self.fields["started_on"].initial = self.patient.today()
 
@@ -490,7 +519,10 @@ class AmountField(forms.DecimalField):
         try:
             return doses.read_amount(str(value), places=self.decimal_places, whole=whole)
         except doses.AmountError as error:
-            raise ValidationError(f"“{value}” {error}.", code="invalid") from None
+            # Translators: `problem` ends the sentence, as in "“1,000” could be 1000 or 1.000…"
+            # (readings/doses.py, AmountError).
+            message = _("“%(value)s” %(problem)s.") % {"value": value, "problem": error}
+            raise ValidationError(message, code="invalid") from None
 
 
 class CourseField(forms.ModelChoiceField):
@@ -511,9 +543,9 @@ class DoseForm(EntryForm):
 
     slug = "doses"
     what_to_enter = {
-        "treatment": "Choose the treatment this dose is part of.",
-        "given_on": "Enter the date of the dose.",
-        "unit": "Choose the unit of the dose, as prescribed.",
+        "treatment": gettext_noop("Choose the treatment this dose is part of."),
+        "given_on": gettext_noop("Enter the date of the dose."),
+        "unit": gettext_noop("Choose the unit of the dose, as prescribed."),
     }
 
     class Meta:
@@ -530,20 +562,20 @@ class DoseForm(EntryForm):
             "note",
         )
         labels = {
-            "treatment": "Treatment",
-            "given_on": "Date of the dose",
-            "amount": "Amount",
-            "unit": "Unit",
-            "route": "How it is given",
-            "how_often": "How often",
-            "weight_kg": "Weight (kg)",
-            "weighed_on": "Date of the weight",
+            "treatment": gettext_lazy("Treatment"),
+            "given_on": gettext_lazy("Date of the dose"),
+            "amount": gettext_lazy("Amount"),
+            "unit": gettext_lazy("Unit"),
+            "route": gettext_lazy("How it is given"),
+            "how_often": gettext_lazy("How often"),
+            "weight_kg": gettext_lazy("Weight (kg)"),
+            "weighed_on": gettext_lazy("Date of the weight"),
         }
         help_texts = {
-            "given_on": "The day it was given, or the day a new dose started.",
-            "amount": "As prescribed, like 3 or 0.4.",
-            "how_often": "Optional.",
-            "weight_kg": "For a dose per kg: the weight it was worked out from.",
+            "given_on": gettext_lazy("The day it was given, or the day a new dose started."),
+            "amount": gettext_lazy("As prescribed, like 3 or 0.4."),
+            "how_often": gettext_lazy("Optional."),
+            "weight_kg": gettext_lazy("For a dose per kg: the weight it was worked out from."),
         }
         widgets = {
             "given_on": DateInput(),
@@ -561,12 +593,12 @@ class DoseForm(EntryForm):
         )
         treatment = self.fields["treatment"]
         treatment.queryset = courses
-        treatment.empty_label = "Choose one"
+        treatment.empty_label = _("Choose one")
         treatment.label_from_instance = lambda course: f"{course.name} {course_dates(course)}"
-        self.fields["unit"].choices = [("", "Choose one"), *DoseUnit.choices]
+        self.fields["unit"].choices = [("", _("Choose one")), *DoseUnit.choices]
         if not courses.exists():
-            treatment.help_text = "Add the treatment first: a dose belongs to a course."
-        self.fields["how_often"].choices = [("", "Not said"), *HowOften.choices]
+            treatment.help_text = _("Add the treatment first: a dose belongs to a course.")
+        self.fields["how_often"].choices = [("", _("Not said")), *HowOften.choices]
         self.fields["route"].choices = Route.choices
         # (value, label, field) of the box that says an unusual dose is right, once asked.
         self.unusual_choice: tuple[str, str, str] | None = None
@@ -614,15 +646,17 @@ class DoseForm(EntryForm):
         if question and self.data.get("confirm_unusual") == key:
             self.instance.unusual_confirmed = True
         elif question:
-            shown = "no amount"
+            shown = _("no amount")
             if amount is not None:
-                shown = f"{amount.normalize():,f} {DoseUnit(unit).short}"
+                number = formats.number_format(amount.normalize(), force_grouping=True)
+                shown = f"{number} {DoseUnit(unit).short}"
             about_route = doses.question(course.medicine, unit, amount) is None
             if about_route:
                 shown = Route(route).label.lower()
             field = "route" if about_route else "amount"
-            self.unusual_choice = (key, f"Yes, {shown} is right", field)
-            self.add_error(field, f"{question} Check it.")
+            # Translators: `dose` is an amount ("3 mg") or a way of giving ("by mouth").
+            self.unusual_choice = (key, _("Yes, %(dose)s is right") % {"dose": shown}, field)
+            self.add_error(field, _("%(question)s Check it.") % {"question": question})
         return cleaned
 
 

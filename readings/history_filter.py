@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from itptracker.forms import DateInput, PlainErrors
 from readings.forms import check_date_range
@@ -11,20 +13,23 @@ from readings.models import BleedingKind
 
 class HistoryFilter(PlainErrors, forms.Form):
     show = forms.ChoiceField(
-        label="Show",
+        # Translators: what the history shows: counts, bleeds…
+        label=gettext_lazy("Show"),
         choices=[
-            ("counts", "Counts"),
-            ("bleeds", "Bleeds"),
-            ("treatments", "Treatments"),
-            ("doses", "Doses"),
+            ("counts", gettext_lazy("Counts")),
+            ("bleeds", gettext_lazy("Bleeds")),
+            ("treatments", gettext_lazy("Treatments")),
+            ("doses", gettext_lazy("Doses")),
         ],
         required=False,
     )
-    since = forms.DateField(label="From", required=False, widget=DateInput())
-    until = forms.DateField(label="To", required=False, widget=DateInput())
+    # Translators: the first date the history shows.
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    # Translators: the last date the history shows.
+    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
     bleed_kind = forms.ChoiceField(
-        label="Kind of bleed",
-        choices=[("", "All kinds"), *BleedingKind.choices],
+        label=gettext_lazy("Kind of bleed"),
+        choices=[("", gettext_lazy("All kinds")), *BleedingKind.choices],
         required=False,
     )
 
@@ -57,18 +62,31 @@ class HistoryFilter(PlainErrors, forms.Form):
         """Words for the access log, as `apply` narrows the rows:
         "bleeds, only nosebleed, from 1 Jan 2026 to 31 Jan 2026, page 2"."""
         data, kind = self.cleaned_data, self.kind_slug()
-        words = [kind]
-        if kind == "bleeds" and data.get("bleed_kind"):
-            words.append(f"only {BleedingKind(data['bleed_kind']).label.lower()}")
-        dates = [
-            f"{word} {date_format(data[name], 'DATE_FORMAT')}"
-            for word, name in (("from", "since"), ("to", "until"))
-            if data.get(name)
+        # Translators: for the access log, what the history showed: "bleeds", "doses".
+        words = [
+            {
+                "counts": _("counts"),
+                "bleeds": _("bleeds"),
+                "treatments": _("treatments"),
+                "doses": _("doses"),
+            }[kind]
         ]
-        if dates:
-            words.append(" ".join(dates))
+        if kind == "bleeds" and data.get("bleed_kind"):
+            only = BleedingKind(data["bleed_kind"]).label.lower()
+            words.append(_("only %(kind)s") % {"kind": only})
+        since, until = (
+            date_format(data[name], "DATE_FORMAT") if data.get(name) else None
+            for name in ("since", "until")
+        )
+        if since and until:
+            words.append(_("from %(start)s to %(end)s") % {"start": since, "end": until})
+        elif since:
+            words.append(_("from %(start)s") % {"start": since})
+        elif until:
+            # Translators: for the access log: the history up to a date, "to 31 Jan 2026".
+            words.append(_("to %(end)s") % {"end": until})
         if page_number > 1:
-            words.append(f"page {page_number}")
+            words.append(_("page %(number)s") % {"number": page_number})
         return ", ".join(words)
 
     def query_without_page(self) -> str:

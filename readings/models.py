@@ -20,6 +20,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import formats, timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from accounts import dates
 from accounts.models import NotificationStatus, Patient
@@ -58,9 +61,16 @@ def lf_line_breaks(text: str) -> str:
 CLOCK_SLACK = datetime.timedelta(minutes=5)
 # As long as a bleed may last: longer is a typing slip.
 MAX_DURATION_MINUTES = 60 * 24 * 90
-TOO_LONG = (
-    f"That is more than 90 days ({MAX_DURATION_MINUTES:,} minutes). Check the number of minutes."
-)
+
+
+def _too_long() -> str:
+    return _("That is more than 90 days (%(minutes)s minutes). Check the number of minutes.") % {
+        "minutes": formats.number_format(MAX_DURATION_MINUTES, force_grouping=True)
+    }
+
+
+# In the language of the page that shows it.
+TOO_LONG = lazy(_too_long, str)()
 
 
 def storable(prefix: str, field: str, *, moment: bool = False) -> models.CheckConstraint:
@@ -141,17 +151,19 @@ class Entry(models.Model):
 
 
 class PlateletReading(Entry):
-    drawn_on = models.DateField("date of the blood test")
-    drawn_at = models.DateTimeField("time of the blood test", null=True, blank=True)
-    count = models.DecimalField("platelet count (×10⁹/L)", max_digits=7, decimal_places=3)
+    drawn_on = models.DateField(gettext_lazy("date of the blood test"))
+    drawn_at = models.DateTimeField(gettext_lazy("time of the blood test"), null=True, blank=True)
+    count = models.DecimalField(
+        gettext_lazy("platelet count (×10⁹/L)"), max_digits=7, decimal_places=3
+    )
     # "<10" is stored as 10 with "<": the number is the lab's limit, never the count itself.
     comparator = models.CharField(
         max_length=2, choices=[(c.value, c.symbol or "=") for c in Comparator], blank=True
     )
     entered_text = models.CharField(max_length=50)
     entered_unit = models.CharField(max_length=8, choices=[(u.value, u.label) for u in Unit])
-    lab = models.CharField("lab", max_length=100, blank=True)
-    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    lab = models.CharField(gettext_lazy("lab"), max_length=100, blank=True)
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         # Newest first. A count without a time comes first on its day (stats.chronological),
@@ -192,14 +204,20 @@ class PlateletReading(Entry):
             errors["drawn_on"] = date_error(problem)
         elif self.drawn_at and self.drawn_at > timezone.now():
             errors["drawn_at"] = time_error(
-                "That time is still to come. Enter when the blood was taken."
+                _("That time is still to come. Enter when the blood was taken.")
             )
         elif self.drawn_at and self.drawn_on and (day := self._day_of_time()) != self.drawn_on:
             # Else the count would sit on one day in the history and on another in the chart.
             errors["drawn_at"] = time_error(
-                f"That time is on {formats.date_format(day, 'DATE_FORMAT')} where "
-                f"{self.patient.name} lives ({self.patient.time_zone_label}), not on the date "
-                "of the blood test. Check the date and the time."
+                _(
+                    "That time is on %(date)s where %(name)s lives (%(zone)s), not on the date "
+                    "of the blood test. Check the date and the time."
+                )
+                % {
+                    "date": formats.date_format(day, "DATE_FORMAT"),
+                    "name": self.patient.name,
+                    "zone": self.patient.time_zone_label,
+                }
             )
         return errors
 
@@ -207,10 +225,12 @@ class PlateletReading(Entry):
         return self.drawn_at.astimezone(self.patient.zone).date()
 
     def describe(self, unit: Unit | str) -> str:
-        return (
-            f"the count of {self.shown_in(unit)} "
-            f"from {formats.date_format(self.drawn_on, 'DATE_FORMAT')}"
-        )
+        # Translators: an entry in a message, as in "Saved the count of 45 ×10⁹/L from 3 Nov
+        # 2026." or "Deleted …".
+        return _("the count of %(count)s from %(date)s") % {
+            "count": self.shown_in(unit),
+            "date": formats.date_format(self.drawn_on, "DATE_FORMAT"),
+        }
 
     def shown_in(self, unit: Unit | str) -> str:
         """The count with its comparator in `unit`: "45 ×10⁹/L", "<10,000 per µL"."""
@@ -234,82 +254,98 @@ class PlateletReading(Entry):
 
 
 class BleedingKind(models.TextChoices):
-    EASY_BRUISING = "bruising", "Easy bruising"
-    PETECHIAE = "petechiae", "Petechiae (tiny red-purple dots)"
-    PURPURA = "purpura", "Purpura (larger purple patches)"
-    GUMS = "gums", "Bleeding gums"
-    NOSEBLEED = "nosebleed", "Nosebleed"
-    URINE = "urine", "Blood in urine"
-    STOOL = "stool", "Blood in stool"
-    MENSTRUAL = "menstrual", "Heavy menstrual bleeding"
-    VOMIT = "vomit", "Blood in vomit"
-    COUGH = "cough", "Coughing up blood"
-    HEAD_INJURY = "head_injury", "Head injury (a knock or fall on the head)"
-    OTHER = "other", "Other bleeding"
+    EASY_BRUISING = "bruising", gettext_lazy("Easy bruising")
+    PETECHIAE = "petechiae", gettext_lazy("Petechiae (tiny red-purple dots)")
+    PURPURA = "purpura", gettext_lazy("Purpura (larger purple patches)")
+    GUMS = "gums", gettext_lazy("Bleeding gums")
+    NOSEBLEED = "nosebleed", gettext_lazy("Nosebleed")
+    URINE = "urine", gettext_lazy("Blood in urine")
+    STOOL = "stool", gettext_lazy("Blood in stool")
+    MENSTRUAL = "menstrual", gettext_lazy("Heavy menstrual bleeding")
+    VOMIT = "vomit", gettext_lazy("Blood in vomit")
+    COUGH = "cough", gettext_lazy("Coughing up blood")
+    HEAD_INJURY = "head_injury", gettext_lazy("Head injury (a knock or fall on the head)")
+    OTHER = "other", gettext_lazy("Other bleeding")
 
 
 class WarningSign(models.TextChoices):
     """Signs of bleeding in the brain, the rare and dangerous bleed of ITP (readings.guidance)."""
 
-    HEADACHE = "headache", "A sudden, severe or worsening headache"
-    VOMITING = "vomiting", "Being sick (vomiting)"
-    DROWSY = "drowsy", "Unusual sleepiness or confusion"
-    WEAKNESS = "weakness", "Weakness or numbness in the face, an arm or a leg"
-    SPEECH_VISION = "speech_vision", "Trouble speaking or seeing"
-    UNSTEADY = "unsteady", "Unsteadiness, trouble walking"
-    SEIZURE = "seizure", "A seizure (fit)"
+    HEADACHE = "headache", gettext_lazy("A sudden, severe or worsening headache")
+    VOMITING = "vomiting", gettext_lazy("Being sick (vomiting)")
+    DROWSY = "drowsy", gettext_lazy("Unusual sleepiness or confusion")
+    WEAKNESS = "weakness", gettext_lazy("Weakness or numbness in the face, an arm or a leg")
+    SPEECH_VISION = "speech_vision", gettext_lazy("Trouble speaking or seeing")
+    UNSTEADY = "unsteady", gettext_lazy("Unsteadiness, trouble walking")
+    SEIZURE = "seizure", gettext_lazy("A seizure (fit)")
 
 
 class Resolution(models.TextChoices):
     """How an emergency ended, as a member recorded it later."""
 
-    STOPPED = "stopped", "The bleeding stopped"
-    CARE = "care", "Got medical help"
+    STOPPED = "stopped", gettext_lazy("The bleeding stopped")
+    CARE = "care", gettext_lazy("Got medical help")
 
 
 class Severity(models.TextChoices):
-    NONE = "none", "None"
-    MILD = "mild", "Mild"
-    MODERATE = "moderate", "Moderate"
-    SEVERE = "severe", "Severe"
-    LIFE_THREATENING = "life_threatening", "Life-threatening"
+    # Translators: the severity of a bleed: no bleeding.
+    NONE = "none", gettext_lazy("None")
+    MILD = "mild", gettext_lazy("Mild")
+    MODERATE = "moderate", gettext_lazy("Moderate")
+    SEVERE = "severe", gettext_lazy("Severe")
+    LIFE_THREATENING = "life_threatening", gettext_lazy("Life-threatening")
 
 
 SEVERITY_DESCRIPTIONS = {
-    Severity.NONE: "No bleeding you can see, only a mark.",
-    Severity.MILD: "A few bruises or spots, or a little bleeding that stops by itself.",
-    Severity.MODERATE: "Bleeding that needs pressure or first aid to stop, or keeps coming back.",
-    Severity.SEVERE: "Heavy bleeding, or bleeding that needed a doctor or hospital.",
-    Severity.LIFE_THREATENING: "Bleeding that will not stop, or signs of bleeding in the head.",
+    Severity.NONE: gettext_lazy("No bleeding you can see, only a mark."),
+    Severity.MILD: gettext_lazy(
+        "A few bruises or spots, or a little bleeding that stops by itself."
+    ),
+    Severity.MODERATE: gettext_lazy(
+        "Bleeding that needs pressure or first aid to stop, or keeps coming back."
+    ),
+    Severity.SEVERE: gettext_lazy("Heavy bleeding, or bleeding that needed a doctor or hospital."),
+    Severity.LIFE_THREATENING: gettext_lazy(
+        "Bleeding that will not stop, or signs of bleeding in the head."
+    ),
 }
 
 
 class FirstAid(models.TextChoices):
-    STOPPED = "yes", "Yes, it stopped"
-    NOT_STOPPED = "no", "No, it did not stop"
-    STILL_BLEEDING = "still", "Still bleeding now"
+    STOPPED = "yes", gettext_lazy("Yes, it stopped")
+    NOT_STOPPED = "no", gettext_lazy("No, it did not stop")
+    STILL_BLEEDING = "still", gettext_lazy("Still bleeding now")
 
 
 class BleedingEpisode(Entry):
-    started_at = models.DateTimeField("when it started")
-    kind = models.CharField(max_length=12, choices=BleedingKind.choices)
-    body_site = models.CharField("where on the body", max_length=100, blank=True)
-    severity = models.CharField(max_length=16, choices=Severity.choices, blank=True)
+    started_at = models.DateTimeField(gettext_lazy("when it started"))
+    kind = models.CharField(gettext_lazy("kind"), max_length=12, choices=BleedingKind.choices)
+    body_site = models.CharField(gettext_lazy("where on the body"), max_length=100, blank=True)
+    severity = models.CharField(
+        gettext_lazy("severity"), max_length=16, choices=Severity.choices, blank=True
+    )
     first_aid = models.CharField(
-        "did pressure or first aid stop it?", max_length=5, choices=FirstAid.choices, blank=True
+        gettext_lazy("did pressure or first aid stop it?"),
+        max_length=5,
+        choices=FirstAid.choices,
+        blank=True,
     )
     duration_minutes = models.PositiveIntegerField(
-        "how long it lasted (minutes)", null=True, blank=True
+        gettext_lazy("how long it lasted (minutes)"), null=True, blank=True
     )
-    care_sought = models.BooleanField("saw a doctor or nurse about it", null=True, blank=True)
+    care_sought = models.BooleanField(
+        gettext_lazy("saw a doctor or nurse about it"), null=True, blank=True
+    )
     # Codes of WarningSign, in that order: any of them makes the bleed an emergency.
-    warning_signs = models.JSONField("signs of bleeding in the brain", default=list, blank=True)
-    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    warning_signs = models.JSONField(
+        gettext_lazy("signs of bleeding in the brain"), default=list, blank=True
+    )
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=NOTE_MAX_LENGTH)
     # Recorded afterwards, from the emergency notice: the bleeding stopped, or help was got.
     resolution = models.CharField(
-        "what happened then", max_length=8, choices=Resolution.choices, blank=True
+        gettext_lazy("what happened then"), max_length=8, choices=Resolution.choices, blank=True
     )
-    resolved_at = models.DateTimeField("when it was recorded", null=True, blank=True)
+    resolved_at = models.DateTimeField(gettext_lazy("when it was recorded"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -351,7 +387,12 @@ class BleedingEpisode(Entry):
 
     def describe(self, unit: Unit | str) -> str:
         started = formats.date_format(timezone.localtime(self.started_at), "DATETIME_FORMAT")
-        return f"the {self.get_kind_display().lower()} on {started}"
+        # Translators: a bleed in a message, as in "Saved the nosebleed on 3 Nov 2026, 14:05."
+        # `kind` is the kind of bleed in lower case ("nosebleed", "blood in urine").
+        return _("the %(kind)s on %(date)s") % {
+            "kind": self.get_kind_display().lower(),
+            "date": started,
+        }
 
     def problems(self):
         errors = {}
@@ -361,27 +402,34 @@ class BleedingEpisode(Entry):
                 errors["started_at"] = date_error(problem)
             elif self.started_at > timezone.now() + CLOCK_SLACK:
                 errors["started_at"] = time_error(
-                    "That time is still to come. Enter when it started."
+                    _("That time is still to come. Enter when it started.")
                 )
         if self.duration_minutes is not None and self.duration_minutes > MAX_DURATION_MINUTES:
             errors["duration_minutes"] = ValidationError(TOO_LONG)
         if self.resolution and self.resolved_at is None:
-            errors["resolved_at"] = time_error("Enter when it was recorded that the bleed ended.")
+            errors["resolved_at"] = time_error(
+                _("Enter when it was recorded that the bleed ended.")
+            )
         elif self.resolved_at and not self.resolution:
-            errors["resolution"] = ValidationError("Say how the bleed ended: stopped or care.")
+            errors["resolution"] = ValidationError(_("Say how the bleed ended: stopped or care."))
         elif self.resolved_at and self.started_at and self.resolved_at < self.started_at:
             # Said of the start: the ending was recorded at a real moment; the start was typed.
             ended = formats.date_format(timezone.localtime(self.resolved_at), "DATETIME_FORMAT")
             errors.setdefault(
                 "started_at",
-                time_error(f"That is after it was recorded as over ({ended}). Check the start."),
+                time_error(
+                    _("That is after it was recorded as over (%(ended)s). Check the start.")
+                    % {"ended": ended}
+                ),
             )
         elif self.resolved_at and self.resolved_at > timezone.now() + CLOCK_SLACK:
-            errors["resolved_at"] = time_error("That time is still to come.")
+            errors["resolved_at"] = time_error(_("That time is still to come."))
         signs = self.warning_signs
         if not isinstance(signs, list) or not set(signs) <= set(WarningSign.values):
             errors["warning_signs"] = ValidationError(
-                "Choose signs from the list: " + ", ".join(WarningSign.values) + "."
+                # Translators: `signs` are codes (headache, vomiting…), kept in English.
+                _("Choose signs from the list: %(signs)s.")
+                % {"signs": ", ".join(WarningSign.values)}
             )
         return errors
 
@@ -390,16 +438,19 @@ class BleedingEpisode(Entry):
 
 
 class Medicine(models.TextChoices):
-    STEROIDS = "steroids", "Steroids (prednisone, dexamethasone)"
-    IVIG = "ivig", "IVIG (immune globulin)"
+    # Translators: the name comes before " (": messages name the medicine by the part before
+    # it ("Steroids"), so keep a space and a bracket after the name.
+    STEROIDS = "steroids", gettext_lazy("Steroids (prednisone, dexamethasone)")
+    IVIG = "ivig", gettext_lazy("IVIG (immune globulin)")
     ANTI_D = "anti_d", "Anti-D"
     ELTROMBOPAG = "eltrombopag", "Eltrombopag"
     ROMIPLOSTIM = "romiplostim", "Romiplostim"
     AVATROMBOPAG = "avatrombopag", "Avatrombopag"
     FOSTAMATINIB = "fostamatinib", "Fostamatinib"
     RITUXIMAB = "rituximab", "Rituximab"
-    SPLENECTOMY = "splenectomy", "Splenectomy (spleen removed)"
-    OTHER = "other", "Other"
+    SPLENECTOMY = "splenectomy", gettext_lazy("Splenectomy (spleen removed)")
+    # Translators: another medicine or procedure.
+    OTHER = "other", gettext_lazy("Other")
 
 
 # One operation, dated by its course: no dose log (readings.doses).
@@ -407,14 +458,19 @@ PROCEDURES = frozenset({Medicine.SPLENECTOMY})
 
 
 class Treatment(Entry):
-    medicine = models.CharField("medicine or procedure", max_length=16, choices=Medicine.choices)
-    other_name = models.CharField("name, if other", max_length=100, blank=True)
-    started_on = models.DateField("start date")
-    ended_on = models.DateField(
-        "end date", null=True, blank=True, help_text="Leave empty if ongoing."
+    medicine = models.CharField(
+        gettext_lazy("medicine or procedure"), max_length=16, choices=Medicine.choices
     )
-    dose = models.CharField("dose", max_length=100, blank=True)
-    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    other_name = models.CharField(gettext_lazy("name, if other"), max_length=100, blank=True)
+    started_on = models.DateField(gettext_lazy("start date"))
+    ended_on = models.DateField(
+        gettext_lazy("end date"),
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Leave empty if ongoing."),
+    )
+    dose = models.CharField(gettext_lazy("dose"), max_length=100, blank=True)
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["-started_on", "-created_at"]
@@ -442,7 +498,11 @@ class Treatment(Entry):
         return f"{self.name} from {self.started_on}"
 
     def describe(self, unit: Unit | str) -> str:
-        return f"{self.name} from {formats.date_format(self.started_on, 'DATE_FORMAT')}"
+        # Translators: a treatment in a message, as in "Saved Romiplostim from 3 Nov 2026."
+        return _("%(treatment)s from %(date)s") % {
+            "treatment": self.name,
+            "date": formats.date_format(self.started_on, "DATE_FORMAT"),
+        }
 
     def problems(self):
         errors = {}
@@ -452,11 +512,13 @@ class Treatment(Entry):
         if self.ended_on:
             latest = _years_after(patient.today(), dates.PLANNED_END_YEARS)
             if self.started_on and self.ended_on < self.started_on:
-                errors["ended_on"] = date_error("The end date is before the start date.")
+                errors["ended_on"] = date_error(_("The end date is before the start date."))
             elif problem := patient.date_problem(self.ended_on, latest=latest):
                 errors["ended_on"] = date_error(problem)
         if self.medicine == Medicine.OTHER and not self.other_name.strip():
-            errors["other_name"] = ValidationError("Enter the name of the medicine or procedure.")
+            errors["other_name"] = ValidationError(
+                _("Enter the name of the medicine or procedure.")
+            )
         if not self._state.adding:
             for name, error in self._dose_problems().items():
                 errors.setdefault(name, error)
@@ -469,12 +531,18 @@ class Treatment(Entry):
         if not logged:
             return {}
         stored = Treatment.objects.filter(pk=self.pk).values_list("medicine", flat=True).first()
-        count = f"{len(logged)} dose{'s' if len(logged) > 1 else ''}"
+        count = ngettext("%(count)s dose", "%(count)s doses", len(logged)) % {"count": len(logged)}
         if stored is not None and self.medicine != stored:
             return {
                 "medicine": ValidationError(
-                    f"This treatment has {count} logged for {Medicine(stored).label}: delete "
-                    "them first, or add the new medicine as a new treatment."
+                    ngettext(
+                        "This treatment has %(count)s dose logged for %(medicine)s: delete "
+                        "them first, or add the new medicine as a new treatment.",
+                        "This treatment has %(count)s doses logged for %(medicine)s: delete "
+                        "them first, or add the new medicine as a new treatment.",
+                        len(logged),
+                    )
+                    % {"count": len(logged), "medicine": Medicine(stored).label}
                 )
             }
         outside = [dose.given_on for dose in logged if not self.runs_on(dose.given_on)]
@@ -484,8 +552,19 @@ class Treatment(Entry):
         field = "started_on" if outside[0] < self.started_on else "ended_on"
         return {
             field: date_error(
-                f"{len(outside)} of its {count} would fall outside these dates ({days}"
-                f"{' …' if len(outside) > 3 else ''}): change or delete them first."
+                # Translators: `doses` is "3 doses"; `days` the dates of those outside.
+                ngettext(
+                    "%(outside)s of its %(doses)s would fall outside these dates (%(days)s): "
+                    "change or delete them first.",
+                    "%(outside)s of its %(doses)s would fall outside these dates (%(days)s): "
+                    "change or delete them first.",
+                    len(outside),
+                )
+                % {
+                    "outside": len(outside),
+                    "doses": count,
+                    "days": days + (" …" if len(outside) > 3 else ""),
+                }
             )
         }
 
@@ -503,11 +582,11 @@ class DoseUnit(models.TextChoices):
     """How a dose is prescribed, as UCUM writes the unit (the label is for people)."""
 
     MG = "mg", "mg"
-    MG_PER_KG = "mg/kg", "mg/kg (per kg of weight)"
-    G_PER_KG = "g/kg", "g/kg (per kg of weight)"
-    UG_PER_KG = "ug/kg", "µg/kg (micrograms per kg)"
-    MG_PER_M2 = "mg/m2", "mg/m² (per m² of body)"
-    NONE = "none", "No amount (a procedure)"
+    MG_PER_KG = "mg/kg", gettext_lazy("mg/kg (per kg of weight)")
+    G_PER_KG = "g/kg", gettext_lazy("g/kg (per kg of weight)")
+    UG_PER_KG = "ug/kg", gettext_lazy("µg/kg (micrograms per kg)")
+    MG_PER_M2 = "mg/m2", gettext_lazy("mg/m² (per m² of body)")
+    NONE = "none", gettext_lazy("No amount (a procedure)")
 
     @property
     def per_kg(self) -> bool:
@@ -519,17 +598,18 @@ class DoseUnit(models.TextChoices):
 
 
 class Route(models.TextChoices):
-    BY_MOUTH = "oral", "By mouth"
-    UNDER_SKIN = "subcutaneous", "Injection under the skin"
-    INFUSION = "intravenous", "Infusion into a vein (drip)"
+    BY_MOUTH = "oral", gettext_lazy("By mouth")
+    UNDER_SKIN = "subcutaneous", gettext_lazy("Injection under the skin")
+    INFUSION = "intravenous", gettext_lazy("Infusion into a vein (drip)")
 
 
 class HowOften(models.TextChoices):
-    ONCE = "once", "Once"
-    DAILY = "daily", "Every day"
-    TWICE_DAILY = "twice_daily", "Twice a day"
-    THREE_WEEKLY = "3_per_week", "Three times a week"
-    WEEKLY = "weekly", "Every week"
+    # Translators: how often a dose is given, also after the amount: "3 µg/kg once".
+    ONCE = "once", gettext_lazy("Once")
+    DAILY = "daily", gettext_lazy("Every day")
+    TWICE_DAILY = "twice_daily", gettext_lazy("Twice a day")
+    THREE_WEEKLY = "3_per_week", gettext_lazy("Three times a week")
+    WEEKLY = "weekly", gettext_lazy("Every week")
 
 
 MAX_WEIGHT_KG = Decimal(400)
@@ -542,19 +622,27 @@ class Dose(Entry):
     PEOPLE = ("created_by", "treatment")  # and the course each row names
     PART_OF = ("treatment",)
 
-    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="doses")
-    given_on = models.DateField("date of the dose")
-    amount = models.DecimalField("amount", max_digits=9, decimal_places=3, null=True, blank=True)
-    unit = models.CharField("unit", max_length=8, choices=DoseUnit.choices)
-    route = models.CharField("how it is given", max_length=16, choices=Route.choices, blank=True)
-    how_often = models.CharField("how often", max_length=16, choices=HowOften.choices, blank=True)
-    weight_kg = models.DecimalField(
-        "weight (kg)", max_digits=5, decimal_places=2, null=True, blank=True
+    treatment = models.ForeignKey(
+        Treatment, models.CASCADE, related_name="doses", verbose_name=gettext_lazy("treatment")
     )
-    weighed_on = models.DateField("date of the weight", null=True, blank=True)
+    given_on = models.DateField(gettext_lazy("date of the dose"))
+    amount = models.DecimalField(
+        gettext_lazy("amount"), max_digits=9, decimal_places=3, null=True, blank=True
+    )
+    unit = models.CharField(gettext_lazy("unit"), max_length=8, choices=DoseUnit.choices)
+    route = models.CharField(
+        gettext_lazy("how it is given"), max_length=16, choices=Route.choices, blank=True
+    )
+    how_often = models.CharField(
+        gettext_lazy("how often"), max_length=16, choices=HowOften.choices, blank=True
+    )
+    weight_kg = models.DecimalField(
+        gettext_lazy("weight (kg)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    weighed_on = models.DateField(gettext_lazy("date of the weight"), null=True, blank=True)
     # The person said an amount outside the medicine's usual range is right (readings.doses).
-    unusual_confirmed = models.BooleanField("unusual amount confirmed", default=False)
-    note = models.TextField(blank=True, max_length=NOTE_MAX_LENGTH)
+    unusual_confirmed = models.BooleanField(gettext_lazy("unusual amount confirmed"), default=False)
+    note = models.TextField(gettext_lazy("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         ordering = ["-given_on", "-created_at"]
@@ -591,8 +679,8 @@ class Dose(Entry):
     def amount_text(self) -> str:
         """ "3 µg/kg", "0.4 g/kg", "no amount"."""
         if self.amount is None:
-            return "no amount"
-        amount = f"{self.amount.normalize():,f}"
+            return _("no amount")
+        amount = formats.number_format(self.amount.normalize(), force_grouping=True)
         return f"{amount} {DoseUnit(self.unit).short}"
 
     @property
@@ -603,7 +691,12 @@ class Dose(Entry):
             return ""
         total = (self.amount * self.weight_kg).quantize(Decimal("0.01")).normalize()
         weight = self.weight_kg.normalize()
-        return f"{total:,f} {unit.short.removesuffix('/kg')} for {weight:f} kg"
+        # Translators: a dose per kg worked out for a weight: "84 µg for 28 kg".
+        return _("%(total)s %(unit)s for %(weight)s kg") % {
+            "total": formats.number_format(total, force_grouping=True),
+            "unit": unit.short.removesuffix("/kg"),
+            "weight": formats.number_format(weight),
+        }
 
     @property
     def in_words(self) -> str:
@@ -618,27 +711,43 @@ class Dose(Entry):
     @property
     def from_words(self) -> str:
         """How its date reads: "on" for a single dose, "since" for one that goes on."""
-        return "on" if self.how_often == HowOften.ONCE else "since"
+        if self.how_often == HowOften.ONCE:
+            # Translators: before the date of a single dose: "on 2 Mar 2026".
+            return pgettext("a single dose", "on")
+        # Translators: before the date a dose that goes on started: "since 2 Mar 2026".
+        return pgettext("a dose that goes on", "since")
 
     def summary(self) -> str:
         """The dose as a course shows it: "3 µg/kg every week (84 µg for 28 kg), injection
         under the skin, since 2 Mar 2026"."""
-        route = f", {self.get_route_display().lower()}" if self.route else ""
-        return f"{self.in_words}{route}, {self.from_words} {dates.short_date(self.given_on)}"
+        values = {"dose": self.in_words, "date": dates.short_date(self.given_on)}
+        if self.route:
+            values["route"] = self.get_route_display().lower()
+            if self.how_often == HowOften.ONCE:
+                return _("%(dose)s, %(route)s, on %(date)s") % values
+            return _("%(dose)s, %(route)s, since %(date)s") % values
+        if self.how_often == HowOften.ONCE:
+            return _("%(dose)s, on %(date)s") % values
+        return _("%(dose)s, since %(date)s") % values
 
     def describe(self, unit: Unit | str) -> str:
         day = formats.date_format(self.given_on, "DATE_FORMAT")
-        return f"{self.treatment.name} dose {self.amount_text} on {day}"
+        # Translators: a dose in a message, as in "Saved Romiplostim dose 3 µg/kg on 3 Nov 2026."
+        return _("%(treatment)s dose %(amount)s on %(date)s") % {
+            "treatment": self.treatment.name,
+            "amount": self.amount_text,
+            "date": day,
+        }
 
     def problems(self):
         errors = {}
         patient, course = self.patient, self.treatment if self.treatment_id else None
         if course is not None and course.patient_id != patient.pk:
-            errors["treatment"] = ValidationError("Choose one of this record's treatments.")
+            errors["treatment"] = ValidationError(_("Choose one of this record's treatments."))
             course = None
         elif course is not None and course.medicine in PROCEDURES:
             errors["treatment"] = ValidationError(
-                f"{course.name} is an operation: it has no doses."
+                _("%(treatment)s is an operation: it has no doses.") % {"treatment": course.name}
             )
             course = None
         if self.given_on and (problem := patient.date_problem(self.given_on)):
@@ -650,7 +759,9 @@ class Dose(Entry):
             and not course.runs_on(self.given_on)
         ):
             errors["given_on"] = date_error(
-                f"This treatment ran {course_dates(course)}: the dose date is outside it."
+                # Translators: `dates` is "from 1 Mar 2026 to 4 Apr 2026" or "from 1 Mar 2026".
+                _("This treatment ran %(dates)s: the dose date is outside it.")
+                % {"dates": course_dates(course)}
             )
         if self.weighed_on and (problem := patient.date_problem(self.weighed_on)):
             errors["weighed_on"] = date_error(problem)
@@ -661,23 +772,24 @@ class Dose(Entry):
         errors = {}
         if self.unit == DoseUnit.NONE:
             if self.amount is not None:
-                errors["amount"] = ValidationError("Choose a unit for this amount.")
+                errors["amount"] = ValidationError(_("Choose a unit for this amount."))
         elif self.amount is None or self.amount <= 0:
-            errors["amount"] = ValidationError("Enter the amount, more than 0.")
+            errors["amount"] = ValidationError(_("Enter the amount, more than 0."))
         elif self.unit and not self.route:
-            errors["route"] = ValidationError("Say how it is given.")
+            errors["route"] = ValidationError(_("Say how it is given."))
         if self.weight_kg is not None and not 0 < self.weight_kg <= MAX_WEIGHT_KG:
             errors["weight_kg"] = ValidationError(
-                f"Enter a weight in kg, more than 0 and at most {MAX_WEIGHT_KG}."
+                _("Enter a weight in kg, more than 0 and at most %(most)s.")
+                % {"most": formats.number_format(MAX_WEIGHT_KG)}
             )
         elif self.unit in DoseUnit.values and DoseUnit(self.unit).per_kg and not self.weight_kg:
             errors["weight_kg"] = ValidationError(
-                "A dose per kg needs the weight it was worked out from."
+                _("A dose per kg needs the weight it was worked out from.")
             )
         elif self.weight_kg is not None and not self.weighed_on:
-            errors["weighed_on"] = date_error("Enter the date of the weight.")
+            errors["weighed_on"] = date_error(_("Enter the date of the weight."))
         elif self.weight_kg is None and self.weighed_on:
-            errors["weight_kg"] = ValidationError("Enter the weight too, or clear its date.")
+            errors["weight_kg"] = ValidationError(_("Enter the weight too, or clear its date."))
         return errors
 
 
@@ -708,15 +820,15 @@ class ClinicReport(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    BLOOD_TEST = "blood_test", "Blood test"
-    DOSE_DAY = "dose_day", "Dose day"
-    CLINIC_VISIT = "clinic_visit", "Clinic visit"
+    BLOOD_TEST = "blood_test", gettext_lazy("Blood test")
+    DOSE_DAY = "dose_day", gettext_lazy("Dose day")
+    CLINIC_VISIT = "clinic_visit", gettext_lazy("Clinic visit")
 
 
 class Repeat(models.TextChoices):
-    NEVER = "never", "Does not repeat"
-    DAYS = "days", "Every so many days"
-    WEEKS = "weeks", "Every so many weeks"
+    NEVER = "never", gettext_lazy("Does not repeat")
+    DAYS = "days", gettext_lazy("Every so many days")
+    WEEKS = "weeks", gettext_lazy("Every so many weeks")
 
 
 # The largest "every N" of each repeat: a year, either way.
@@ -739,18 +851,32 @@ class Reminder(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField("what it is for", max_length=16, choices=ReminderKind.choices)
+    kind = models.CharField(
+        gettext_lazy("what it is for"), max_length=16, choices=ReminderKind.choices
+    )
     label = models.CharField(
-        "name (optional)",
+        gettext_lazy("name (optional)"),
         max_length=REMINDER_LABEL_LENGTH,
         blank=True,
-        help_text="For example Romiplostim or Dr Patel. Shown on a lock screen only to those "
-        "who choose “Show details”.",
+        help_text=gettext_lazy(
+            "For example Romiplostim or Dr Patel. Shown on a lock screen only to those "
+            "who choose “Show details”."
+        ),
     )
-    first_on = models.DateField("date", help_text="The first time, if it repeats.")
-    time_of_day = models.TimeField("time", default=REMINDER_TIME)
-    repeat = models.CharField("repeat", max_length=8, choices=Repeat.choices, default=Repeat.NEVER)
-    every = models.PositiveSmallIntegerField("every how many days or weeks", null=True, blank=True)
+    first_on = models.DateField(
+        gettext_lazy("date"), help_text=gettext_lazy("The first time, if it repeats.")
+    )
+    time_of_day = models.TimeField(gettext_lazy("time"), default=REMINDER_TIME)
+    repeat = models.CharField(
+        # Translators: how a reminder repeats (a noun, a form's label).
+        gettext_lazy("repeat"),
+        max_length=8,
+        choices=Repeat.choices,
+        default=Repeat.NEVER,
+    )
+    every = models.PositiveSmallIntegerField(
+        gettext_lazy("every how many days or weeks"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -813,16 +939,23 @@ class Reminder(models.Model):
         if self.repeat == Repeat.NEVER:
             if self.every is not None:
                 errors["every"] = ValidationError(
-                    "Leave this empty for a reminder that does not repeat, or choose how it "
-                    "repeats."
+                    _(
+                        "Leave this empty for a reminder that does not repeat, or choose how it "
+                        "repeats."
+                    )
                 )
         elif self.repeat in MAX_EVERY:
             most = MAX_EVERY[Repeat(self.repeat)]
             if self.every is None or not 1 <= self.every <= most:
-                errors["every"] = ValidationError(
-                    f"Enter how many {self.repeat} between reminders: a whole number from 1 "
-                    f"to {most}."
-                )
+                if self.repeat == Repeat.DAYS:
+                    words = _(
+                        "Enter how many days between reminders: a whole number from 1 to %(most)s."
+                    )
+                else:
+                    words = _(
+                        "Enter how many weeks between reminders: a whole number from 1 to %(most)s."
+                    )
+                errors["every"] = ValidationError(words % {"most": most})
         return errors
 
     @property
@@ -840,11 +973,22 @@ class Reminder(models.Model):
     def schedule_words(self) -> str:
         """ "Every 2 weeks from 3 Nov 2026 at 09:00", "On 3 Nov 2026 at 09:00"."""
         day, time = formats.date_format(self.first_on, "DATE_FORMAT"), f"{self.time_of_day:%H:%M}"
+        values = {"date": day, "time": time, "count": self.every}
         if not self.repeats:
-            return f"On {day} at {time}"
-        unit = {Repeat.DAYS: "day", Repeat.WEEKS: "week"}[Repeat(self.repeat)]
-        every = f"Every {unit}" if self.every == 1 else f"Every {self.every} {unit}s"
-        return f"{every} from {day} at {time}"
+            return _("On %(date)s at %(time)s") % values
+        if self.repeat == Repeat.DAYS:
+            words = ngettext(
+                "Every day from %(date)s at %(time)s",
+                "Every %(count)s days from %(date)s at %(time)s",
+                self.every,
+            )
+        else:
+            words = ngettext(
+                "Every week from %(date)s at %(time)s",
+                "Every %(count)s weeks from %(date)s at %(time)s",
+                self.every,
+            )
+        return words % values
 
 
 class ReminderChoice(models.Model):
@@ -854,10 +998,10 @@ class ReminderChoice(models.Model):
 
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="choices")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    by_email = models.BooleanField("by e-mail", default=False)
-    by_push = models.BooleanField("on my devices (notifications)", default=False)
+    by_email = models.BooleanField(gettext_lazy("by e-mail"), default=False)
+    by_push = models.BooleanField(gettext_lazy("on my devices (notifications)"), default=False)
     show_details = models.BooleanField(
-        "show details: what it is for, the name and whose it is", default=False
+        gettext_lazy("show details: what it is for, the name and whose it is"), default=False
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -871,8 +1015,8 @@ class ReminderChoice(models.Model):
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    PUSH = "push", "Push notification"
+    EMAIL = "email", gettext_lazy("E-mail")
+    PUSH = "push", gettext_lazy("Push notification")
 
 
 # A reminder's row goes the way an alert's does (readings.outbox).
@@ -946,8 +1090,13 @@ def course_dates(course: Treatment) -> str:
     """ "from 1 Mar 2026 to 4 Apr 2026", or "from 1 Mar 2026" while it goes on."""
     start = formats.date_format(course.started_on, "DATE_FORMAT")
     if course.ended_on is None:
-        return f"from {start}"
-    return f"from {start} to {formats.date_format(course.ended_on, 'DATE_FORMAT')}"
+        # Translators: the dates of a treatment that goes on, after its name.
+        return _("from %(start)s") % {"start": start}
+    # Translators: the dates of a treatment, after its name.
+    return _("from %(start)s to %(end)s") % {
+        "start": start,
+        "end": formats.date_format(course.ended_on, "DATE_FORMAT"),
+    }
 
 
 def _moment_problem(moment: datetime.datetime, patient: Patient) -> str | None:

@@ -25,6 +25,8 @@ from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import audit, dates
@@ -41,21 +43,31 @@ SAME_CLOCK = "clock"
 
 class LoggedTimesForm(PlainErrors, forms.Form):
     logged_times = forms.ChoiceField(
-        label="If you change the time zone: the times already logged",
+        label=gettext_lazy("If you change the time zone: the times already logged"),
         choices=[
-            (SAME_MOMENT, "We moved, or are travelling: keep each entry at the moment it happened"),
-            (SAME_CLOCK, "The old time zone was wrong: keep the clock times as they were typed"),
+            (
+                SAME_MOMENT,
+                gettext_lazy(
+                    "We moved, or are travelling: keep each entry at the moment it happened"
+                ),
+            ),
+            (
+                SAME_CLOCK,
+                gettext_lazy(
+                    "The old time zone was wrong: keep the clock times as they were typed"
+                ),
+            ),
         ],
         widget=forms.RadioSelect,
         required=False,
-        help_text="Only asked when the time zone changes.",
+        help_text=gettext_lazy("Only asked when the time zone changes."),
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
-    patient, _ = get_owned_patient_for(request, patient_id)
+    patient, _role = get_owned_patient_for(request, patient_id)
     old_zone = patient.time_zone
     earliest = earliest_entry(patient)
     form = PatientForm(request.POST or None, instance=patient, earliest_entry=earliest)
@@ -70,7 +82,8 @@ def patient_settings(request: HttpRequest, patient_id) -> HttpResponse:
                     reminders.zone_changed(patient, timezone.now())
                 Patient.objects.mark_changed(patient.pk)
             audit.record(request, patient, audit.CHANGED_DETAILS)
-            messages.success(request, f"Saved the details of {patient}.{plan.said}")
+            saved = _("Saved the details of %(name)s.") % {"name": patient}
+            messages.success(request, f"{saved}{plan.said}")
             return redirect("dashboard", patient_id=patient.pk)
     audit.record(request, patient, audit.VIEWED_DETAILS)
     ctx = {"form": form, "times_form": times, "patient": patient, "adding": False}
@@ -127,28 +140,46 @@ def zone_change(patient: Patient, old_zone_name: str, form, times) -> ZoneChange
         return ZoneChange()
     keep = times.cleaned_data["logged_times"] if times is not None else SAME_MOMENT
     if not keep:
-        times.add_error("logged_times", "Choose what happens to the times already logged.")
+        times.add_error("logged_times", _("Choose what happens to the times already logged."))
         return ZoneChange(problems=["no choice"])
     plan = plan_moves(patient, dates.zone_named(old_zone_name), keep)
     if plan.problems:
         count = len(plan.problems)
         shown = "; ".join(problem.rstrip(".") for problem in plan.problems[:3])
-        more = f"; and {count - 3} more" if count > 3 else ""
-        other = "Choose the other way, or correct" if times is not None else "Correct"
+        if count > 3:
+            # Translators: after the first three problems: "…; and 2 more".
+            shown += _("; and %(count)s more") % {"count": count - 3}
+        if times is not None:
+            words = ngettext(
+                "%(count)s entry would not be right in that time zone (%(problems)s). Choose "
+                "the other way, or correct those entries first.",
+                "%(count)s entries would not be right in that time zone (%(problems)s). Choose "
+                "the other way, or correct those entries first.",
+                count,
+            )
+        else:
+            words = ngettext(
+                "%(count)s entry would not be right in that time zone (%(problems)s). Correct "
+                "those entries first.",
+                "%(count)s entries would not be right in that time zone (%(problems)s). Correct "
+                "those entries first.",
+                count,
+            )
         (times or form).add_error(
             "logged_times" if times is not None else "time_zone",
-            f"{count} {'entry' if count == 1 else 'entries'} would not be right in that time "
-            f"zone ({shown}{more}). {other} those entries first.",
+            words % {"count": count, "problems": shown},
         )
     zone = patient.time_zone_label
     if times is None:
         plan.said = ""
     elif keep == SAME_MOMENT:
-        plan.said = f" Entries with a time keep their moments and now show in {zone} time."
+        plan.said = " " + _(
+            "Entries with a time keep their moments and now show in %(zone)s time."
+        ) % {"zone": zone}
     else:
-        plan.said = (
-            f" Entries with a time keep their dates and clock times, now read as {zone} time."
-        )
+        plan.said = " " + _(
+            "Entries with a time keep their dates and clock times, now read as %(zone)s time."
+        ) % {"zone": zone}
     return plan
 
 
@@ -163,13 +194,18 @@ def plan_moves(patient: Patient, old: datetime.tzinfo, keep: str) -> ZoneChange:
             try:
                 changes = _moved(entry, keep, old, patient.zone)
             except dates.TimeProblem as problem:
-                plan.problems.append(f"{what}: {problem}")
+                plan.problems.append(
+                    _("%(entry)s: %(problem)s") % {"entry": what, "problem": problem}
+                )
                 continue
             entry.patient = patient  # the rules read the record's new zone
             for name, value in changes.items():
                 setattr(entry, name, value)
             if errors := entry.problems():
-                plan.problems.append(f"{what}: {next(iter(errors.values())).messages[0]}")
+                message = next(iter(errors.values())).messages[0]
+                plan.problems.append(
+                    _("%(entry)s: %(problem)s") % {"entry": what, "problem": message}
+                )
             elif changes:
                 plan.moves.append((entry, changes))
     return plan

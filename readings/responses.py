@@ -36,6 +36,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+
 from readings.models import BleedingEpisode, PlateletReading, Treatment
 from readings.units import Comparator
 
@@ -201,30 +204,40 @@ def in_words(result: CourseResponse) -> str:
     """The response for a patient: the level in plain words with its abbreviation, when it
     was reached (days from the start), and whether it lasted."""
     if result.best is Level.TOO_FEW:
-        return (
+        return _(
             "Not enough counts yet to tell whether it works (two, a week apart, after the start)."
         )
     if result.best is Level.NO_BASELINE:
-        return "No count from the start of this treatment, so a response (R) cannot be told."
+        return _("No count from the start of this treatment, so a response (R) cannot be told.")
     if result.best is Level.NONE:
-        return "No response (NR) so far: counts have not reached 30 ×10⁹/L and double the start."
+        return _("No response (NR) so far: counts have not reached 30 ×10⁹/L and double the start.")
     start = result.response_runs[0].first - datetime.timedelta(days=result.response_day)
-    words = "Response (R: 30 ×10⁹/L or more and double the start) "
-    words += _runs_in_words(result.response_runs, start)
+    # Translators: `runs` says when: "from day 7, lost on 2 Aug 2026, reached again from day 60".
+    # R, CR and NR are the International Working Group's abbreviations: keep them.
+    response = _("Response (R: 30 ×10⁹/L or more and double the start) %(runs)s") % {
+        "runs": _runs_in_words(result.response_runs, start)
+    }
     if result.best is Level.COMPLETE:
-        words += "; complete response (CR: 100 ×10⁹/L or more) "
-        words += _runs_in_words(result.complete_runs, start)
-    else:
-        words += "; no complete response (CR: 100 ×10⁹/L or more) yet"
-    return words + "."
+        return _("%(response)s; complete response (CR: 100 ×10⁹/L or more) %(runs)s.") % {
+            "response": response,
+            "runs": _runs_in_words(result.complete_runs, start),
+        }
+    return _("%(response)s; no complete response (CR: 100 ×10⁹/L or more) yet.") % {
+        "response": response
+    }
 
 
 def _runs_in_words(runs: tuple[Run, ...], start: datetime.date) -> str:
     """ "from day 7, lost on 2 Aug 2026, reached again from day 60"."""
     parts = []
     for number, run in enumerate(runs):
-        again = "reached again " if number else ""
-        parts.append(f"{again}from day {(run.first - start).days}")
+        day = {"day": (run.first - start).days}
+        if number:
+            parts.append(_("reached again from day %(day)s") % day)
+        else:
+            # Translators: days from the start of the treatment: "from day 7".
+            parts.append(_("from day %(day)s") % day)
         if run.lost is not None:
-            parts.append(f"lost on {run.lost.day} {run.lost:%b %Y}")
+            lost = formats.date_format(run.lost, "DATE_FORMAT")
+            parts.append(_("lost on %(date)s") % {"date": lost})
     return ", ".join(parts)

@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit, redirects
@@ -93,7 +95,7 @@ def care_team_report(request: HttpRequest, patient_id) -> HttpResponse:
 def care_team_report_printed(request: HttpRequest, patient_id) -> HttpResponse:
     """A report printed or saved as PDF (said by the page as it prints): its period becomes the
     next report's "since the last report"."""
-    patient, _ = get_patient_for(request, patient_id)
+    patient, _role = get_patient_for(request, patient_id)
     form = report_data.PrintedForm(request.POST, patient=patient)
     if not form.is_valid():
         return HttpResponse(status=400)
@@ -107,14 +109,23 @@ def dashboard_read(
     part: str, chart_range: charts.ChartRange, with_table: bool
 ) -> tuple[audit.Action, str]:
     """What the response shows, in the access log's words: one piece (htmx) or the page."""
-    period = "all time" if chart_range.months is None else f"the last {chart_range.months} months"
+    if chart_range.months is None:
+        period = _("all time")
+    else:
+        period = ngettext(
+            "the last %(months)s month", "the last %(months)s months", chart_range.months
+        ) % {"months": chart_range.months}
     if part == "stats":
         return audit.VIEWED_NUMBERS, ""
     if part == "chart":
         return audit.VIEWED_CHART, period
     if part == "table":
         return audit.VIEWED_TABLE, period
-    return audit.VIEWED_DASHBOARD, f"{'chart and table' if with_table else 'chart'} of {period}"
+    if with_table:
+        # Translators: for the access log: "chart and table of the last 3 months".
+        return audit.VIEWED_DASHBOARD, _("chart and table of %(period)s") % {"period": period}
+    # Translators: for the access log: "chart of all time".
+    return audit.VIEWED_DASHBOARD, _("chart of %(period)s") % {"period": period}
 
 
 def dashboard_pieces(patient, role, chart, with_table: bool, viewer_zone: str) -> dict:
@@ -245,7 +256,10 @@ def added(request, patient, role, kind, entry, created: bool, *, quick) -> HttpR
     what = entry.describe(patient.preferred_unit)
     if created:
         audit.record(request, patient, audit.ADDED_ENTRY, what)
-    saved = f"Saved {what}." if created else f"Already saved: {what}."
+    if created:
+        saved = _("Saved %(entry)s.") % {"entry": what}
+    else:
+        saved = _("Already saved: %(entry)s.") % {"entry": what}
     advice = guidance.advice_for_entry(entry, patient, request.user)
     if quick and not guidance.is_emergency(advice):
         fresh = kind.form(patient=patient)
@@ -279,7 +293,8 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
         what = saved.describe(patient.preferred_unit)
         audit.record(request, patient, audit.EDITED_ENTRY, what)
         advice = guidance.advice_for_entry(saved, patient, request.user)
-        return saved_redirect(request, patient, f"Saved your changes to {what}.", advice)
+        saved_words = _("Saved your changes to %(entry)s.") % {"entry": what}
+        return saved_redirect(request, patient, saved_words, advice)
     return entry_page(request, before, {**ctx, "form": form})
 
 
@@ -317,7 +332,7 @@ def entry_delete(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpR
         if entries.soft_delete(entry):
             audit.record(request, patient, audit.DELETED_ENTRY, what)
         request.session["undo"] = {
-            "text": f"Deleted {what}.",
+            "text": _("Deleted %(entry)s.") % {"entry": what},
             "url": reverse("entry_restore", args=[patient.pk, kind.slug, entry.pk]),
             "next": return_url(request, patient),
         }
@@ -331,7 +346,7 @@ def entry_delete(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpR
 @login_required
 @require_POST
 def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpResponse:
-    patient, _ = get_patient_for(request, patient_id, write=True)
+    patient, _role = get_patient_for(request, patient_id, write=True)
     kind = entry_kind(kind)
     entry = get_object_or_404(entries.restorable(kind.model), pk=entry_id, patient=patient)
     restored = entries.restore(entry)
@@ -339,7 +354,7 @@ def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> Http
     what = entry.describe(patient.preferred_unit)
     if restored:
         audit.record(request, patient, audit.RESTORED_ENTRY, what)
-    messages.success(request, f"Restored {what}.")
+    messages.success(request, _("Restored %(entry)s.") % {"entry": what})
     return redirect(return_url(request, patient))
 
 
@@ -348,7 +363,7 @@ def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> Http
 def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
     """Record how an emergency ended (it stopped, or medical help was got): kept in the bleed's
     history; the dashboard then shows what to watch for instead of the emergency."""
-    patient, _ = get_patient_for(request, patient_id, write=True)
+    patient, _role = get_patient_for(request, patient_id, write=True)
     episode = get_object_or_404(BleedingEpisode.objects.live(), pk=entry_id, patient=patient)
     form = EndingForm(request.POST)
     if not form.is_valid():  # a page out of date, or not ours: the dashboard as it is now
@@ -364,9 +379,14 @@ def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
     ended = resolution.label.lower()
     if recorded:
         what = episode.describe(patient.preferred_unit)
-        audit.record(request, patient, audit.EDITED_ENTRY, f"{what}: {ended}")
+        audit.record(
+            request,
+            patient,
+            audit.EDITED_ENTRY,
+            _("%(entry)s: %(ending)s") % {"entry": what, "ending": ended},
+        )
         request.session.pop("advice", None)  # the emergency shown after the save is over
-        messages.success(request, f"Recorded: {ended}.")
+        messages.success(request, _("Recorded: %(ending)s.") % {"ending": ended})
     else:
         episode.refresh_from_db()  # as it is now, if someone else got there first
         messages.info(request, not_recorded(episode, ended, form.cleaned_data["version"]))
@@ -375,10 +395,16 @@ def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
 
 def not_recorded(episode, ended: str, seen_version: int) -> str:
     if episode.resolution:
-        return f"Already recorded: {episode.get_resolution_display().lower()}."
+        return _("Already recorded: %(ending)s.") % {
+            "ending": episode.get_resolution_display().lower()
+        }
     if episode.version != seen_version:
-        return "Nothing recorded: someone changed this bleed after your page showed it. Look again."
-    return f"Nothing recorded: “{ended}” does not apply to this bleed as it is now. Look again."
+        return _(
+            "Nothing recorded: someone changed this bleed after your page showed it. Look again."
+        )
+    return _(
+        "Nothing recorded: “%(ending)s” does not apply to this bleed as it is now. Look again."
+    ) % {"ending": ended}
 
 
 @login_required

@@ -3,6 +3,8 @@ import re
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import dates
 from readings import pwa, stats, units
@@ -35,13 +37,26 @@ def for_viewer(moment, viewer_zone: str) -> str:
     if here.utcoffset() == there.utcoffset():
         return ""
     if there.date() == here.date():
-        return f" ({there:%H:%M} your time)"
-    return f" ({there:%H:%M} on {formats.date_format(there, 'MONTH_DAY_FORMAT')} your time)"
+        # Translators: after a time in the record's zone: "14:30 (20:30 your time)".
+        return " " + _("(%(time)s your time)") % {"time": f"{there:%H:%M}"}
+    day = formats.date_format(there, "MONTH_DAY_FORMAT")
+    # Translators: after a time in the record's zone: "23:30 (05:30 on 9 Mar your time)".
+    return " " + _("(%(time)s on %(date)s your time)") % {"time": f"{there:%H:%M}", "date": day}
 
 
 @register.filter
 def entry_kind(entry) -> str:
     return KIND_OF_MODEL[type(entry)].slug
+
+
+# Translators: words that tell one row's links from another's, as in "Edit count from 3 Nov
+# 2026" read out by a screen reader.
+ENTRY_TITLES = {
+    "counts": gettext_lazy("count from %(date)s"),
+    "bleeds": gettext_lazy("bleed from %(date)s"),
+    "treatments": gettext_lazy("treatment from %(date)s"),
+    "doses": gettext_lazy("dose from %(date)s"),
+}
 
 
 @register.filter
@@ -51,7 +66,7 @@ def entry_title(entry) -> str:
     day = getattr(entry, kind.date_field)
     if isinstance(day, datetime.datetime):
         day = timezone.localtime(day)
-    return f"{kind.noun} from {formats.date_format(day, 'DATE_FORMAT')}"
+    return ENTRY_TITLES[kind.slug] % {"date": formats.date_format(day, "DATE_FORMAT")}
 
 
 @register.filter
