@@ -2,6 +2,8 @@
 sheet (its columns, separator, unit and date order)."""
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from itptracker.forms import DateInput, PlainErrors
 from readings import exports, imports, sheet_dates
@@ -20,7 +22,8 @@ SEPARATOR_MARKS = {name: mark for mark, name in SEPARATOR_NAMES.items()}
 
 # What a download is for: to read in a spreadsheet (readings.sheets), or the exact file that
 # an import reads back (readings.exports).
-SHEETS, EXACT = "sheets", "exact"
+# FHIR: a FHIR R4 Bundle for a clinic's or hospital's system (readings.fhir).
+SHEETS, EXACT, FHIR = "sheets", "exact", "fhir"
 
 
 class ExportForm(PlainErrors, forms.Form):
@@ -37,6 +40,13 @@ class ExportForm(PlainErrors, forms.Form):
                 EXACT,
                 "To bring back into ITP Tracker, or into another app: one file with every "
                 "detail, in ITP Tracker’s own columns",
+            ),
+            (
+                FHIR,
+                _(
+                    "FHIR R4 (for clinicians' systems): counts, bleeds and treatments in the "
+                    "format hospital and clinic systems read (JSON)"
+                ),
             ),
         ],
         initial=SHEETS,
@@ -88,21 +98,26 @@ class ExportForm(PlainErrors, forms.Form):
 
 class UploadForm(PlainErrors, forms.Form):
     file = forms.FileField(
-        label="Your CSV file",
-        help_text=(
-            f"A file downloaded from ITP Tracker, or a sheet with a date column and a count "
-            f"column. Up to {imports.MAX_UPLOAD_TEXT}."
+        label=_("Your file"),
+        help_text=format_lazy(
+            _(
+                "A file downloaded from ITP Tracker, a sheet with a date column and a count "
+                "column, or a FHIR file (JSON) from a patient portal. Up to {size}."
+            ),
+            size=imports.MAX_UPLOAD_TEXT,
         ),
         allow_empty_file=True,  # an empty file gets our own message, in read_upload
         error_messages={"required": "Choose a file first.", "invalid": "Choose a file first."},
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,text/csv,.json,application/json,application/fhir+json"}
+        ),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         try:
             self.text = imports.read_upload(upload)
-            self.table = imports.read_table(self.text)
+            imports.read_source(self.text)
         except imports.ImportFileError as problem:
             raise forms.ValidationError(problem.message) from None
         return upload

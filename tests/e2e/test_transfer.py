@@ -77,7 +77,7 @@ def test_download_a_history_and_bring_it_into_another_record(
     page.goto(f"{live_server.url}/p/{leo.pk}/import/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bring in history from a file")
     audit()
-    page.get_by_label("Your CSV file").set_input_files(saved)
+    page.get_by_label("Your file").set_input_files(saved)
     page.get_by_role("button", name="Check the file").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check before bringing in")
@@ -102,7 +102,7 @@ def test_download_a_history_and_bring_it_into_another_record(
 
     # The same file again: everything is already there.
     page.goto(f"{live_server.url}/p/{leo.pk}/import/")
-    page.get_by_label("Your CSV file").set_input_files(saved)
+    page.get_by_label("Your file").set_input_files(saved)
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("4 already in the history, to be skipped")).to_be_visible()
     expect(page.get_by_text("there is nothing new to bring in")).to_be_visible()
@@ -120,14 +120,14 @@ def test_a_lab_sheet_with_a_bad_file_first(live_server, page, records, audit, tm
     sheet.write_text("Date;Platelets\n31.01.2025;45\n01.02.2025;52\n", encoding="utf-8")
 
     page.goto(f"{live_server.url}/p/{leo.pk}/import/")
-    page.get_by_label("Your CSV file").set_input_files(workbook)
+    page.get_by_label("Your file").set_input_files(workbook)
     page.get_by_role("button", name="Check the file").click()
     expect(
         page.get_by_text("a spreadsheet workbook (like .xlsx or .xls), not a CSV file")
     ).to_be_visible()
     audit()
 
-    page.get_by_label("Your CSV file").set_input_files(sheet)
+    page.get_by_label("Your file").set_input_files(sheet)
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Which column is which")).to_be_visible()
     expect(page.get_by_label("Semicolon ( ; )")).to_be_checked()
