@@ -381,6 +381,11 @@ def read(text: str) -> Contents:
         found = Bundle.model_validate(wrapped)
     except pydantic.ValidationError as error:
         raise FileError(_invalid(error, kind)) from None
+    except KeyError as error:  # the library's word for a resource type it does not know
+        unknown = str(error.args[0]).removeprefix("R4.").removesuffix("Type")
+        raise FileError(
+            _("This file has a resource FHIR R4 does not have: %(kind)s.") % {"kind": unknown}
+        ) from None
     contents = Contents([])
     for number, entry in enumerate(found.entry or [], start=1):
         resource = entry.resource
@@ -460,7 +465,9 @@ def _read_value(found: FoundCount, quantity) -> None:
     """Fill in the count of `found` from its valueQuantity, or raise ValueError (why not)."""
     if quantity is None or quantity.value is None:
         raise ValueError(_("It has no number (valueQuantity)."))
-    written = quantity.code or quantity.unit or ""
+    written = quantity.code or quantity.unit
+    if not written:
+        raise ValueError(_("It gives no unit, and a count is never read without one."))
     scale = UNITS.get(_fold(written))
     if scale is None:
         raise ValueError(
