@@ -165,12 +165,16 @@ def _number(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def _identifier(pk) -> list[dict]:
-    return [{"system": ENTRY_ID_SYSTEM, "value": str(pk)}]
-
-
-def _notes(note: str) -> list[dict]:
-    return [{"text": note}] if note else []
+def _about_entry(kind: str, pk, subject: dict, note: str) -> dict:
+    """What every resource made from an entry has: its id (also as our identifier, which an
+    import recognises), the patient, and the entry's note."""
+    return {
+        "resourceType": kind,
+        "id": str(pk),
+        "identifier": [{"system": ENTRY_ID_SYSTEM, "value": str(pk)}],
+        "subject": subject,
+        "note": [{"text": note}] if note else [],
+    }
 
 
 def _patient(patient) -> dict:
@@ -206,17 +210,13 @@ def _count(row: dict, subject: dict, tz) -> dict:
         "code": E9_PER_L_CODE,
     }
     return {
-        "resourceType": "Observation",
-        "id": str(row["id"]),
-        "identifier": _identifier(row["id"]),
+        **_about_entry("Observation", row["id"], subject, row["note"]),
         "status": "final",
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory"}]}],
         "code": {"coding": [PLATELET_COUNT], "text": "Platelet count"},
-        "subject": subject,
         "effectiveDateTime": _when(row["drawn_on"], row["drawn_at"], tz),
         "valueQuantity": quantity,
         "performer": [{"display": row["lab"]}] if row["lab"] else None,
-        "note": _notes(row["note"]),
     }
 
 
@@ -243,16 +243,12 @@ def _bleed(row: dict, subject: dict, tz) -> dict:
             }
         )
     return {
-        "resourceType": "Observation",
-        "id": str(row["id"]),
-        "identifier": _identifier(row["id"]),
+        **_about_entry("Observation", row["id"], subject, row["note"]),
         "status": "final",
         "code": _coded(BLEEDING_KIND_SYSTEM, BleedingKind, row["kind"]),
-        "subject": subject,
         "effectiveDateTime": _when(None, row["started_at"], tz),
         "bodySite": {"text": row["body_site"]} if row["body_site"] else None,
         "component": parts,
-        "note": _notes(row["note"]),
     }
 
 
@@ -274,16 +270,9 @@ def _entry(model, slug: str, row: dict):
 
 
 def _course(course: Treatment, doses: list[Dose], subject: dict, patient) -> dict:
-    common = {
-        "id": str(course.pk),
-        "identifier": _identifier(course.pk),
-        "subject": subject,
-        "note": _notes(course.note),
-    }
     if course.medicine in PROCEDURES:
         return {
-            "resourceType": "Procedure",
-            **common,
+            **_about_entry("Procedure", course.pk, subject, course.note),
             "status": "completed",
             "code": {"text": course.name},
             "performedDateTime": course.started_on.isoformat(),
@@ -292,8 +281,7 @@ def _course(course: Treatment, doses: list[Dose], subject: dict, patient) -> dic
     dosage = [{"text": course.dose}] if course.dose else []
     dosage += [_dosage(dose) for dose in doses]
     return {
-        "resourceType": "MedicationStatement",
-        **common,
+        **_about_entry("MedicationStatement", course.pk, subject, course.note),
         "status": "completed" if over else "active",
         "medicationCodeableConcept": {"text": course.name},
         "effectivePeriod": {

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from accounts import audit
 from accounts.models import AccessEvent
 from readings import fhir, imports, takeout, units
-from readings.exports import Selection
+from readings.exports import Selection, csv_lines
 from readings.models import Dose, PlateletReading
 from readings.units import Comparator, Unit
 from tests.clock import NOW, pinned
@@ -517,8 +517,6 @@ def test_a_count_read_from_fhir_exports_as_csv_and_imports_back(db):
     text = (FIXTURES / "Clemente_Kreiger_1484a42d-0eaf-4654-9cbf-6b050a5cd73b.json").read_text()
     imports.import_file(text, patient, patient_owner(patient))
     # Its entered_text reads back to its count, as our CSV import checks.
-    from readings.exports import csv_lines
-
     csv_text = "".join(csv_lines(patient, Selection(("counts",)), UTC)).lstrip("\ufeff")
     other = make_patient(make_user())
     assert imports.make_plan(csv_text, other).errors == []
