@@ -142,3 +142,30 @@ def test_a_lab_sheet_with_a_bad_file_first(live_server, page, records, audit, tm
         45,
         52,
     ]
+
+
+def test_fhir_out_of_one_record_and_into_another(live_server, page, records, audit, tmp_path):
+    mia, leo = records
+    page.goto(f"{live_server.url}/p/{mia.pk}/export/")
+    page.get_by_label("FHIR R4 (for clinicians' systems)").check()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download my history").click()
+    bundle = download_info.value
+    assert bundle.suggested_filename.startswith("itp-fhir-mia-all-")
+    assert bundle.suggested_filename.endswith(".fhir.json")
+    bundle.save_as(tmp_path / "mia.fhir.json")
+
+    page.goto(f"{live_server.url}/p/{leo.pk}/import/")
+    page.get_by_label("Your file").set_input_files(tmp_path / "mia.fhir.json")
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_text("2 new entries to bring in: 2 counts")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "From a FHIR file, only platelet counts are brought in. Skipped: 1 Patient, "
+            "1 Condition, 1 other Observation and 1 MedicationStatement."
+        )
+    ).to_be_visible()
+    audit()
+    page.get_by_role("button", name="Bring in 2 entries").click()
+    expect(page.get_by_text("Brought in 2 counts.")).to_be_visible()
+    assert PlateletReading.objects.filter(patient=leo).count() == 2
