@@ -351,6 +351,8 @@ def read(text: str) -> Contents:
     try:
         # Decimals as written: 392.2240341549635 must not pass through a float.
         data = json.loads(text.lstrip("\ufeff"), parse_float=Decimal)
+    except RecursionError:
+        raise FileError(_("This file is not JSON we can read (it nests too deeply).")) from None
     except ValueError as error:
         message = _("This file is not JSON we can read (%(error)s).") % {"error": error}
         raise FileError(message) from None
@@ -374,6 +376,8 @@ def read(text: str) -> Contents:
         raise FileError(
             _("This file has a resource FHIR R4 does not have: %(kind)s.") % {"kind": unknown}
         ) from None
+    except (TypeError, ValueError, RecursionError):  # what else the library lets through
+        raise FileError(_("This file is not valid FHIR R4.")) from None
     contents = Contents([])
     for number, entry in enumerate(found.entry or [], start=1):
         resource = entry.resource
@@ -470,19 +474,20 @@ def _read_value(found: FoundCount, quantity) -> None:
     comparator = _comparator(quantity.comparator)
     power, unit = scale
     exact = units.shift(quantity.value, power)
-    as_written = f"{comparator.symbol}{quantity.value:f} {written}"
+    # As the file writes it; never expanded (1E+999999 would be a million characters).
+    as_written = f"{comparator.symbol}{quantity.value} {written}"
     if exact < 0 or exact > units.MAX_COUNT:
         raise ValueError(
             _("%(count)s is not a platelet count (0 to 2,000 ×10⁹/L).") % {"count": as_written}
         )
-    if comparator and not exact:
-        raise ValueError(units.BELOW_ZERO if comparator.is_upper_limit else units.ABOVE_ZERO)
     if unit is Unit.PER_UL and 0 < exact < 1:
         raise ValueError(
             _("%(count)s is under 1,000 per µL: check the unit the file gives.")
             % {"count": as_written}
         )
     kept = exact.quantize(KEPT_PLACES, rounding=ROUND_HALF_UP)
+    if comparator and not kept:  # "<0.0001" cannot be kept as "<0"
+        raise ValueError(units.BELOW_ZERO if comparator.is_upper_limit else units.ABOVE_ZERO)
     in_file_unit = units.shift(kept, -power).normalize()
     found.count = units.Count(kept, comparator, unit=unit)
     # In the app's spelling of the unit, which units.parse_count reads back to the same count

@@ -903,8 +903,12 @@ def _fhir_row(found: fhir.FoundCount, patient: Patient) -> Row:
     if found.error:
         row.error = found.error
         return row
-    # A moment falls on its date where the patient lives (the model's rule).
-    drawn_on = found.day or found.moment.astimezone(patient.zone).date()
+    try:
+        # A moment falls on its date where the patient lives (the model's rule).
+        drawn_on = found.day or found.moment.astimezone(patient.zone).date()
+    except OverflowError:  # a moment at the very edge of the years Python holds
+        row.error = "That date cannot be a date of this record."
+        return row
     try:
         row.values = {
             "id": found.entry_id or uuid.uuid4(),

@@ -278,6 +278,7 @@ def test_comparators_are_kept(comparator):
     ("value", "comparator", "problem"),
     [
         (0, "<", units.BELOW_ZERO),
+        (Decimal("0.0001"), "<", units.BELOW_ZERO),  # kept as "<0", which is no count
         (-1, None, "is not a platelet count"),
         (2001, None, "is not a platelet count"),
         (500, None, "is under 1,000 per µL"),
@@ -330,7 +331,14 @@ def test_the_value_is_read_as_written_not_through_a_float():
     text += '"http://loinc.org", "code": "777-3"}]}, "effectiveDateTime": "2026-03-01", '
     text += '"valueQuantity": {"value": 150.0005, "code": "10*3/uL"}}'
     [found] = fhir.read(text).counts
-    assert "150.0005 10*3/uL kept as 150.001" in found.notice  # a float would make it 150.000
+    # Its binary float is just under 150.0005: read through one, it would be kept as 150.000.
+    assert "150.0005 10*3/uL kept as 150.001" in found.notice
+
+
+def test_a_huge_exponent_is_refused_without_writing_the_number_out():
+    text = dumped(observation(45)).replace('"value": 45', '"value": 1E+999999999')
+    [found] = fhir.read(text).counts
+    assert found.error == "1E+999999999 10*3/uL is not a platelet count (0 to 2,000 ×10⁹/L)."
 
 
 @pytest.mark.parametrize(
@@ -375,6 +383,20 @@ def test_a_count_without_a_day(when, problem):
 
 
 @pytest.mark.parametrize(
+    ("when", "problem"),
+    [
+        ("0001-01-01T00:00:00+14:00", "That date cannot be a date of this record."),
+        ("1899-12-31", "1900"),
+        ("2026-11-12", "future"),
+    ],
+)
+def test_a_date_the_record_cannot_hold_is_the_counts_error(when, problem):
+    patient = make_patient(make_user(), time_zone="America/New_York")
+    [row] = imports.make_plan(dumped(observation(45, effectiveDateTime=when)), patient).rows
+    assert problem in row.error
+
+
+@pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("{not json", "This file is not JSON we can read"),
@@ -399,7 +421,18 @@ def test_a_count_without_a_day(when, problem):
                 }
             ),
             "This file has a resource FHIR R4 does not have: Nonsense.",
+        ),
+        (
+            json.dumps(
+                {
+                    "resourceType": "Bundle",
+                    "type": "collection",
+                    "entry": [{"resource": {"resourceType": 5}}],
+                }
+            ),
+            "This file is not valid FHIR R4.",
         ),  # fmt: skip
+        ('{"a":' * 5000 + "1" + "}" * 5000, "it nests too deeply"),
     ],
 )
 def test_a_file_that_is_not_fhir_is_refused_with_a_message(text, problem):
