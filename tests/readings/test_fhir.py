@@ -277,8 +277,8 @@ def test_comparators_are_kept(comparator):
 @pytest.mark.parametrize(
     ("value", "comparator", "problem"),
     [
-        (0, "<", units.BELOW_ZERO),
-        (Decimal("0.0001"), "<", units.BELOW_ZERO),  # kept as "<0", which is no count
+        (0, "<", str(units.BELOW_ZERO)),
+        (Decimal("0.0001"), "<", str(units.BELOW_ZERO)),  # kept as "<0", which is no count
         (-1, None, "is not a platelet count"),
         (2001, None, "is not a platelet count"),
         (500, None, "is under 1,000 per µL"),
