@@ -1,4 +1,5 @@
-"""The pages that take a history out (CSV download) and bring one in (upload, check, confirm).
+"""The pages that take a history out (CSV or FHIR download) and bring one in (upload, check,
+confirm).
 
 Their forms are in readings.transfer_forms; the uploaded file waits between the check and the
 confirm in readings.pending_imports.

@@ -618,6 +618,28 @@ def test_upload_preview_confirm_a_portal_file(client, cast):
     }
 
 
+def test_the_preview_in_spanish(client, cast):
+    cast.editor.language = "es"
+    cast.editor.save()
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient"}},
+            {"resource": observation(Decimal("38.55"), effectiveDateTime="2026-03-01")},
+            {"resource": observation(Decimal("12.3456"), effectiveDateTime="2026-03-02")},
+        ],
+    }
+    client.force_login(cast.editor)
+    response = client.post(import_url(cast.patient), {"file": upload(dumped(bundle))})
+    page = client.get(response["Location"]).content.decode()
+    assert "De un archivo FHIR solo se importan los recuentos de plaquetas." in page
+    assert "Omitido: 1 Patient." in page
+    assert "1 recuento tiene más decimales de los que guarda ITP Tracker" in page
+    assert "Entrada 3</span>" in page
+    assert "12.3456 10*3/uL se guarda como 12,346 ×10⁹/L" in page
+
+
 def test_a_count_with_a_problem_is_listed_by_its_entry(client, cast):
     bundle = {
         "resourceType": "Bundle",
