@@ -346,7 +346,7 @@ def read(text: str) -> Contents:
     """The platelet counts of a FHIR Bundle or Observation in JSON, and what else it holds.
 
     Raises FileError when the text is not JSON, not a Bundle or Observation, or not valid
-    FHIR (the library's first problems, with where they are).
+    FHIR (the library's first problem, with where it is, and how many there are).
     """
     try:
         # Decimals as written: 392.2240341549635 must not pass through a float.
@@ -394,10 +394,8 @@ def read(text: str) -> Contents:
 
 def _invalid(error: pydantic.ValidationError, kind: str) -> str:
     problems = error.errors()
-    shown = "; ".join(
-        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-        for problem in problems[:3]
-    )
+    first = problems[0]
+    shown = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
     return ngettext(
         "This file is not valid FHIR R4 (%(kind)s). The problem: %(problems)s.",
         "This file is not valid FHIR R4 (%(kind)s). %(count)d problems, the first: %(problems)s.",

@@ -433,6 +433,12 @@ def test_a_date_the_record_cannot_hold_is_the_counts_error(when, problem):
             "This file is not valid FHIR R4.",
         ),  # fmt: skip
         ('{"a":' * 5000 + "1" + "}" * 5000, "it nests too deeply"),
+        (
+            json.dumps({"resourceType": "Observation", "valueString": 5}),
+            "This file is not valid FHIR R4 (Observation). 2 problems, the first: "
+            "entry.0.resource.code: "
+            "Field required.",
+        ),
     ],
 )
 def test_a_file_that_is_not_fhir_is_refused_with_a_message(text, problem):
