@@ -15,7 +15,8 @@ Out (`bundle_json`): a Bundle of type "collection" holding
   date alone;
 - each bleed as an Observation (not a Condition: a bleed is an event at a moment, reported by
   the patient, and a clinician's problem list would drown in nosebleeds), its kind and
-  severity coded in code systems of ours, as no SNOMED code for them has been confirmed;
+  severity coded in code systems of ours, with SNOMED CT too where its code was confirmed
+  (BLEED_SNOMED);
 - each treatment as a MedicationStatement (its logged doses as dosage), and an operation
   (splenectomy) as a Procedure.
 Every entry's fullUrl is `urn:uuid:<its id>`, and an entry's id is also its identifier under
@@ -87,6 +88,17 @@ ITP_CODES = [
     # synonym "Primary ITP (immune thrombocytopenia)"; 32273002 (ITP) is no longer active.
     {"system": SNOMED_CT, "code": "128091003", "display": "Autoimmune thrombocytopenia"},
 ]
+# The bleeds whose SNOMED CT code more than one independent source agreed on (OMOP's
+# vocabulary, a published FHIR ConceptMap, ICD-10 maps: R04.0, R31.9); the other kinds go in
+# our own code system only.
+BLEED_SNOMED = {
+    BleedingKind.NOSEBLEED: {
+        "system": SNOMED_CT,
+        "code": "249366005",
+        "display": "Bleeding from nose",
+    },
+    BleedingKind.URINE: {"system": SNOMED_CT, "code": "34436003", "display": "Blood in urine"},
+}
 E9_PER_L_CODE = "10*3/uL"  # UCUM: 10³ per µL is 10⁹ per L, the app's unit, and the usual code
 E9_PER_L_SHOWN = "10³/µL"
 
@@ -225,6 +237,13 @@ def _coded(system: str, choices, value: str) -> dict:
     return {"coding": [{"system": system, "code": value, "display": label}], "text": label}
 
 
+def _bleed_kind(kind: str) -> dict:
+    code = _coded(BLEEDING_KIND_SYSTEM, BleedingKind, kind)
+    if kind in BLEED_SNOMED:
+        code["coding"].append(BLEED_SNOMED[kind])
+    return code
+
+
 def _bleed(row: dict, subject: dict, tz) -> dict:
     parts = []
     if row["severity"]:
@@ -245,7 +264,7 @@ def _bleed(row: dict, subject: dict, tz) -> dict:
     return {
         **_about_entry("Observation", row["id"], subject, row["note"]),
         "status": "final",
-        "code": _coded(BLEEDING_KIND_SYSTEM, BleedingKind, row["kind"]),
+        "code": _bleed_kind(row["kind"]),
         "effectiveDateTime": _when(None, row["started_at"], tz),
         "bodySite": {"text": row["body_site"]} if row["body_site"] else None,
         "component": parts,

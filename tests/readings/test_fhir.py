@@ -193,6 +193,16 @@ def test_bleeds_and_treatments(record):
          "red-purple dots)"}
     ]  # fmt: skip
     assert bleed["component"][0]["valueCodeableConcept"]["coding"][0]["code"] == "mild"
+
+    make_episode(record, kind="nosebleed")
+    observations = resources(fhir.bundle_json(record), "Observation")
+    [nosebleed] = [
+        o["code"]["coding"] for o in observations if o["code"].get("text") == "Nosebleed"
+    ]
+    assert [(c["system"], c["code"]) for c in nosebleed] == [
+        (fhir.BLEEDING_KIND_SYSTEM, "nosebleed"),
+        ("http://snomed.info/sct", "249366005"),
+    ]
     assert bleed["component"][1]["valueQuantity"]["value"] == 5
     assert bleed["bodySite"] == {"text": "legs"}
     [course] = resources(text, "MedicationStatement")
