@@ -34,6 +34,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from accounts import dates
 from accounts.models import Patient
@@ -907,7 +908,7 @@ def _fhir_row(found: fhir.FoundCount, patient: Patient) -> Row:
         # A moment falls on its date where the patient lives (the model's rule).
         drawn_on = found.day or found.moment.astimezone(patient.zone).date()
     except OverflowError:  # a moment at the very edge of the years Python holds
-        row.error = "That date cannot be a date of this record."
+        row.error = gettext("That date cannot be a date of this record.")
         return row
     try:
         row.values = {
