@@ -1,10 +1,13 @@
 """Bring history in from a CSV file: read it, check every row, then write all of it or nothing.
 
-Two kinds of file are understood:
+Three kinds of file are understood:
 - our own export (`exports.py`): any of the per-kind files or the combined one. Every field
   comes back exactly; the entry keeps its id unless that id belongs to another record.
 - a simple sheet with a date column and a count column (from a lab portal, another app or a
   hand-kept spreadsheet): the person says which columns, which date format and which unit.
+- a FHIR Bundle (or one Observation) in JSON, from a patient portal or our own FHIR download
+  (`fhir.py`): its platelet counts; everything else in it is counted as skipped. A count
+  carrying our entry id keeps it, as in our own CSV file.
 
 Checking a file (`make_plan`) writes nothing. It sorts each row into new, duplicate (skipped)
 or error (with a message in plain words and the row number a spreadsheet shows, the column
@@ -31,10 +34,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from accounts import dates
 from accounts.models import Patient
-from readings import alerts, doses, duplicates, entries, guidance, sheet_dates, units
+from readings import alerts, doses, duplicates, entries, fhir, guidance, sheet_dates, units
 from readings.exports import (
     BOM,
     DERIVED_COLUMNS,
@@ -255,6 +259,7 @@ class Row:
     typed_id: bool = True  # our own file's row carried its id (else a new one was made)
     file_id: uuid.UUID | None = None  # the id in the file, before any new one (_mark_our_…)
     course: Treatment | None = None  # a dose's course, once found (_link_doses)
+    notice: str = ""  # what became of a value that could not be kept as written (FHIR)
 
     def entry(self, patient: Patient):
         entry = entries.KINDS[self.slug].model(patient=patient, **self.values)
@@ -273,6 +278,12 @@ class Plan:
     # A date cell of the file that reads two ways (02/11/2026) when its rows do not say which
     # way the file writes dates: the person is asked once, and no row is read until then.
     date_question: str | None = None
+    # A FHIR file's resources other than platelet counts, by type: {"Encounter": 41, …}.
+    skipped: Counter | None = None
+
+    @property
+    def is_fhir(self) -> bool:
+        return self.skipped is not None
 
     @property
     def new(self) -> list[Row]:
@@ -318,21 +329,34 @@ def make_plan(
     `date_order` (sheet_dates.DAY_FIRST or MONTH_FIRST) is how our own file, re-saved by a
     spreadsheet, writes its dates, when its rows do not tell; a simple sheet's is its format.
     """
-    table = read_table(text, options.separator if options else None)
-    return plan_table(table, patient, options, date_order)
+    source = read_source(text, options.separator if options else None)
+    return plan_source(source, patient, options, date_order)
 
 
-def plan_table(
-    table: Table,
+def read_source(text: str, separator: str | None = None) -> "Table | fhir.Contents":
+    """What the file holds: a FHIR file's contents (JSON), else the records of a CSV file.
+    ImportFileError if it is neither."""
+    if not fhir.is_json(text):
+        return read_table(text, separator)
+    try:
+        return fhir.read(text)
+    except fhir.FileError as problem:
+        raise ImportFileError(problem.message) from None
+
+
+def plan_source(
+    source: "Table | fhir.Contents",
     patient: Patient,
     options: SheetOptions | None = None,
     date_order: str | None = None,
 ) -> Plan:
-    if table.is_ours:
-        return _plan_ours(table, patient, date_order)
+    if isinstance(source, fhir.Contents):
+        return _plan_fhir(source, patient)
+    if source.is_ours:
+        return _plan_ours(source, patient, date_order)
     if options is None:
         raise ImportFileError("Say which columns hold the date and the count first.")
-    return _plan_sheet(table, options, patient)
+    return _plan_sheet(source, options, patient)
 
 
 def import_file(
@@ -862,6 +886,48 @@ def _existing(model, patient: Patient, slug: str) -> duplicates.Found:
     for values in rows.iterator():
         found.add(values, values["deleted_at"] is None)
     return found
+
+
+# --- FHIR files -------------------------------------------------------------------------------
+
+
+def _plan_fhir(contents: fhir.Contents, patient: Patient) -> Plan:
+    """A FHIR file's counts checked as our own file's rows are: the record's rules, then the
+    duplicate rule (our entry ids, then the same result)."""
+    rows = [_fhir_row(found, patient) for found in contents.counts]
+    _mark_our_duplicates(rows, patient)
+    return Plan(ours=False, rows=rows, skipped=contents.skipped)
+
+
+def _fhir_row(found: fhir.FoundCount, patient: Patient) -> Row:
+    row = Row(found.number, slug="counts", notice=found.notice, typed_id=bool(found.entry_id))
+    if found.error:
+        row.error = found.error
+        return row
+    try:
+        # A moment falls on its date where the patient lives (the model's rule).
+        drawn_on = found.day or found.moment.astimezone(patient.zone).date()
+    except OverflowError:  # a moment at the very edge of the years Python holds
+        row.error = gettext("That date cannot be a date of this record.")
+        return row
+    try:
+        row.values = {
+            "id": found.entry_id or uuid.uuid4(),
+            "drawn_on": drawn_on,
+            "drawn_at": found.moment,
+            "count": found.count.value,
+            "comparator": found.count.comparator.value,
+            "entered_text": found.entered_text,
+            "entered_unit": found.count.unit.value,
+            "lab": _text(found.lab, PlateletReading, "lab", "lab"),
+            "note": _text(found.note, PlateletReading, "note", "note"),
+        }
+        row.file_id = row.values["id"]
+        _check_rules(row, patient, name_column=False)
+    except RowError as error:
+        row.error = str(error)
+        row.values = {}
+    return row
 
 
 # --- Simple sheets ----------------------------------------------------------------------------

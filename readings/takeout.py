@@ -18,19 +18,20 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit, mfa, sessions
 from accounts.forms import DeleteAccountForm
 from accounts.memberships import other_owners
 from accounts.models import AccessEvent, CareMembership, Invitation, Patient, Role
-from readings import page_cache, sheets
+from readings import fhir, page_cache, sheets
 from readings.entries import KINDS
 from readings.exports import Selection, csv_lines, escape_cell
 
 DELETED_ACTOR = "A deleted account"
 
-README = """Your ITP Tracker data
+README = gettext_lazy("""Your ITP Tracker data
 =====================
 
 Made on {made} for {email}.
@@ -46,6 +47,10 @@ Then one folder for each record you own:
                     to bring back in. Dates and times are ISO 8601, in the record's time
                     zone with its offset; counts are in x10^9/L and as typed. It can be
                     brought back in with "Bring in history".
+  history.fhir.json The same counts, bleeds, treatments and doses as one FHIR R4 Bundle
+                    (JSON), the format clinic and hospital systems read: "FHIR R4" in
+                    "Download my history" gives the same file. Its counts can be brought
+                    back in with "Bring in history" too.
   counts.csv, bleeds.csv, treatments.csv, doses.csv
                     The same entries to read in a spreadsheet: a file for each kind, oldest
                     first, with headings and answers in words, as "Download my history"
@@ -59,7 +64,7 @@ Then one folder for each record you own:
 
 The files are UTF-8 CSV. Cells that start with = + - @ are prefixed with ' so that
 spreadsheets do not run them as formulas.
-"""
+""")
 
 
 def owned_patients(user) -> list[Patient]:
@@ -119,6 +124,7 @@ def _record_files(patient: Patient) -> dict[str, str]:
     return {
         "record.csv": record,
         "history.csv": history,
+        "history.fhir.json": fhir.bundle_json(patient),
         **readable,
         "members.csv": members,
         "invitations.csv": invitations,

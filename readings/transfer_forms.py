@@ -28,7 +28,8 @@ def _filled(message, **values):
 
 # What a download is for: to read in a spreadsheet (readings.sheets), or the exact file that
 # an import reads back (readings.exports).
-SHEETS, EXACT = "sheets", "exact"
+# FHIR: a FHIR R4 Bundle for a clinic's or hospital's system (readings.fhir).
+SHEETS, EXACT, FHIR = "sheets", "exact", "fhir"
 
 
 class ExportForm(PlainErrors, forms.Form):
@@ -48,6 +49,13 @@ class ExportForm(PlainErrors, forms.Form):
                 _(
                     "To bring back into ITP Tracker, or into another app: one file with every "
                     "detail, in ITP Tracker’s own columns"
+                ),
+            ),
+            (
+                FHIR,
+                _(
+                    "FHIR R4 (for clinicians' systems): counts, bleeds and treatments in the "
+                    "format hospital and clinic systems read (JSON)"
                 ),
             ),
         ],
@@ -102,11 +110,11 @@ class ExportForm(PlainErrors, forms.Form):
 
 class UploadForm(PlainErrors, forms.Form):
     file = forms.FileField(
-        label=_("Your CSV file"),
+        label=_("Your file"),
         help_text=_filled(
             _(
-                "A file downloaded from ITP Tracker, or a sheet with a date column and a count "
-                "column. Up to %(size)s."
+                "A file downloaded from ITP Tracker, a sheet with a date column and a count "
+                "column, or a FHIR file (JSON) from a patient portal. Up to %(size)s."
             ),
             size=imports.MAX_UPLOAD_TEXT,
         ),
@@ -115,14 +123,16 @@ class UploadForm(PlainErrors, forms.Form):
             "required": _("Choose a file first."),
             "invalid": _("Choose a file first."),
         },
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,text/csv,.json,application/json,application/fhir+json"}
+        ),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         try:
             self.text = imports.read_upload(upload)
-            self.table = imports.read_table(self.text)
+            imports.read_source(self.text)
         except imports.ImportFileError as problem:
             raise forms.ValidationError(problem.message) from None
         return upload

@@ -1,4 +1,5 @@
-"""The pages that take a history out (CSV download) and bring one in (upload, check, confirm).
+"""The pages that take a history out (CSV or FHIR download) and bring one in (upload, check,
+confirm).
 
 Their forms are in readings.transfer_forms; the uploaded file waits between the check and the
 confirm in readings.pending_imports.
@@ -13,14 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit
 from accounts.access import get_patient_for
-from readings import exports, imports, sheets
+from readings import exports, fhir, imports, sheets
 from readings.entries import KINDS
 from readings.pending_imports import PendingImport
 from readings.transfer_forms import (
+    EXACT,
+    FHIR,
     SHEETS,
     DateOrderForm,
     ExportForm,
@@ -55,28 +59,32 @@ def export_file(
 ) -> HttpResponse:
     """Every export of health data goes through here: the one place to write it to the log.
 
-    Streams the file; the rows are read in chunks while it downloads.
+    Streams the file; the rows are read in chunks while it downloads (a FHIR Bundle is made
+    whole first: the library validates it as one object).
     """
-    for_sheets = layout == SHEETS
-    detail = selection.describe() + (", to read in a spreadsheet" if for_sheets else "")
-    audit.record(request, patient, audit.EXPORTED, detail)
+    audit.record(request, patient, audit.EXPORTED, selection.describe() + LOGGED_AS[layout])
     tz = timezone.get_current_timezone()
-    download = (sheets.download if for_sheets else exports.download)(patient, selection, tz)
+    download = WRITERS[layout](patient, selection, tz)
     response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
-    name = export_file_name(patient, selection, for_sheets, download.extension)
+    name = export_file_name(patient, selection, layout, download.extension)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     return response
 
 
-def export_file_name(
-    patient, selection: exports.Selection, for_sheets: bool, extension: str
-) -> str:
-    """Like itp-history-sam-all-2026-11-10.csv or itp-spreadsheet-sam-treatments-2026-11-10.zip:
-    the kind chosen names the file, though its parts come with it (a course's doses)."""
-    kind = "spreadsheet" if for_sheets else "history"
+# How each layout is written, what the access log adds about it, and the word its file's name
+# takes.
+WRITERS = {SHEETS: sheets.download, EXACT: exports.download, FHIR: fhir.download}
+LOGGED_AS = {SHEETS: ", to read in a spreadsheet", EXACT: "", FHIR: ", as FHIR R4"}
+NAMED_AS = {SHEETS: "spreadsheet", EXACT: "history", FHIR: "fhir"}
+
+
+def export_file_name(patient, selection: exports.Selection, layout: str, extension: str) -> str:
+    """Like itp-history-sam-all-2026-11-10.csv, itp-spreadsheet-sam-treatments-2026-11-10.zip
+    or itp-fhir-sam-all-2026-11-10.fhir.json: the kind chosen names the file, though its parts
+    come with it (a course's doses)."""
     what = "all" if set(selection.slugs) == set(KINDS) else selection.slugs[0]
     name = slugify(patient.name) or "record"
-    return f"itp-{kind}-{name}-{what}-{timezone.localdate().isoformat()}.{extension}"
+    return f"itp-{NAMED_AS[layout]}-{name}-{what}-{timezone.localdate().isoformat()}.{extension}"
 
 
 # --- Import -----------------------------------------------------------------------------------
@@ -104,39 +112,42 @@ def import_preview(request: HttpRequest, patient_id, token: str) -> HttpResponse
     pending = PendingImport.load(request, patient, token)
     if pending is None:
         return expired(request, patient)
-    table = imports.read_table(pending.text, pending.options and pending.options.separator)
-    form = reading_form(request, pending, table, patient)
-    if request.method == "POST" and form.is_valid():
+    source = imports.read_source(pending.text, pending.options and pending.options.separator)
+    form = reading_form(request, pending, source, patient)
+    if request.method == "POST" and form is not None and form.is_valid():
         form.remember(pending)
         pending.save(request, patient)
         return redirect("import_preview", patient_id=patient.pk, token=token)
     ctx = {"patient": patient, "role": role, "pending": pending}
-    ctx["order_form" if table.is_ours else "sheet_form"] = form
-    if table.is_ours or (pending.options and request.method == "GET"):
+    if form is not None:
+        ctx["order_form" if source.is_ours else "sheet_form"] = form
+    if form is None or source.is_ours or (pending.options and request.method == "GET"):
         # The preview tells which rows the history already holds: a read of the record.
         audit.record(request, patient, audit.COMPARED_FILE, pending.file_name)
-        ctx.update(preview_context(table, patient, pending))
+        ctx.update(preview_context(source, patient, pending))
     return render(request, "readings/import_preview.html", ctx)
 
 
-def reading_form(request, pending: PendingImport, table, patient) -> forms.Form:
+def reading_form(request, pending: PendingImport, source, patient) -> forms.Form | None:
     """What the person says about how to read the file: a simple sheet's columns, or the order
-    of day and month in our own file's dates."""
-    if table.is_ours:
+    of day and month in our own file's dates. A FHIR file says it all itself: None."""
+    if isinstance(source, fhir.Contents):
+        return None
+    if source.is_ours:
         return DateOrderForm(request.POST or None, initial={"date_order": pending.date_order})
     if request.method == "POST":
-        return SheetForm(request.POST, text=pending.text, table=table)
+        return SheetForm(request.POST, text=pending.text, table=source)
     if pending.options:
         initial = SheetForm.initial_from(pending.options)
     else:
-        initial = SheetForm.first_guess(table, patient)
-    return SheetForm(initial=initial, text=pending.text, table=table)
+        initial = SheetForm.first_guess(source, patient)
+    return SheetForm(initial=initial, text=pending.text, table=source)
 
 
-def preview_context(table, patient, pending: PendingImport) -> dict:
+def preview_context(source, patient, pending: PendingImport) -> dict:
     """What the preview shows: totals, and the first few rows of each sort."""
     try:
-        plan = imports.plan_table(table, patient, pending.options, pending.date_order)
+        plan = imports.plan_source(source, patient, pending.options, pending.date_order)
     except imports.ImportFileError as problem:
         return {"file_problem": problem.message}
     if plan.date_question:
@@ -144,7 +155,7 @@ def preview_context(table, patient, pending: PendingImport) -> dict:
     new, duplicates, errors = plan.new, plan.duplicates, plan.errors
     return {
         "plan": plan,
-        "new_rows": [(row.number, row.describe(patient)) for row in new[:PREVIEW_ROWS]],
+        "new_rows": [(row.number, row.describe(patient), row.notice) for row in new[:PREVIEW_ROWS]],
         "new_count": len(new),
         "new_by_kind": imports.describe_kinds(plan.new_by_kind()),
         "duplicates": [
@@ -153,6 +164,17 @@ def preview_context(table, patient, pending: PendingImport) -> dict:
         "duplicate_count": len(duplicates),
         "errors": [(row.number, row.error) for row in errors[:PREVIEW_ERRORS]],
         "error_count": len(errors),
+        **(fhir_context(plan) if plan.is_fhir else {"row_label": _("Row")}),
+    }
+
+
+def fhir_context(plan: imports.Plan) -> dict:
+    """A FHIR file's entries are numbered as the Bundle lists them; what else it holds is
+    skipped, and counts kept to fewer decimal places are counted."""
+    return {
+        "row_label": _("Entry"),
+        "skipped": fhir.skipped_text(plan.skipped),
+        "kept_count": sum(1 for row in plan.new if row.notice),
     }
 
 

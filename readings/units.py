@@ -318,7 +318,7 @@ def _scientific(number: str, exponent: str) -> list[Decimal]:
     separators = _SEPARATOR.findall(number)
     if len(separators) > 1 or (separators and separators[0] not in ".,"):
         raise CountError(ENTER_A_NUMBER)
-    return [_shift(Decimal(number.replace(",", ".")), int(exponent))]
+    return [shift(Decimal(number.replace(",", ".")), int(exponent))]
 
 
 # --- Exact decimal arithmetic ------------------------------------------------------------------
@@ -326,7 +326,7 @@ def _scientific(number: str, exponent: str) -> list[Decimal]:
 # rounded into a plausible count. These work on the digits and exponent directly, so are exact.
 
 
-def _shift(value: Decimal, places: int) -> Decimal:
+def shift(value: Decimal, places: int) -> Decimal:
     """`value` × 10**places."""
     sign, digits, exponent = value.as_tuple()
     return Decimal((sign, digits, exponent + places))
@@ -362,7 +362,7 @@ class _Reading:
 
     @property
     def value(self) -> Decimal:
-        return _normalise(_shift(self.literal, self.scale.power))
+        return _normalise(shift(self.literal, self.scale.power))
 
     @property
     def plausible(self) -> bool:
@@ -484,7 +484,7 @@ _ORDER = {
 def format_number(value: Decimal, unit: Unit) -> str:
     """`value` (×10⁹/L) written in `unit` as the active language groups and marks decimals:
     45 -> "45" or "45,000" (Spanish "45.000"); 45.5 -> "45.5" (Spanish "45,5")."""
-    shown = value if unit is Unit.E9_PER_L else _shift(value, 3)
+    shown = value if unit is Unit.E9_PER_L else shift(value, 3)
     text = f"{_normalise(shown):,f}"
     if _decimal_mark() == ".":
         return text

@@ -77,7 +77,7 @@ def test_download_a_history_and_bring_it_into_another_record(
     page.goto(f"{live_server.url}/p/{leo.pk}/import/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bring in history from a file")
     audit()
-    page.get_by_label("Your CSV file").set_input_files(saved)
+    page.get_by_label("Your file").set_input_files(saved)
     page.get_by_role("button", name="Check the file").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check before bringing in")
@@ -102,7 +102,7 @@ def test_download_a_history_and_bring_it_into_another_record(
 
     # The same file again: everything is already there.
     page.goto(f"{live_server.url}/p/{leo.pk}/import/")
-    page.get_by_label("Your CSV file").set_input_files(saved)
+    page.get_by_label("Your file").set_input_files(saved)
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("4 already in the history, to be skipped")).to_be_visible()
     expect(page.get_by_text("there is nothing new to bring in")).to_be_visible()
@@ -120,14 +120,14 @@ def test_a_lab_sheet_with_a_bad_file_first(live_server, page, records, audit, tm
     sheet.write_text("Date;Platelets\n31.01.2025;45\n01.02.2025;52\n", encoding="utf-8")
 
     page.goto(f"{live_server.url}/p/{leo.pk}/import/")
-    page.get_by_label("Your CSV file").set_input_files(workbook)
+    page.get_by_label("Your file").set_input_files(workbook)
     page.get_by_role("button", name="Check the file").click()
     expect(
         page.get_by_text("a spreadsheet workbook (like .xlsx or .xls), not a CSV file")
     ).to_be_visible()
     audit()
 
-    page.get_by_label("Your CSV file").set_input_files(sheet)
+    page.get_by_label("Your file").set_input_files(sheet)
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Which column is which")).to_be_visible()
     expect(page.get_by_label("Semicolon ( ; )")).to_be_checked()
@@ -142,3 +142,30 @@ def test_a_lab_sheet_with_a_bad_file_first(live_server, page, records, audit, tm
         45,
         52,
     ]
+
+
+def test_fhir_out_of_one_record_and_into_another(live_server, page, records, audit, tmp_path):
+    mia, leo = records
+    page.goto(f"{live_server.url}/p/{mia.pk}/export/")
+    page.get_by_label("FHIR R4 (for clinicians' systems)").check()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download my history").click()
+    bundle = download_info.value
+    assert bundle.suggested_filename.startswith("itp-fhir-mia-all-")
+    assert bundle.suggested_filename.endswith(".fhir.json")
+    bundle.save_as(tmp_path / "mia.fhir.json")
+
+    page.goto(f"{live_server.url}/p/{leo.pk}/import/")
+    page.get_by_label("Your file").set_input_files(tmp_path / "mia.fhir.json")
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_text("2 new entries to bring in: 2 counts")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "From a FHIR file, only platelet counts are brought in. Skipped: 1 Patient, "
+            "1 Condition, 1 other Observation and 1 MedicationStatement."
+        )
+    ).to_be_visible()
+    audit()
+    page.get_by_role("button", name="Bring in 2 entries").click()
+    expect(page.get_by_text("Brought in 2 counts.")).to_be_visible()
+    assert PlateletReading.objects.filter(patient=leo).count() == 2

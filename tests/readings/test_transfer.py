@@ -99,8 +99,9 @@ def test_the_export_page_offers_a_spreadsheet_first_and_the_exact_file(client, c
     client.force_login(cast.viewer)
     page = client.get(export_url(cast.patient)).content.decode()
     choices = re.findall(r'<input type="radio" name="layout" value="(\w+)"[^>]*?( checked)?>', page)
-    assert choices == [("sheets", " checked"), ("exact", "")]
+    assert choices == [("sheets", " checked"), ("exact", ""), ("fhir", "")]
     assert "What is the file for?" in page
+    assert "FHIR R4 (for clinicians&#x27; systems)" in page
     assert "To read, sort or print in a spreadsheet" in page
     assert "To bring back into ITP Tracker" in page
     assert "Detect special numbers" in page

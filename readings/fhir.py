@@ -1,0 +1,540 @@
+"""FHIR R4 out and in: a record as a Bundle for clinicians' systems, and the platelet counts of
+a patient portal's Bundle.
+
+The models are fhir.resources' R4B package (FHIR 4.3.0): the library has no R4 (4.0.1) one,
+and HL7's R4B is R4 unchanged for every resource used here (Bundle, Patient, Condition,
+Observation, MedicationStatement, Procedure; https://hl7.org/fhir/R4B/diff.html), so what we
+write is valid R4 and what R4 writes is read.
+
+Out (`bundle_json`): a Bundle of type "collection" holding
+- the Patient: the record's name, and its year of birth as a year-precision birthDate;
+- a Condition for ITP, ICD-10-CM D69.3 and SNOMED CT 128091003 (Autoimmune thrombocytopenia,
+  synonym "Primary ITP (immune thrombocytopenia)"), with the diagnosis date as its onset;
+- each live count as a laboratory Observation, LOINC 777-3, in UCUM 10*3/uL (= ×10⁹/L, the
+  number the app stores), with its comparator, at its moment in the record's offset or on its
+  date alone;
+- each bleed as an Observation (not a Condition: a bleed is an event at a moment, reported by
+  the patient, and a clinician's problem list would drown in nosebleeds), its kind and
+  severity coded in code systems of ours, with SNOMED CT too where its code was confirmed
+  (BLEED_SNOMED);
+- each treatment as a MedicationStatement (its logged doses as dosage), and an operation
+  (splenectomy) as a Procedure.
+Every entry's fullUrl is `urn:uuid:<its id>`, and an entry's id is also its identifier under
+ENTRY_ID_SYSTEM, which is how an import recognises entries it already holds.
+
+In (`read`): a Bundle, or one Observation, as JSON. The whole file is validated by the
+library first; a file that is not FHIR is refused with the first problems named. Platelet
+counts (LOINC 777-3, 26515-7, 778-1) are read with their unit, converted exactly to ×10⁹/L
+(`UNITS`; an unknown unit is the count's error, never a guess), their comparator and their
+moment (or date). Everything else is counted by type, to be listed as skipped.
+"""
+
+import datetime
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import pydantic
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from fhir.resources.R4B.bundle import Bundle
+
+from readings import units
+from readings.entries import KINDS
+from readings.exports import MODEL_FIELDS, Download, Selection, entries_of
+from readings.models import (
+    PROCEDURES,
+    BleedingKind,
+    Dose,
+    DoseUnit,
+    Severity,
+    Treatment,
+)
+from readings.units import Comparator, Unit
+
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+EXTENSION = "fhir.json"
+
+# Our own identifier and code systems (no registered URL of ours exists to root them in).
+ENTRY_ID_SYSTEM = "urn:itp-tracker:entry-id"
+RECORD_ID_SYSTEM = "urn:itp-tracker:record-id"
+BLEEDING_KIND_SYSTEM = "urn:itp-tracker:bleeding-kind"
+BLEEDING_SEVERITY_SYSTEM = "urn:itp-tracker:bleeding-severity"
+OBSERVATION_PART_SYSTEM = "urn:itp-tracker:observation-part"
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+ICD_10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+SNOMED_CT = "http://snomed.info/sct"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+
+PLATELET_COUNT = {
+    "system": LOINC,
+    "code": units.LOINC_PLATELET_COUNT,
+    "display": "Platelets [#/volume] in Blood by Automated count",
+}
+# The LOINC codes an import reads as a platelet count: automated count, count in blood (any
+# method), manual count.
+PLATELET_CODES = frozenset({units.LOINC_PLATELET_COUNT, "26515-7", "778-1"})
+ITP_CODES = [
+    {"system": ICD_10_CM, "code": "D69.3", "display": "Immune thrombocytopenic purpura"},
+    # tx.fhir.org's SNOMED CT browser: 128091003 "Autoimmune thrombocytopenia (disorder)",
+    # synonym "Primary ITP (immune thrombocytopenia)"; 32273002 (ITP) is no longer active.
+    {"system": SNOMED_CT, "code": "128091003", "display": "Autoimmune thrombocytopenia"},
+]
+# The bleeds whose SNOMED CT code more than one independent source agreed on (OMOP's
+# vocabulary, a published FHIR ConceptMap, ICD-10 maps: R04.0, R31.9); the other kinds go in
+# our own code system only.
+BLEED_SNOMED = {
+    BleedingKind.NOSEBLEED: {
+        "system": SNOMED_CT,
+        "code": "249366005",
+        "display": "Bleeding from nose",
+    },
+    BleedingKind.URINE: {"system": SNOMED_CT, "code": "34436003", "display": "Blood in urine"},
+}
+E9_PER_L_CODE = "10*3/uL"  # UCUM: 10³ per µL is 10⁹ per L, the app's unit, and the usual code
+E9_PER_L_SHOWN = "10³/µL"
+
+# Units an import reads, as written folded by `_fold` (UCUM codes, and what portals print as
+# the unit's text), each with the power of ten that turns its numbers into ×10⁹/L and the
+# unit it counts as. Anything else is the count's error: the unit is never guessed.
+UNITS = {
+    **dict.fromkeys(
+        ("10*3/ul", "10^3/ul", "x10^3/ul", "x10e3/ul", "10e3/ul", "k/ul", "thou/ul"),
+        (0, Unit.E9_PER_L),
+    ),
+    **dict.fromkeys(("10*9/l", "10^9/l", "x10^9/l", "x10e9/l", "g/l"), (0, Unit.E9_PER_L)),
+    **dict.fromkeys(("/ul", "/mm3", "/mm^3", "{cells}/ul", "cells/ul"), (-3, Unit.PER_UL)),
+}
+# Whole platelets per µL: the app keeps counts in ×10⁹/L to 3 decimal places.
+KEPT_PLACES = Decimal(10) ** -units.MAX_DECIMAL_PLACES
+
+_SUPERSCRIPTS = str.maketrans({"³": "^3", "⁹": "^9", "µ": "u", "μ": "u", "×": "x"})
+
+
+# --- Out ----------------------------------------------------------------------------------------
+
+
+def download(patient, selection: Selection, tz: datetime.tzinfo) -> Download:
+    """The Bundle as a file to send (readings.transfer_views.export_file)."""
+    return Download(EXTENSION, CONTENT_TYPE, iter([bundle_json(patient, selection, tz)]))
+
+
+def bundle_json(patient, selection: Selection | None = None, tz=None) -> str:
+    """The record (its entries in `selection`, all by default) as FHIR JSON; times in `tz`,
+    the record's own zone by default."""
+    return bundle(patient, selection, tz).model_dump_json(indent=2)
+
+
+def bundle(patient, selection: Selection | None = None, tz=None) -> Bundle:
+    """The record as a validated Bundle (see the module's docstring for what it holds)."""
+    selection = selection or Selection(tuple(KINDS))
+    tz = tz or patient.zone
+    subject = {"reference": _urn(patient.pk)}
+    resources = [_patient(patient), _condition(patient, subject)]
+    if "counts" in selection.slugs:
+        rows = entries_of(KINDS["counts"], patient, selection, tz)
+        resources += [_count(row, subject, tz) for row in rows]
+    if "bleeds" in selection.slugs:
+        rows = entries_of(KINDS["bleeds"], patient, selection, tz)
+        resources += [_bleed(row, subject, tz) for row in rows]
+    if "treatments" in selection.slugs:
+        resources += _treatments(patient, selection, subject, tz)
+    return Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "timestamp": timezone.now().astimezone(tz).isoformat(),
+            "entry": [
+                {"fullUrl": _urn(resource["id"]), "resource": resource} for resource in resources
+            ],
+        }
+    )
+
+
+def _urn(pk) -> str:
+    return f"urn:uuid:{pk}"
+
+
+def _when(day: datetime.date | None, moment: datetime.datetime | None, tz) -> str | None:
+    """A FHIR dateTime: the moment in `tz`'s offset, else the date alone."""
+    if moment is not None:
+        return moment.astimezone(tz).isoformat()
+    return day.isoformat() if day else None
+
+
+def _number(value: Decimal) -> Decimal:
+    """The stored value without its padding zeros (38.500 -> 38.5, 1.000 -> 1): fhir.resources
+    writes an integral Decimal as a JSON integer and any other as a float, whose shortest form
+    is the decimal itself for up to 15 significant digits (counts have 7, doses 9)."""
+    return value.normalize()
+
+
+def _about_entry(kind: str, pk, subject: dict, note: str) -> dict:
+    """What every resource made from an entry has: its id (also as our identifier, which an
+    import recognises), the patient, and the entry's note."""
+    return {
+        "resourceType": kind,
+        "id": str(pk),
+        "identifier": [{"system": ENTRY_ID_SYSTEM, "value": str(pk)}],
+        "subject": subject,
+        "note": [{"text": note}] if note else [],
+    }
+
+
+def _patient(patient) -> dict:
+    return {
+        "resourceType": "Patient",
+        "id": str(patient.pk),
+        "identifier": [{"system": RECORD_ID_SYSTEM, "value": str(patient.pk)}],
+        "name": [{"text": patient.name}],
+        "birthDate": str(patient.birth_year) if patient.birth_year else None,
+    }
+
+
+def _condition(patient, subject: dict) -> dict:
+    return {
+        "resourceType": "Condition",
+        # Stable across downloads: one Condition per record.
+        "id": str(uuid.uuid5(patient.pk, "itp-condition")),
+        "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+        "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION, "code": "confirmed"}]},
+        "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "problem-list-item"}]}],
+        "code": {"coding": ITP_CODES, "text": "Immune thrombocytopenia (ITP)"},
+        "subject": subject,
+        "onsetDateTime": _when(patient.diagnosis_date, None, None),
+    }
+
+
+def _count(row: dict, subject: dict, tz) -> dict:
+    quantity = {
+        "value": _number(row["count"]),
+        "comparator": row["comparator"] or None,
+        "unit": E9_PER_L_SHOWN,
+        "system": UCUM,
+        "code": E9_PER_L_CODE,
+    }
+    return {
+        **_about_entry("Observation", row["id"], subject, row["note"]),
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory"}]}],
+        "code": {"coding": [PLATELET_COUNT], "text": "Platelet count"},
+        "effectiveDateTime": _when(row["drawn_on"], row["drawn_at"], tz),
+        "valueQuantity": quantity,
+        "performer": [{"display": row["lab"]}] if row["lab"] else None,
+    }
+
+
+def _coded(system: str, choices, value: str) -> dict:
+    label = choices(value).label
+    return {"coding": [{"system": system, "code": value, "display": label}], "text": label}
+
+
+def _bleed_kind(kind: str) -> dict:
+    code = _coded(BLEEDING_KIND_SYSTEM, BleedingKind, kind)
+    if kind in BLEED_SNOMED:
+        code["coding"].append(BLEED_SNOMED[kind])
+    return code
+
+
+def _bleed(row: dict, subject: dict, tz) -> dict:
+    parts = []
+    if row["severity"]:
+        parts.append(
+            {
+                "code": {"coding": [{"system": OBSERVATION_PART_SYSTEM, "code": "severity"}]},
+                "valueCodeableConcept": _coded(BLEEDING_SEVERITY_SYSTEM, Severity, row["severity"]),
+            }
+        )
+    if row["duration_minutes"] is not None:
+        minutes = {"value": row["duration_minutes"], "unit": "min", "system": UCUM, "code": "min"}
+        parts.append(
+            {
+                "code": {"coding": [{"system": OBSERVATION_PART_SYSTEM, "code": "duration"}]},
+                "valueQuantity": minutes,
+            }
+        )
+    return {
+        **_about_entry("Observation", row["id"], subject, row["note"]),
+        "status": "final",
+        "code": _bleed_kind(row["kind"]),
+        "effectiveDateTime": _when(None, row["started_at"], tz),
+        "bodySite": {"text": row["body_site"]} if row["body_site"] else None,
+        "component": parts,
+    }
+
+
+def _treatments(patient, selection: Selection, subject: dict, tz) -> list[dict]:
+    doses: dict[uuid.UUID, list[Dose]] = {}
+    if "doses" in selection.slugs:
+        for row in entries_of(KINDS["doses"], patient, selection, tz):
+            doses.setdefault(row["treatment_id"], []).append(_entry(Dose, "doses", row))
+    courses = entries_of(KINDS["treatments"], patient, selection, tz)
+    return [
+        _course(_entry(Treatment, "treatments", row), doses.get(row["id"], []), subject, patient)
+        for row in courses
+    ]
+
+
+def _entry(model, slug: str, row: dict):
+    """An unsaved model instance from entries_of's values, for its words (name, summary)."""
+    return model(id=row["id"], note=row["note"], **{n: row[n] for n in MODEL_FIELDS[slug]})
+
+
+def _course(course: Treatment, doses: list[Dose], subject: dict, patient) -> dict:
+    if course.medicine in PROCEDURES:
+        return {
+            **_about_entry("Procedure", course.pk, subject, course.note),
+            "status": "completed",
+            "code": {"text": course.name},
+            "performedDateTime": course.started_on.isoformat(),
+        }
+    over = course.ended_on is not None and course.ended_on < patient.today()
+    dosage = [{"text": course.dose}] if course.dose else []
+    dosage += [_dosage(dose) for dose in doses]
+    return {
+        **_about_entry("MedicationStatement", course.pk, subject, course.note),
+        "status": "completed" if over else "active",
+        "medicationCodeableConcept": {"text": course.name},
+        "effectivePeriod": {
+            "start": course.started_on.isoformat(),
+            "end": course.ended_on.isoformat() if course.ended_on else None,
+        },
+        "dosage": dosage,
+    }
+
+
+def _dosage(dose: Dose) -> dict:
+    """One logged dose: its words, route and amount (DoseUnit's values are UCUM codes)."""
+    dosage = {"text": dose.summary()}
+    if dose.route:
+        dosage["route"] = {"text": dose.get_route_display()}
+    if dose.unit != DoseUnit.NONE and dose.amount is not None:
+        amount = {"value": _number(dose.amount), "unit": DoseUnit(dose.unit).short}
+        amount.update(system=UCUM, code=dose.unit)
+        dosage["doseAndRate"] = [{"doseQuantity": amount}]
+    return dosage
+
+
+# --- In -----------------------------------------------------------------------------------------
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read as FHIR. The message is for the person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class FoundCount:
+    """A platelet count of the file, read; `error` says why it cannot be, if it cannot."""
+
+    number: int  # its entry's place in the Bundle, from 1
+    entry_id: uuid.UUID | None = None  # our identifier: the file came from ITP Tracker
+    count: units.Count | None = None  # in ×10⁹/L, as kept
+    entered_text: str = ""  # the kept count in the file's unit, like "392.224 10*9/L"
+    notice: str = ""  # what became of a value kept to fewer decimal places
+    day: datetime.date | None = None  # a date without a time
+    moment: datetime.datetime | None = None  # aware, with the file's offset
+    lab: str = ""
+    note: str = ""
+    error: str = ""
+
+
+@dataclass
+class Contents:
+    counts: list[FoundCount]
+    skipped: Counter = field(default_factory=Counter)  # {"Encounter": 41, …}
+
+
+def is_json(text: str) -> bool:
+    """Whether an uploaded text is JSON (so FHIR) rather than CSV: an object at its start."""
+    return text.lstrip("\ufeff \t\r\n").startswith("{")
+
+
+def read(text: str) -> Contents:
+    """The platelet counts of a FHIR Bundle or Observation in JSON, and what else it holds.
+
+    Raises FileError when the text is not JSON, not a Bundle or Observation, or not valid
+    FHIR (the library's first problem, with where it is, and how many there are).
+    """
+    try:
+        # Decimals as written: 392.2240341549635 must not pass through a float.
+        data = json.loads(text.lstrip("\ufeff"), parse_float=Decimal)
+    except RecursionError:
+        raise FileError(_("This file is not JSON we can read (it nests too deeply).")) from None
+    except ValueError as error:
+        message = _("This file is not JSON we can read (%(error)s).") % {"error": error}
+        raise FileError(message) from None
+    kind = data.get("resourceType") if isinstance(data, dict) else None
+    if kind not in ("Bundle", "Observation"):
+        raise FileError(
+            _(
+                "This JSON file is not a FHIR Bundle or Observation. From a patient portal, "
+                "download your results as FHIR (JSON)."
+            )
+        )
+    wrapped = data if kind == "Bundle" else {"resourceType": "Bundle", "type": "collection"}
+    if kind == "Observation":
+        wrapped["entry"] = [{"resource": data}]
+    try:
+        found = Bundle.model_validate(wrapped)
+    except pydantic.ValidationError as error:
+        raise FileError(_invalid(error, kind)) from None
+    except KeyError as error:  # the library's word for a resource type it does not know
+        unknown = str(error.args[0]).removeprefix("R4.").removesuffix("Type")
+        raise FileError(
+            _("This file has a resource FHIR R4 does not have: %(kind)s.") % {"kind": unknown}
+        ) from None
+    except (TypeError, ValueError, RecursionError):  # what else the library lets through
+        raise FileError(_("This file is not valid FHIR R4.")) from None
+    contents = Contents([])
+    for number, entry in enumerate(found.entry or [], start=1):
+        resource = entry.resource
+        kind = resource.get_resource_type() if resource is not None else _("empty entry")
+        if kind != "Observation" or not _is_platelet_count(resource):
+            contents.skipped[_("other Observation") if kind == "Observation" else kind] += 1
+        elif resource.status in ("entered-in-error", "cancelled"):
+            marked = _("platelet count marked %(status)s") % {"status": resource.status}
+            contents.skipped[marked] += 1
+        else:
+            contents.counts.append(_read_count(number, resource))
+    return contents
+
+
+def _invalid(error: pydantic.ValidationError, kind: str) -> str:
+    problems = error.errors()
+    first = problems[0]
+    shown = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+    return ngettext(
+        "This file is not valid FHIR R4 (%(kind)s). The problem: %(problems)s.",
+        "This file is not valid FHIR R4 (%(kind)s). %(count)d problems, the first: %(problems)s.",
+        len(problems),
+    ) % {"kind": kind, "count": len(problems), "problems": shown}
+
+
+def _is_platelet_count(observation) -> bool:
+    codings = observation.code.coding or []
+    return any(c.system in (LOINC, None) and c.code in PLATELET_CODES for c in codings)
+
+
+def _read_count(number: int, observation) -> FoundCount:
+    found = FoundCount(number, entry_id=_our_id(observation))
+    try:
+        found.day, found.moment = _effective(observation)
+        _read_value(found, observation.valueQuantity)
+    except ValueError as error:
+        found.error = str(error)
+        return found
+    performers = [p.display for p in observation.performer or [] if p.display]
+    found.lab = performers[0] if performers else ""
+    found.note = "\n\n".join(note.text for note in observation.note or [] if note.text)
+    return found
+
+
+def _our_id(observation) -> uuid.UUID | None:
+    for identifier in observation.identifier or []:
+        if identifier.system == ENTRY_ID_SYSTEM:
+            try:
+                return uuid.UUID(identifier.value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _effective(observation) -> tuple[datetime.date | None, datetime.datetime | None]:
+    """When the blood was taken: effectiveDateTime, else effectivePeriod.start, else issued;
+    a moment with its offset, or a whole date. ValueError when none says so to the day."""
+    when = observation.effectiveDateTime
+    if when is None and observation.effectivePeriod is not None:
+        when = observation.effectivePeriod.start
+    if when is None:
+        when = observation.issued
+    if isinstance(when, datetime.datetime):
+        return None, when
+    if isinstance(when, datetime.date):
+        return when, None
+    if when is None:
+        raise ValueError(_("It does not say when the blood was taken."))
+    raise ValueError(
+        _("Its date, “%(date)s”, does not give the day the blood was taken.") % {"date": when}
+    )
+
+
+def _read_value(found: FoundCount, quantity) -> None:
+    """Fill in the count of `found` from its valueQuantity, or raise ValueError (why not)."""
+    if quantity is None or quantity.value is None:
+        raise ValueError(_("It has no number (valueQuantity)."))
+    written = quantity.code or quantity.unit
+    if not written:
+        raise ValueError(_("It gives no unit, and a count is never read without one."))
+    scale = UNITS.get(_fold(written))
+    if scale is None:
+        raise ValueError(
+            _("Its unit, “%(unit)s”, is not one we read: %(known)s.")
+            % {"unit": written, "known": "10*3/uL, 10*9/L, /uL, /mm3, K/uL"}
+        )
+    if quantity.code and quantity.unit and UNITS.get(_fold(quantity.unit), scale) != scale:
+        raise ValueError(
+            _("Its unit code “%(code)s” and unit “%(unit)s” disagree.")
+            % {"code": quantity.code, "unit": quantity.unit}
+        )
+    comparator = _comparator(quantity.comparator)
+    power, unit = scale
+    exact = units.shift(quantity.value, power)
+    # As the file writes it; never expanded (1E+999999 would be a million characters).
+    as_written = f"{comparator.symbol}{quantity.value} {written}"
+    if exact < 0 or exact > units.MAX_COUNT:
+        raise ValueError(
+            _("%(count)s is not a platelet count (0 to 2,000 ×10⁹/L).") % {"count": as_written}
+        )
+    if unit is Unit.PER_UL and 0 < exact < 1:
+        raise ValueError(
+            _("%(count)s is under 1,000 per µL: check the unit the file gives.")
+            % {"count": as_written}
+        )
+    kept = exact.quantize(KEPT_PLACES, rounding=ROUND_HALF_UP)
+    if comparator and not kept:  # "<0.0001" cannot be kept as "<0"
+        raise ValueError(units.BELOW_ZERO if comparator.is_upper_limit else units.ABOVE_ZERO)
+    in_file_unit = units.shift(kept, -power).normalize()
+    found.count = units.Count(kept, comparator, unit=unit)
+    # In the app's spelling of the unit, which units.parse_count reads back to the same count
+    # (our CSV import checks that), whatever spelling the file used.
+    found.entered_text = f"{comparator.symbol}{in_file_unit:f} {unit.ucum}"
+    if kept != exact:
+        found.notice = _(
+            "%(written)s kept as %(kept)s: counts are kept to whole platelets per µL."
+        ) % {"written": as_written, "kept": units.format_count(kept, Unit.E9_PER_L, comparator)}
+
+
+def _fold(unit: str) -> str:
+    return "".join(unit.translate(_SUPERSCRIPTS).lower().split())
+
+
+def _comparator(code: str | None) -> Comparator:
+    if not code:
+        return Comparator.EXACT
+    try:
+        return Comparator(code)
+    except ValueError:
+        raise ValueError(
+            _("Its comparator “%(comparator)s” is not one of <, <=, >= or >.")
+            % {"comparator": code}
+        ) from None
+
+
+def skipped_text(skipped: Counter) -> str:
+    """ "41 Encounter, 12 other Observation and 1 Patient", most first."""
+    parts = [f"{count:,} {kind}" for kind, count in skipped.most_common()]
+    if len(parts) > 1:
+        return _("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
+    return parts[0] if parts else ""
