@@ -88,7 +88,7 @@ assets: $(ASSETS)
 
 # What a deploy serves besides the code (README, "Deploying"): every static file, Plotly.js
 # included, hashed and compressed into staticfiles/. Run it with the production variables set.
-collectstatic: $(ASSETS)
+collectstatic: $(ASSETS) $(MESSAGES)
 	$(PY) manage.py collectstatic --noinput
 
 # Plotly.js and Workbox come from npm (package-lock.json pins them) and are served by us, never

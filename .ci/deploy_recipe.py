@@ -227,6 +227,21 @@ def load_a_dashboard(browser: "Browser", email: str, password: str) -> None:
         expect(status == 200 and len(content) > 0, f"{name} ({url}) answered {status}")
         print(f"{name}: {url}: 200, {len(content):,} bytes")
     load_the_service_worker(browser)
+    switch_to_spanish(browser, path, body)
+
+
+def switch_to_spanish(browser: "Browser", path: str, page: bytes) -> None:
+    """The switch at the foot of the page, then the dashboard again: in Spanish only if the
+    deploy compiled the catalogue."""
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    expect(token is not None, "the dashboard has no form token for the language switch")
+    form = {"csrfmiddlewaretoken": token.group(1).decode(), "language": "es", "next": path}
+    status, _, _ = browser.post("/language/", form)
+    expect(status == 302, f"the language switch answered {status}, not a redirect")
+    status, _, body = browser.get(path)
+    spanish = b'<html lang="es">' in body and b"Panel de" in body
+    expect(status == 200 and spanish, "the dashboard is not in Spanish after the switch")
+    print(f"The dashboard {path} in Spanish after the switch: 200")
 
 
 def load_the_service_worker(browser: "Browser") -> None:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.clock import pinned
-from tests.factories import make_patient, make_user
+from tests.factories import make_patient, make_reading, make_user
 
 pytestmark = [pytest.mark.django_db, pinned]
 
@@ -47,6 +47,12 @@ def test_the_switch_is_on_every_page_for_visitors_and_members(client):
     for name, args in [("dashboard", (patient.pk,)), ("account", ()), ("history", (patient.pk,))]:
         html = client.get(reverse(name, args=args)).content.decode()
         assert 'value="en-gb" lang="en-gb"' in html and 'aria-pressed="true"' in html
+
+
+def test_the_switch_names_each_language_in_itself(client):
+    html = client.get(reverse("help"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert ">English</button>" in html and ">Español</button>" in html
+    assert 'value="es" lang="es" class="link-button" aria-pressed="true"' in html
 
 
 def test_a_visitors_choice_outlasts_the_browsers_language(client):
@@ -108,3 +114,18 @@ def test_a_spanish_page_leaves_the_next_request_in_english(client):
     client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="es")
     assert translation.get_language() == settings.LANGUAGE_CODE
     assert page_language(Client().get(reverse("login"))) == "en-gb"
+
+
+def test_the_kept_pieces_of_a_dashboard_are_kept_per_language(client):
+    """The dashboard's rendered pieces are kept until the record changes (readings.page_cache):
+    a look in English must not give the next look in Spanish English pieces, or back."""
+    owner = make_user(name="Lucía")
+    patient = make_patient(owner)
+    make_reading(patient, "45", user=owner)
+    client.force_login(owner)
+    page = reverse("dashboard", args=[patient.pk])
+    english = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    spanish = client.get(page, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    again = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Entered by Lucía" in english and "Entered by Lucía" in again
+    assert "Entrada registrada por Lucía" in spanish and "Entered by" not in spanish

@@ -24,7 +24,8 @@ from tests.factories import (
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # Words of English that are not also Spanish: one of them in a Spanish page is a string left
-# untranslated ("a", "no", "total", "normal", "control" are words of both).
+# untranslated ("a", "no", "total", "normal", "control" are words of both, as are "ago", a
+# month, and "note", a verb).
 ENGLISH = frozenset(
     re.findall(
         r"\w+",
@@ -33,33 +34,47 @@ ENGLISH = frozenset(
         count counts bleed bleeds bleeding treatment treatments dose doses save saved when what
         here there been was were which who how add new see more less than get help log logged
         record records entry entries page report share sharing account settings edit delete
-        show shown today yesterday days day week weeks month months year years ago since latest
+        show shown today yesterday days day week weeks month months year years since latest
         lowest first last none nothing yet about after before between every each only also
         other into out up down back next previous change changed keep kept send sent download
         bring file choose chosen pick time times date dates number name email password sign
         signed reminder reminders history dashboard care team clinician threshold emergency
-        nosebleed bruising petechiae blood test lab note notes started ended stopped given
+        nosebleed bruising petechiae blood test lab notes started ended stopped given
         """,
     )
 )
 # What may stay in English in a Spanish page: names and marks that are not words to translate.
 ALLOWED = {"ITP", "Tracker"}
 
+# The words a person reads or hears in `main`: its text, and the names and hints of its
+# controls. What is marked as another language (an English source's title, lang="en") and the
+# names of time zones (places) are left out.
 WORDS_SHOWN = """() => {
   const main = document.querySelector("main");
-  const texts = [main.innerText];
+  const spanish = (node) => {
+    const marked = node.closest("[lang]");
+    return (!marked || marked.lang.startsWith("es")) && !node.closest("select[name=time_zone]");
+  };
+  const texts = [];
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const parent = walker.currentNode.parentElement;
+    if (spanish(parent) && !parent.closest("script, style, template")) {
+      texts.push(walker.currentNode.textContent);
+    }
+  }
   for (const el of main.querySelectorAll("[aria-label], [placeholder], [title], [alt]")) {
+    if (!spanish(el)) continue;
     for (const name of ["aria-label", "placeholder", "title", "alt"]) {
       if (el.hasAttribute(name)) texts.push(el.getAttribute(name));
     }
   }
-  for (const option of main.querySelectorAll("option")) texts.push(option.textContent);
   return texts.join(" \\n ");
 }"""
 
 
 def english_left(page) -> list[str]:
-    words = re.findall(r"[A-Za-z]+(?:’[a-z]+)?", page.evaluate(WORDS_SHOWN))
+    words = re.findall(r"[^\W\d_]+", page.evaluate(WORDS_SHOWN))
     return sorted({w for w in words if w.lower() in ENGLISH and w not in ALLOWED})
 
 
