@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import pydantic
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fhir.resources.R4B.bundle import Bundle
@@ -134,7 +134,14 @@ def bundle_json(patient, selection: Selection | None = None, tz=None) -> str:
 
 
 def bundle(patient, selection: Selection | None = None, tz=None) -> Bundle:
-    """The record as a validated Bundle (see the module's docstring for what it holds)."""
+    """The record as a validated Bundle (see the module's docstring for what it holds). Its
+    words (codes' displays, dose texts) are English whatever the page's language, so that one
+    record gives one file, as the exact CSV file does."""
+    with translation.override("en-gb"):
+        return _bundle(patient, selection, tz)
+
+
+def _bundle(patient, selection: Selection | None, tz) -> Bundle:
     selection = selection or Selection(tuple(KINDS))
     tz = tz or patient.zone
     subject = {"reference": _urn(patient.pk)}
@@ -233,7 +240,7 @@ def _count(row: dict, subject: dict, tz) -> dict:
 
 
 def _coded(system: str, choices, value: str) -> dict:
-    label = choices(value).label
+    label = str(choices(value).label)
     return {"coding": [{"system": system, "code": value, "display": label}], "text": label}
 
 

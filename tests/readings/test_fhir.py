@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from fhir.resources.R4B.bundle import Bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,7 +28,8 @@ from tests.factories import make_episode, make_patient, make_reading, make_treat
 
 pytestmark = [pytest.mark.django_db, pinned]
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "fhir"
+# Synthetic patients from Synthea (Apache 2.0: tests/fixtures/fhir/README.md and LICENSE).
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "fhir"
 UTC = datetime.UTC
 # What a count must give back exactly, through FHIR.
 EXACT = ("count", "comparator", "drawn_on", "drawn_at")
@@ -708,3 +710,14 @@ def test_the_takeout_zip_holds_each_records_bundle(cast):
     text = archive.read(f"{takeout._folder(cast.patient)}/history.fhir.json").decode()
     assert len(parsed(text).entry) == 3
     assert "history.fhir.json" in archive.read("README.txt").decode()
+
+
+def test_the_bundle_is_the_same_in_every_language(record):
+    """Like the exact CSV file: one record, one file, whatever the page's language."""
+
+    def made(text):
+        return {key: value for key, value in json.loads(text).items() if key != "timestamp"}
+
+    english = made(fhir.bundle_json(record))
+    with translation.override("es"):
+        assert made(fhir.bundle_json(record)) == english
