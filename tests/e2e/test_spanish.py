@@ -86,7 +86,7 @@ def a_spanish_family():
     today = timezone.localdate()
     for days, count in [(40, "22"), (20, "35.5"), (3, "48")]:
         make_reading(mateo, count, today - datetime.timedelta(days=days), user=parent)
-    make_episode(mateo, "nosebleed", user=parent, severity="mild", notes="Se paró sola")
+    make_episode(mateo, "nosebleed", user=parent, severity="mild", note="Se paró sola")
     make_treatment(mateo, "Prednisona", today - datetime.timedelta(days=10), user=parent)
     return parent, mateo
 
