@@ -34,7 +34,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from accounts import dates
 from accounts.models import Patient
@@ -74,7 +75,11 @@ MAX_UPLOAD_TEXT = "5 MB"
 MAX_ROWS = 50_000
 BATCH_SIZE = 1000
 ID_BATCH = 500
-SEPARATORS = {",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab"}
+SEPARATORS = {
+    ",": gettext_lazy("Comma ( , )"),
+    ";": gettext_lazy("Semicolon ( ; )"),
+    "\t": gettext_lazy("Tab"),
+}
 DATE_FORMATS = {
     "YYYY-MM-DD": "%Y-%m-%d",
     "DD/MM/YYYY": "%d/%m/%Y",
@@ -91,7 +96,25 @@ DATE_EXAMPLES = {
 }
 # Columns that files from earlier versions have instead of a current one.
 LEGACY_COLUMNS = {"comparator": "below_detection"}
-SAVE_AS_CSV = "In your spreadsheet, choose Save as (or Download) and pick “CSV UTF-8”."
+# Translators: "Save as" and "Download" are the menu items of Excel and Google Sheets: use
+# their names in your language's versions of those programs.
+SAVE_AS_CSV = gettext_lazy(
+    "In your spreadsheet, choose Save as (or Download) and pick “CSV UTF-8”."
+)
+
+
+def _then_save_as(sentence: str) -> str:
+    """A problem with the file, then how to save a sheet as CSV."""
+    return f"{sentence} {SAVE_AS_CSV}"
+
+
+def _or(choices) -> str:
+    """Counts a cell could mean, each written so that it reads one way: “1.5 K/µL” or …"""
+    # Translators: between the readings of a count the app asks about ("45 or 4.5").
+    either = pgettext("between choices", "or")
+    return f" {either} ".join(
+        gettext("“%(count)s”") % {"count": units.unambiguous(choice)} for choice in choices
+    )
 
 
 class ImportFileError(Exception):
@@ -113,8 +136,11 @@ def read_upload(upload) -> str:
     """The uploaded file's text, or ImportFileError. Reads at most MAX_UPLOAD_BYTES."""
     if upload.size > MAX_UPLOAD_BYTES:
         raise ImportFileError(
-            f"This file is larger than {MAX_UPLOAD_TEXT}. Choose a shorter date range when "
-            "you download it, or split it into smaller files."
+            gettext(
+                "This file is larger than %(size)s. Choose a shorter date range when you "
+                "download it, or split it into smaller files."
+            )
+            % {"size": MAX_UPLOAD_TEXT}
         )
     return decode(upload.read(MAX_UPLOAD_BYTES + 1))
 
@@ -123,8 +149,12 @@ def decode(data: bytes) -> str:
     """Text from the bytes of a CSV file: UTF-8 (with or without BOM), or UTF-16 with a BOM."""
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise ImportFileError(
-            "This is a ZIP file or a spreadsheet workbook (like .xlsx or .xls), not a CSV file. "
-            "From ITP Tracker, bring in the file downloaded “to bring back in”. " + SAVE_AS_CSV
+            _then_save_as(
+                gettext(
+                    "This is a ZIP file or a spreadsheet workbook (like .xlsx or .xls), not a "
+                    "CSV file. From ITP Tracker, bring in the file downloaded “to bring back in”."
+                )
+            )
         )
     try:
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -133,13 +163,17 @@ def decode(data: bytes) -> str:
             text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(
-            "We could not read the letters in this file: it is not a text file in UTF-8, or "
-            "not a CSV file at all. " + SAVE_AS_CSV
+            _then_save_as(
+                gettext(
+                    "We could not read the letters in this file: it is not a text file in "
+                    "UTF-8, or not a CSV file at all."
+                )
+            )
         ) from None
     if "\x00" in text:
-        raise ImportFileError("This is not a CSV file. " + SAVE_AS_CSV)
+        raise ImportFileError(_then_save_as(gettext("This is not a CSV file.")))
     if not text.strip():
-        raise ImportFileError("This file is empty.")
+        raise ImportFileError(gettext("This file is empty."))
     return text
 
 
@@ -186,28 +220,40 @@ def read_table(text: str, separator: str | None = None) -> Table:
                 records.append((number, record))
             if len(records) > MAX_ROWS + 1:
                 raise ImportFileError(
-                    f"This file has more than {MAX_ROWS:,} rows. Split it into smaller files "
-                    "(for example one per few years) and bring them in one by one."
+                    gettext(
+                        "This file has more than %(rows)s rows. Split it into smaller files "
+                        "(for example one per few years) and bring them in one by one."
+                    )
+                    % {"rows": number_format(MAX_ROWS, force_grouping=True)}
                 )
     except csv.Error as error:
-        raise ImportFileError(f"This file is not a CSV file we can read ({error}).") from None
+        raise ImportFileError(
+            # Translators: %(error)s is the CSV reader's own message, in English.
+            gettext("This file is not a CSV file we can read (%(error)s).") % {"error": error}
+        ) from None
     if not records:
-        raise ImportFileError("This file is empty.")
+        raise ImportFileError(gettext("This file is empty."))
     (_, first), rows = records[0], records[1:]
     if any(cells and cells[0].startswith(INCOMPLETE_MARK) for _, cells in rows[-1:]):
         raise ImportFileError(
-            "This download is incomplete: it broke off part-way, and says so on its last row. "
-            "Download the history again and bring in the new file."
+            gettext(
+                "This download is incomplete: it broke off part-way, and says so on its last "
+                "row. Download the history again and bring in the new file."
+            )
         )
     table = Table(first, rows, separator)
     if table.is_ours:
         if not rows:
-            raise ImportFileError("This file has column names but no rows of history.")
+            raise ImportFileError(gettext("This file has column names but no rows of history."))
         _check_columns(table)
     elif len(first) < 2:
         raise ImportFileError(
-            "We found only one column in this file. It needs at least a date column and a count "
-            "column, with the values separated by commas (a CSV file). " + SAVE_AS_CSV
+            _then_save_as(
+                gettext(
+                    "We found only one column in this file. It needs at least a date column and "
+                    "a count column, with the values separated by commas (a CSV file)."
+                )
+            )
         )
     return table
 
@@ -240,9 +286,15 @@ def _check_columns(table: Table) -> None:
     ]
     if missing:
         raise ImportFileError(
-            f"This file is missing {'a column' if len(missing) == 1 else 'columns'} that its "
-            f"rows need: {', '.join(missing)}. Download the history again, or add the "
-            "missing columns."
+            # Translators: %(columns)s are column names of our file, which stay English.
+            ngettext(
+                "This file is missing a column that its rows need: %(columns)s. Download the "
+                "history again, or add the missing columns.",
+                "This file is missing columns that its rows need: %(columns)s. Download the "
+                "history again, or add the missing columns.",
+                len(missing),
+            )
+            % {"columns": ", ".join(missing)}
         )
 
 
@@ -355,7 +407,7 @@ def plan_source(
     if source.is_ours:
         return _plan_ours(source, patient, date_order)
     if options is None:
-        raise ImportFileError("Say which columns hold the date and the count first.")
+        raise ImportFileError(gettext("Say which columns hold the date and the count first."))
     return _plan_sheet(source, options, patient)
 
 
@@ -399,8 +451,10 @@ def import_file(
                 alerts.enqueue_for_import(saved, patient, user, site_url)
     except IntegrityError:
         raise ImportFileError(
-            "Nothing was brought in: the history changed while we were saving. Please check "
-            "the file again."
+            gettext(
+                "Nothing was brought in: the history changed while we were saving. Please "
+                "check the file again."
+            )
         ) from None
     return plan
 
@@ -462,12 +516,22 @@ def _read_cell(text: str, column: str, required: bool, read):
     try:
         return read(text)
     except sheet_dates.DateError as error:
-        raise RowError(f"“{_short(text)}” in {column} {error}.") from None
+        raise RowError(_in_column(text, column, error)) from None
     except dates.AmbiguousTime as question:
         first, second = question.folds
         raise RowError(
-            f"{column}: {question.message.split('. ')[0]}. Write which one with its offset: "
-            f"{first.iso} (the first) or {second.iso} (the second)."
+            # Translators: %(column)s is a column name of our file (stays English); %(problem)s
+            # is "01:30 happened twice on Sun 25 Oct, when the clocks went back" (no full stop).
+            gettext(
+                "%(column)s: %(problem)s. Write which one with its offset: %(first)s (the "
+                "first) or %(second)s (the second)."
+            )
+            % {
+                "column": column,
+                "problem": question.message.split(". ")[0],
+                "first": first.iso,
+                "second": second.iso,
+            }
         ) from None
     except dates.TimeProblem as problem:
         raise RowError(f"{column}: {problem.message}") from None
@@ -483,8 +547,14 @@ def _read_our_row(number: int, cells: list[str], where: dict[str, int], reader: 
     row = Row(number)
     name = cell(KIND_COLUMN).strip().lower()
     if name not in KIND_OF_NAME:
-        shown = f"“{_short(name)}”" if name else "empty"
-        row.error = f"The kind is {shown}: it should be count, bleed, treatment or dose."
+        # Translators: count, bleed, treatment and dose are what the kind column holds in our
+        # file: they stay English.
+        row.error = (
+            gettext("The kind is “%(kind)s”: it should be count, bleed, treatment or dose.")
+            % {"kind": _short(name)}
+            if name
+            else gettext("The kind is empty: it should be count, bleed, treatment or dose.")
+        )
         return row
     row.slug = KIND_OF_NAME[name]
     try:
@@ -523,7 +593,10 @@ def _entry_id(text: str) -> uuid.UUID:
         return uuid.UUID(text)
     except ValueError:
         raise RowError(
-            f"“{_short(text)}” in the id column is not an entry id. Leave it empty for a new entry."
+            gettext(
+                "“%(text)s” in the id column is not an entry id. Leave it empty for a new entry."
+            )
+            % {"text": _short(text)}
         ) from None
 
 
@@ -554,7 +627,10 @@ def _read_count_row(cell, reader: _Reader) -> dict:
 def _read_bleed_row(cell, reader: _Reader) -> dict:
     duration = cell("duration_minutes").strip()
     if duration and not (duration.isascii() and duration.isdigit()):
-        raise RowError(f"“{_short(duration)}” in duration_minutes is not a number of minutes.")
+        raise RowError(
+            gettext("“%(text)s” in duration_minutes is not a number of minutes.")
+            % {"text": _short(duration)}
+        )
     return {
         "started_at": reader.moment(cell("started_at"), "started_at", required=True),
         "kind": _choice(cell("bleed_kind"), BleedingKind, "bleed_kind", required=True),
@@ -609,7 +685,9 @@ def _course_id(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text.strip())
     except ValueError:
-        raise RowError(f"“{_short(text)}” in treatment_id is not a treatment's id.") from None
+        raise RowError(
+            gettext("“%(text)s” in treatment_id is not a treatment's id.") % {"text": _short(text)}
+        ) from None
 
 
 def _optional_amount(text: str, column: str) -> Decimal | None:
@@ -622,7 +700,7 @@ def _optional_amount(text: str, column: str) -> Decimal | None:
     try:
         return doses.read_amount(text, places=places, whole=whole)
     except doses.AmountError as error:
-        raise RowError(f"“{_short(text)}” in {column} {error}.") from None
+        raise RowError(_in_column(text, column, error)) from None
 
 
 _OUR_READERS = {
@@ -639,7 +717,20 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _empty(column: str) -> RowError:
-    return RowError(f"The {column} column is empty.")
+    # Translators: %(column)s is a column name of our file, which stays English.
+    return RowError(gettext("The %(column)s column is empty.") % {"column": column})
+
+
+def _in_column(text: str, column: str, error: Exception) -> str:
+    """A cell's problem as one sentence: “31/02/2026” in drawn_on is not a date written …"""
+    # Translators: %(text)s is a cell of an imported file, %(column)s its column (a name of
+    # our file, which stays English) and %(problem)s the end of the sentence, such as "is not a
+    # date written day first" or "is not a number like 3 or 0.4".
+    return gettext("“%(text)s” in %(column)s %(problem)s.") % {
+        "text": _short(text),
+        "column": column,
+        "problem": error,
+    }
 
 
 # A dot for decimals, as we write them; a comma too when it cannot be a thousands separator
@@ -652,14 +743,25 @@ def _plain_count(text: str, column: str) -> Decimal:
     if not text:
         raise _empty(column)
     if not _PLAIN_NUMBER.fullmatch(text):
-        raise RowError(f"“{_short(text)}” in {column} is not a count like 45 or 45.5.")
+        raise _not_a_count(text, column)
     value = Decimal(text.replace(",", "."))
     if value > units.MAX_COUNT or value.normalize().as_tuple().exponent < -3:
         raise RowError(
-            f"{text} in {column} is not a platelet count in ×10⁹/L "
-            f"(0 to {units.MAX_COUNT}, at most 3 decimal places)."
+            gettext(
+                "%(text)s in %(column)s is not a platelet count in ×10⁹/L (0 to %(max)s, at "
+                "most 3 decimal places)."
+            )
+            % {"text": text, "column": column, "max": units.MAX_COUNT}
         )
     return value
+
+
+def _not_a_count(text: str, column: str) -> RowError:
+    # Translators: 45.5 is written with a point, as our file writes counts.
+    return RowError(
+        gettext("“%(text)s” in %(column)s is not a count like 45 or 45.5.")
+        % {"text": _short(text), "column": column}
+    )
 
 
 def _check_as_entered(entered_text: str, unit: units.Unit, count: units.Count) -> None:
@@ -670,11 +772,18 @@ def _check_as_entered(entered_text: str, unit: units.Unit, count: units.Count) -
     except units.NeedsConfirmation as question:
         readings = list(question.choices)
     except units.CountError as error:
-        raise RowError(f"“{_short(entered_text)}” in entered_text: {error.message}") from None
-    if not any((r.value, r.comparator) == (count.value, count.comparator) for r in readings):
         raise RowError(
-            f"The count ({units.format_count(count.value, units.Unit.E9_PER_L, count.comparator)}) "
-            f"is not what entered_text says (“{_short(entered_text)}”). Correct one of the two."
+            gettext("“%(text)s” in entered_text: %(problem)s")
+            % {"text": _short(entered_text), "problem": error.message}
+        ) from None
+    if not any((r.value, r.comparator) == (count.value, count.comparator) for r in readings):
+        shown = units.format_count(count.value, units.Unit.E9_PER_L, count.comparator)
+        raise RowError(
+            gettext(
+                "The count (%(count)s) is not what entered_text says (“%(text)s”). Correct one "
+                "of the two."
+            )
+            % {"count": shown, "text": _short(entered_text)}
         )
 
 
@@ -684,15 +793,19 @@ def _check_unambiguous(text: str, count: Decimal) -> None:
     try:
         read = units.parse_count(text, units.Unit.E9_PER_L)
     except units.NeedsConfirmation as question:
-        ways = " or ".join(f"“{units.unambiguous(choice)}”" for choice in question.choices)
         raise RowError(
-            f"“{_short(text)}” in count_e9_per_l can be read more than one way. "
-            f"{question.message} Write the result as on the report in entered_text, as {ways}."
+            # Translators: %(question)s is "Did you mean 1.2 or 1,200?" and %(ways)s the counts
+            # it could be, each in quotation marks.
+            gettext(
+                "“%(text)s” in count_e9_per_l can be read more than one way. %(question)s "
+                "Write the result as on the report in entered_text, as %(ways)s."
+            )
+            % {"text": _short(text), "question": question.message, "ways": _or(question.choices)}
         ) from None
     except units.CountError:
         return  # _plain_count has read it; its own checks apply
     if read.value != count:
-        raise RowError(f"“{_short(text)}” in count_e9_per_l is not a count like 45 or 45.5.")
+        raise _not_a_count(text, "count_e9_per_l")
 
 
 _COMPARATOR_CELLS = {
@@ -710,7 +823,10 @@ def _comparator(cell) -> units.Comparator:
         below = _yes_no(cell("below_detection"), "below_detection")
         return units.Comparator.BELOW if below else units.Comparator.EXACT
     if text not in _COMPARATOR_CELLS:
-        raise RowError(f"“{_short(text)}” in comparator should be <, <=, >=, > or empty.")
+        raise RowError(
+            gettext("“%(text)s” in comparator should be <, <=, >=, > or empty.")
+            % {"text": _short(text)}
+        )
     return _COMPARATOR_CELLS[text]
 
 
@@ -726,7 +842,11 @@ def _yes_no(text: str, column: str) -> bool | None:
         return True
     if text in _NO:
         return False
-    raise RowError(f"“{_short(text)}” in {column} should be yes, no or empty.")
+    raise RowError(
+        # Translators: yes and no are what our file writes: they stay English.
+        gettext("“%(text)s” in %(column)s should be yes, no or empty.")
+        % {"text": _short(text), "column": column}
+    )
 
 
 def _choice(text: str, choices, column: str, required: bool = False) -> str:
@@ -739,7 +859,10 @@ def _choice(text: str, choices, column: str, required: bool = False) -> str:
         if text in (value, label.lower()):
             return value
     allowed = ", ".join(choices.values)
-    raise RowError(f"“{_short(text)}” in {column} is not one of: {allowed}.")
+    raise RowError(
+        gettext("“%(text)s” in %(column)s is not one of: %(allowed)s.")
+        % {"text": _short(text), "column": column, "allowed": allowed}
+    )
 
 
 def _entered_unit(text: str) -> units.Unit:
@@ -749,21 +872,27 @@ def _entered_unit(text: str) -> units.Unit:
     for unit in units.Unit:
         if text.lower() in (unit.value.lower(), unit.label.lower(), unit.ucum.lower()):
             return unit
-    raise RowError(f"“{_short(text)}” in entered_unit should be e9/L (10*9/L) or /uL.")
+    raise RowError(
+        gettext("“%(text)s” in entered_unit should be e9/L (10*9/L) or /uL.")
+        % {"text": _short(text)}
+    )
 
 
 def _text(text: str, model, field_name: str, column: str) -> str:
     limit = model._meta.get_field(field_name).max_length
     text = lf_line_breaks(text)
     if len(text) > limit:
-        raise RowError(f"The {column} column is longer than {limit} characters.")
+        raise RowError(
+            gettext("The %(column)s column is longer than %(limit)s characters.")
+            % {"column": column, "limit": limit}
+        )
     return text
 
 
 # --- Duplicates -------------------------------------------------------------------------------
 
-ALREADY_THERE = "Already in the history."
-WAS_DELETED = (
+ALREADY_THERE = gettext_lazy("Already in the history.")
+WAS_DELETED = gettext_lazy(
     "Matches an entry that was deleted. Import never brings deleted entries back: restore it "
     "from the history page instead."
 )
@@ -795,16 +924,16 @@ def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
             if owner is not None and owner[0] == patient.pk:
                 row.duplicate = WAS_DELETED if owner[1] else ALREADY_THERE
             elif first[0] != row.number and first[1] != key:
-                row.error = (
-                    f"This row has the same id as row {first[0]} but different details. "
-                    "Keep one of the two."
-                )
+                row.error = gettext(
+                    "This row has the same id as row %(row)s but different details. Keep one "
+                    "of the two."
+                ) % {"row": first[0]}
             elif first[0] != row.number:
-                row.duplicate = f"The same entry as row {first[0]}."
+                row.duplicate = gettext("The same entry as row %(row)s.") % {"row": first[0]}
             elif (live := existing.find(row.values)) is not None:
                 row.duplicate = ALREADY_THERE if live else WAS_DELETED
             elif not row.typed_id and (twin := kept.find(row.values)) is not None:
-                row.duplicate = f"The same result as row {twin}."
+                row.duplicate = gettext("The same result as row %(row)s.") % {"row": twin}
             else:
                 kept.add(row.values, row.number)
                 if owner is not None:
@@ -838,14 +967,21 @@ def _check_usual_dose(row: Row) -> None:
     medicine = row.course.medicine
     question = doses.question(medicine, values["unit"], values["amount"], values["route"])
     if question and not values["unusual_confirmed"]:
-        raise RowError(f"{question} If it is right, write yes in amount_confirmed.")
+        raise RowError(
+            # Translators: yes and amount_confirmed are what our file holds: they stay English.
+            gettext("%(question)s If it is right, write yes in amount_confirmed.")
+            % {"question": question}
+        )
     values["unusual_confirmed"] = bool(question)  # "yes" on a usual dose confirms nothing
 
 
 def _course_of(course_id, in_file: dict, in_record: dict, patient: Patient) -> Treatment:
     row = in_file.get(course_id)
     if row is not None and row.error:
-        raise RowError(f"Its treatment, row {row.number}, has a problem: fix that row first.")
+        raise RowError(
+            gettext("Its treatment, row %(row)s, has a problem: fix that row first.")
+            % {"row": row.number}
+        )
     if row is not None and not row.duplicate:
         return row.entry(patient)  # new, under the id it is saved with
     mine = in_record.get(course_id)
@@ -858,11 +994,15 @@ def _course_of(course_id, in_file: dict, in_record: dict, patient: Patient) -> T
     course = mine
     if course is None or course.patient_id != patient.pk:
         raise RowError(
-            "Its treatment (treatment_id) is not in this file or in this record: bring in the "
-            "file that holds the treatment too."
+            gettext(
+                "Its treatment (treatment_id) is not in this file or in this record: bring in "
+                "the file that holds the treatment too."
+            )
         )
     if course.deleted_at is not None:
-        raise RowError("Its treatment was deleted: restore it from the history page first.")
+        raise RowError(
+            gettext("Its treatment was deleted: restore it from the history page first.")
+        )
     return course
 
 
@@ -990,7 +1130,7 @@ def _plan_sheet(table: Table, options: SheetOptions, patient: Patient) -> Plan:
     unit = units.Unit(options.unit)
     rows = [_read_sheet_row(number, cells, options, unit, patient) for number, cells in data]
     if not rows:
-        raise ImportFileError("This file has column names but no rows of history.")
+        raise ImportFileError(gettext("This file has column names but no rows of history."))
     existing = _existing(PlateletReading, patient, "counts")
     seen = duplicates.Found("counts")
     for row in rows:
@@ -999,7 +1139,7 @@ def _plan_sheet(table: Table, options: SheetOptions, patient: Patient) -> Plan:
         if (live := existing.find(row.values)) is not None:
             row.duplicate = ALREADY_THERE if live else WAS_DELETED
         elif (first := seen.find(row.values)) is not None:
-            row.duplicate = f"The same date and count as row {first}."
+            row.duplicate = gettext("The same date and count as row %(row)s.") % {"row": first}
         else:
             seen.add(row.values, row.number)
     return Plan(ours=False, rows=rows)
@@ -1037,13 +1177,14 @@ def _read_sheet_row(
 def _sheet_date(text: str, date_format: str, patient: Patient):
     """The date of a sheet's row, and the moment when the cell has a time too."""
     if not text:
-        raise RowError("The date is empty.")
+        raise RowError(gettext("The date is empty."))
     try:
         return sheet_dates.read_day_and_time(text, _ORDER_OF_FORMAT[date_format], patient.zone)
     except sheet_dates.DateError:
         raise RowError(
-            f"“{_short(text)}” is not a date written as {date_format} "
-            f"(like {DATE_EXAMPLES[date_format]})."
+            # Translators: %(format)s is like DD/MM/YYYY, %(example)s like 31/01/2026.
+            gettext("“%(text)s” is not a date written as %(format)s (like %(example)s).")
+            % {"text": _short(text), "format": date_format, "example": DATE_EXAMPLES[date_format]}
         ) from None
     except dates.TimeProblem as problem:
         raise RowError(f"“{_short(text)}”: {problem.message}") from None
@@ -1051,30 +1192,50 @@ def _sheet_date(text: str, date_format: str, patient: Patient):
 
 def _sheet_count(text: str, unit: units.Unit) -> units.Count:
     if not text:
-        raise RowError("The count is empty.")
+        raise RowError(gettext("The count is empty."))
     try:
         return units.parse_count(text, unit)
     except units.NeedsConfirmation as question:
         if len(question.choices) > 1:
-            ways = " or ".join(f"“{units.unambiguous(choice)}”" for choice in question.choices)
             raise RowError(
-                f"“{_short(text)}” can be read two ways. {question.message} "
-                f"Write the one you mean in the cell, as {ways}, or correct this row."
+                # Translators: %(question)s is "Did you mean 1.2 or 1,200? …" and %(ways)s the
+                # counts it could be, each in quotation marks.
+                gettext(
+                    "“%(text)s” can be read two ways. %(question)s Write the one you mean in the "
+                    "cell, as %(ways)s, or correct this row."
+                )
+                % {
+                    "text": _short(text),
+                    "question": question.message,
+                    "ways": _or(question.choices),
+                }
             ) from None
         raise RowError(
-            f"“{_short(text)}” does not look like a count in {unit.label}. {question.message} "
-            "Choose the unit that your file uses, or correct this row."
+            gettext(
+                "“%(text)s” does not look like a count in %(unit)s. %(question)s Choose the unit "
+                "that your file uses, or correct this row."
+            )
+            % {"text": _short(text), "unit": unit.label, "question": question.message}
         ) from None
     except units.CountError as error:
         raise RowError(f"“{_short(text)}”: {error.message}") from None
 
 
+def _how_many(slug: str, number: int) -> str:
+    """ "1 count", "1,200 counts", in the active language."""
+    shown = {"count": number_format(number, force_grouping=True)}
+    if slug == "counts":
+        return ngettext("%(count)s count", "%(count)s counts", number) % shown
+    if slug == "bleeds":
+        return ngettext("%(count)s bleed", "%(count)s bleeds", number) % shown
+    if slug == "treatments":
+        return ngettext("%(count)s treatment", "%(count)s treatments", number) % shown
+    return ngettext("%(count)s dose", "%(count)s doses", number) % shown
+
+
 def describe_kinds(counts: dict[str, int]) -> str:
     """{"counts": 3, "bleeds": 1} -> "3 counts and 1 bleed"."""
-    parts = [
-        f"{number:,} {entries.KINDS[slug].noun}{'' if number == 1 else 's'}"
-        for slug, number in counts.items()
-    ]
+    parts = [_how_many(slug, number) for slug, number in counts.items()]
     if len(parts) > 1:
-        return ", ".join(parts[:-1]) + " and " + parts[-1]
-    return parts[0] if parts else "nothing"
+        return gettext("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
+    return parts[0] if parts else gettext("nothing")

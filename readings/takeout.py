@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit, mfa, sessions
@@ -223,8 +223,16 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         deleted = delete_account_of(request.user)
         logout(request)
-        also = f" The records of {', '.join(deleted)} are deleted too." if deleted else ""
-        messages.success(request, f"Your account is deleted.{also} Take care.")
+        if deleted:
+            # Translators: %(names)s are the names of the records, separated by commas.
+            done = ngettext(
+                "Your account is deleted. The records of %(names)s are deleted too. Take care.",
+                "Your account is deleted. The records of %(names)s are deleted too. Take care.",
+                len(deleted),
+            ) % {"names": ", ".join(deleted)}
+        else:
+            done = gettext("Your account is deleted. Take care.")
+        messages.success(request, done)
         return sessions.forget_device(redirect("home"))
     owned = owned_patients(request.user)
     shared = {p.pk for p in owned if other_owners(p, request.user)}

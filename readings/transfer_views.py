@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit
@@ -37,7 +39,9 @@ PREVIEW_ERRORS = 50
 
 
 def expired(request, patient) -> HttpResponse:
-    messages.error(request, "That upload has expired or was already used. Choose the file again.")
+    messages.error(
+        request, _("That upload has expired or was already used. Choose the file again.")
+    )
     return redirect("import_history", patient_id=patient.pk)
 
 
@@ -181,7 +185,7 @@ def fhir_context(plan: imports.Plan) -> dict:
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, patient_id, token: str) -> HttpResponse:
-    patient, _ = get_patient_for(request, patient_id, write=True)
+    patient, _role = get_patient_for(request, patient_id, write=True)
     pending = PendingImport.load(request, patient, token)
     if pending is None:
         return expired(request, patient)
@@ -200,10 +204,11 @@ def import_confirm(request: HttpRequest, patient_id, token: str) -> HttpResponse
         messages.error(request, problem.message)
         return redirect("import_preview", patient_id=patient.pk, token=token)
     if plan.date_question or (plan.errors and not skip_errors):
-        messages.error(request, "Nothing was brought in: some rows have problems.")
+        messages.error(request, _("Nothing was brought in: some rows have problems."))
         return redirect("import_preview", patient_id=patient.pk, token=token)
     pending.forget()
-    audit.record(request, patient, audit.IMPORTED, imported_message(plan))
+    with translation.override("en-gb"):  # the access log keeps English, as elsewhere
+        audit.record(request, patient, audit.IMPORTED, imported_message(plan))
     messages.success(request, imported_message(plan))
     first_kind = next(iter(plan.new_by_kind()), "counts")
     return redirect(reverse("history", args=[patient.pk]) + f"?show={first_kind}")
@@ -211,25 +216,37 @@ def import_confirm(request: HttpRequest, patient_id, token: str) -> HttpResponse
 
 def imported_message(plan: imports.Plan) -> str:
     brought = imports.describe_kinds(plan.new_by_kind())
-    text = f"Brought in {brought}." if plan.new else "Nothing new to bring in."
+    if plan.new:
+        text = _("Brought in %(what)s.") % {"what": brought}
+    else:
+        text = _("Nothing new to bring in.")
     if skipped := len(plan.duplicates):
-        text += f" Skipped {skipped:,} already in the history."
+        text += " " + ngettext(
+            "Skipped %(count)s already in the history.",
+            "Skipped %(count)s already in the history.",
+            skipped,
+        ) % {"count": number_format(skipped, force_grouping=True)}
     if plan.errors:
         numbers = [str(row.number) for row in plan.errors]
         shown = ", ".join(numbers[:20])
         if len(numbers) > 20:
-            shown += f" and {len(numbers) - 20:,} more"
-        rows = "row" if len(numbers) == 1 else "rows"
-        text += f" Left out {len(numbers):,} {rows} with problems, as you chose: {shown}."
+            more = number_format(len(numbers) - 20, force_grouping=True)
+            # Translators: row numbers, then how many more rows: "3, 5, 8 and 40 more".
+            shown = _("%(rows)s and %(count)s more") % {"rows": shown, "count": more}
+        text += " " + ngettext(
+            "Left out %(count)s row with problems, as you chose: %(rows)s.",
+            "Left out %(count)s rows with problems, as you chose: %(rows)s.",
+            len(numbers),
+        ) % {"count": number_format(len(numbers), force_grouping=True), "rows": shown}
     return text
 
 
 @login_required
 @require_POST
 def import_cancel(request: HttpRequest, patient_id, token: str) -> HttpResponse:
-    patient, _ = get_patient_for(request, patient_id, write=True)
+    patient, _role = get_patient_for(request, patient_id, write=True)
     pending = PendingImport.load(request, patient, token)
     if pending is not None:
         pending.forget()
-    messages.success(request, "Cancelled. Nothing was brought in and the file is forgotten.")
+    messages.success(request, _("Cancelled. Nothing was brought in and the file is forgotten."))
     return redirect("import_history", patient_id=patient.pk)
