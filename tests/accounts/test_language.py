@@ -129,3 +129,10 @@ def test_the_kept_pieces_of_a_dashboard_are_kept_per_language(client):
     again = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Entered by Lucía" in english and "Entered by Lucía" in again
     assert "Entrada registrada por Lucía" in spanish and "Entered by" not in spanish
+
+
+def test_error_pages_are_in_the_visitors_language(client):
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 404
+    assert page_language(response) == "es"
+    assert "Idioma" in response.content.decode()

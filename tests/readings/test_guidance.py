@@ -503,7 +503,7 @@ def test_help_page_names_a_source_beside_every_piece_of_advice(page_html):
         for item in section.items:
             text_at = main.index(escape(item.advice.text))
             links = "; ".join(
-                f'<a href="{source.url}">{escape(source.name)}</a>'
+                f'<a href="{source.url}"><cite>{escape(source.name)}</cite></a>'
                 for source in item.advice.sources
             )
             word = "Source" if len(item.advice.sources) == 1 else "Sources"
@@ -516,7 +516,7 @@ def test_help_page_names_a_source_beside_every_piece_of_advice(page_html):
 
 def test_help_page_lists_sources_review_date_and_disclaimer(page_html, page):
     for source in SOURCES:
-        assert f'<a href="{source.url}">{escape(source.name)}</a>' in page_html
+        assert f'<a href="{source.url}"><cite>{escape(source.name)}</cite></a>' in page_html
     text = " ".join("".join(page.text).split())
     assert "Content last reviewed on 29 November 2026." in text
     assert '<time datetime="2026-11-29">' in page_html

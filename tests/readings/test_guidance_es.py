@@ -288,7 +288,7 @@ def test_the_help_page_in_spanish_shows_spanish_advice_and_its_spanish_sources(c
     assert '<h2 id="sources">Fuentes</h2>' in main
     with translation.override("es"):
         for source in SOURCES_ES:
-            assert f'<a href="{source.url}">{escape(source.name)}</a>' in main
+            assert f'<a href="{source.url}"><cite>{escape(source.name)}</cite></a>' in main
         for section in help_page_context()["sections"]:
             assert escape(str(section.heading)) in main
             for item in section.items:
@@ -309,7 +309,7 @@ def test_the_help_page_in_english_is_as_it_was(client):
     main = page[page.index("<main") : page.index("</main>")]
     assert "<h1>When to get help</h1>" in main
     for source in SOURCES:
-        assert f'<li><a href="{source.url}">{escape(source.name)}</a></li>' in main
+        assert f'<li><a href="{source.url}"><cite>{escape(source.name)}</cite></a></li>' in main
     for source in SOURCES_ES:
         assert source.url not in main
     assert 'Content last reviewed on <time datetime="2026-11-29">29 November 2026</time>.' in main
