@@ -495,7 +495,9 @@ def test_a_question_answered_without_a_signal_is_saved_once_and_leaves_the_list(
     box.get_by_role("button", name="Save count").click()  # kept again, with the same token
     page.context.set_offline(False)
     expect(page.get_by_role("heading", level=1)).to_have_text("Mia’s dashboard")
-    expect(page.locator("#recent-entries").get_by_text("1.5 ×10⁹/L")).to_be_visible()
+    # Sent when the page loads, after it shows: on a busy machine that is seconds later.
+    saved = page.locator("#recent-entries").get_by_text("1.5 ×10⁹/L")
+    expect(saved).to_be_visible(timeout=15_000)
     expect(page.locator("#waiting-list > li")).to_have_count(0)
     assert page.evaluate(QUEUED) == 0
     assert [r.count for r in PlateletReading.objects.filter(patient=patient)] == [Decimal("1.5")]
