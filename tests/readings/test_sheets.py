@@ -20,6 +20,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import translation
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -127,21 +128,28 @@ def test_a_count_is_a_number_beside_its_result_in_words(
     )
 
 
-def test_a_counts_sheet_brought_back_in_keeps_its_limits(cast):
-    """It is not the exact file, so the import takes it for a simple sheet: the count column it
-    guesses is the result in words, which keeps "<10", never the bare number."""
+@pytest.mark.parametrize(
+    ("language", "separator", "date", "result"),
+    [("en-gb", ",", "Date", "Result"), ("es", ";", "Fecha", "Resultado")],
+)
+def test_a_counts_sheet_brought_back_in_keeps_its_limits(cast, language, separator, date, result):
+    """It is not the exact file, so the import takes it for a simple sheet: the separator, the
+    date column and the count column are guessed, in English or Spanish, and the count column
+    is the result in words, which keeps "<10", never the bare number."""
     for count, comparator, days in [("10", "<", 2), ("45.5", "", 1), ("150", "", 0)]:
         typed = f"{comparator}{count}"
         make_reading(cast.patient, count, DAY - datetime.timedelta(days=days),
                      comparator=comparator, entered_text=typed)  # fmt: skip
-    text = "".join(sheets.sheet_lines(cast.patient, "counts", ALL, UTC))
-    table = imports.read_table(text)
-    assert not table.is_ours
     leo = make_patient(cast.owner, name="Leo")
-    form = SheetForm(SheetForm.first_guess(table, leo), text=text, table=table)
-    assert form.is_valid(), form.errors
-    assert table.first[form.cleaned_data["count_column"]] == "Result"
-    plan = imports.import_file(text, leo, cast.owner, form.options())
+    with translation.override(language):
+        text = "".join(sheets.sheet_lines(cast.patient, "counts", ALL, UTC))
+        table = imports.read_table(text)
+        assert (table.separator, table.is_ours) == (separator, False)
+        form = SheetForm(SheetForm.first_guess(table, leo), text=text, table=table)
+        assert form.is_valid(), form.errors
+        assert table.first[form.cleaned_data["date_column"]].startswith(date)
+        assert table.first[form.cleaned_data["count_column"]] == result
+        plan = imports.import_file(text, leo, cast.owner, form.options())
     assert plan.errors == []
     brought = PlateletReading.objects.filter(patient=leo).order_by("drawn_on")
     assert [(r.drawn_on, r.count, r.comparator) for r in brought] == [

@@ -16,10 +16,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from readings import exports, imports, sheet_dates, sheets
-from readings.models import PlateletReading
 from readings.transfer_forms import DateOrderForm, ExportForm, SheetForm, UploadForm
 from tests.clock import NOW, pinned
-from tests.factories import make_episode, make_patient, make_reading, make_treatment
+from tests.factories import make_episode, make_reading, make_treatment
 from tests.readings.test_doses import make_dose
 from tests.readings.test_sheets import (
     ALL,
@@ -129,31 +128,6 @@ def test_the_exact_file_does_not_change_with_the_language(cast):
         chunks = exports.download(cast.patient, ALL, UTC).chunks
     assert "".join(chunks) == english
     assert ",45.5,,45.5,45.5,e9/L,Lab," in english
-
-
-def test_a_spanish_counts_sheet_comes_back_in(cast):
-    """Taken for a simple sheet: the separator, the date column and the count column (the
-    result, which keeps the "<") are guessed from the Spanish file."""
-    for count, comparator, days in [("10", "<", 2), ("45.5", "", 1), ("150", "", 0)]:
-        make_reading(cast.patient, count, DAY - datetime.timedelta(days=days),
-                     comparator=comparator, entered_text=f"{comparator}{count}")  # fmt: skip
-    leo = make_patient(cast.owner, name="Leo")
-    with translation.override("es"):
-        text = "".join(sheets.sheet_lines(cast.patient, "counts", ALL, UTC))
-        table = imports.read_table(text)
-        assert (table.separator, table.is_ours) == (";", False)
-        form = SheetForm(SheetForm.first_guess(table, leo), text=text, table=table)
-        assert form.is_valid(), form.errors
-        assert table.first[form.cleaned_data["date_column"]] == "Fecha"
-        assert table.first[form.cleaned_data["count_column"]] == "Resultado"
-        plan = imports.import_file(text, leo, cast.owner, form.options())
-    assert plan.errors == []
-    brought = PlateletReading.objects.filter(patient=leo).order_by("drawn_on")
-    assert [(r.drawn_on, r.count, r.comparator) for r in brought] == [
-        (DAY - datetime.timedelta(days=2), Decimal("10"), "<"),
-        (DAY - datetime.timedelta(days=1), Decimal("45.5"), ""),
-        (DAY, Decimal("150"), ""),
-    ]
 
 
 @pytest.mark.parametrize("rows", [1, 2])
