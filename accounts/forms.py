@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from accounts import dates, invitations, mfa, verification
 from accounts.models import CareMembership, Patient, Role, User, normalise_email
 from accounts.validators import validate_plain_name
-from itptracker.forms import DateInput, PlainErrors
+from itptracker.forms import DateInput, PlainErrors, WholeNumberField
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
@@ -274,6 +274,7 @@ class PatientForm(PlainErrors, forms.ModelForm):
             "pregnant",
             "time_zone",  # last: on the details page the question about logged times follows
         )
+        field_classes = {"birth_year": WholeNumberField, "alert_threshold": WholeNumberField}
         labels = {
             "name": _("Name"),
             "birth_year": _("Year of birth"),

@@ -5,8 +5,10 @@ Fields render through Django's own templates, with our field group on top
 """
 
 import functools
+import re
 
 import django.forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # Django's own messages ("Ensure this value is greater than or equal to 0.", "Select a valid
@@ -40,6 +42,21 @@ INVALID = [
     (django.forms.DateField, _("Enter “{label}” as a date, like 2026-01-31.")),
     (django.forms.TimeField, _("Enter “{label}” as a time, like 09:30.")),
 ]
+
+
+class WholeNumberField(django.forms.IntegerField):
+    """A whole number typed as digits alone. Django's IntegerField reads "2.000" as 2, its
+    decimal point, where Spanish (and German, Italian …) groups thousands with a point and
+    means 2000: a number with a point, comma, apostrophe or space in it is refused, never read
+    one way or the other."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and _MARKS.search(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+_MARKS = re.compile(r"[.,'’\s]")
 STALE_PAGE = _("This page is out of date. Reload it, then try again.")
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 
 def security_headers(get_response):
@@ -27,7 +28,9 @@ def method_not_allowed_page(get_response):
     def middleware(request):
         response = get_response(request)
         if response.status_code == 405 and not response.content and request.method != "HEAD":
-            response.content = render_to_string("405.html", request=request)
+            # In the page's language, which LanguageMiddleware, further in, has put back by now.
+            with translation.override(getattr(request, "LANGUAGE_CODE", None)):
+                response.content = render_to_string("405.html", request=request)
             response["Content-Type"] = "text/html; charset=utf-8"
             # CommonMiddleware, further in, has set the length of the empty body.
             response["Content-Length"] = str(len(response.content))

@@ -38,6 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pydantic
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fhir.resources.R4B.bundle import Bundle
@@ -364,8 +365,9 @@ class Contents:
 
 
 def is_json(text: str) -> bool:
-    """Whether an uploaded text is JSON (so FHIR) rather than CSV: an object at its start."""
-    return text.lstrip("\ufeff \t\r\n").startswith("{")
+    """Whether an uploaded text is JSON (so FHIR) rather than CSV: an object or a list at its
+    start (a list is no FHIR resource: `read` says so, rather than the CSV path reading it)."""
+    return text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
 
 
 def read(text: str) -> Contents:
@@ -415,6 +417,14 @@ def read(text: str) -> Contents:
             contents.skipped[marked] += 1
         else:
             contents.counts.append(_read_count(number, resource))
+    if not contents.counts:
+        raise FileError(
+            _(
+                "This file holds no platelet counts (LOINC 777-3, 26515-7 or 778-1), so there "
+                "is nothing to bring in. It holds: %(skipped)s."
+            )
+            % {"skipped": skipped_text(contents.skipped) or _("no entries")}
+        )
     return contents
 
 
@@ -541,7 +551,10 @@ def _comparator(code: str | None) -> Comparator:
 
 def skipped_text(skipped: Counter) -> str:
     """ "41 Encounter, 12 other Observation and 1 Patient", most first."""
-    parts = [f"{count:,} {kind}" for kind, count in skipped.most_common()]
+    parts = [
+        f"{number_format(count, force_grouping=True)} {kind}"
+        for kind, count in skipped.most_common()
+    ]
     if len(parts) > 1:
         return _("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
     return parts[0] if parts else ""

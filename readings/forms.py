@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts import dates
-from itptracker.forms import DateInput, PlainErrors, TimeInput
+from itptracker.forms import DateInput, PlainErrors, TimeInput, WholeNumberField
 from readings import doses, duplicates, units
 from readings.models import (
     MAX_DURATION_MINUTES,
@@ -414,7 +414,7 @@ class EpisodeForm(EntryForm):
         }
 
     slug = "bleeds"
-    duration_minutes = forms.IntegerField(
+    duration_minutes = WholeNumberField(
         label=gettext_lazy("How long did it last? (minutes)"),
         help_text=gettext_lazy("Optional."),
         required=False,

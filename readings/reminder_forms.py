@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from itptracker.forms import DateInput, PlainErrors, TimeInput
+from itptracker.forms import DateInput, PlainErrors, TimeInput, WholeNumberField
 from readings import reminders
 from readings.models import Reminder, ReminderChoice, ReminderKind, Repeat
 
@@ -27,7 +27,7 @@ class ReminderForm(PlainErrors, forms.ModelForm):
         "repeat": _("Choose whether the reminder repeats."),
     }
     # Checked by the model's rules (1–365 days, 1–52 weeks), in words that say the range.
-    every = forms.IntegerField(
+    every = WholeNumberField(
         label=_("Every how many days or weeks"),
         required=False,
         help_text=_("Only if it repeats: 1 to 365 days, or 1 to 52 weeks."),

@@ -145,7 +145,8 @@ class NeedsConfirmation(CountError):
         others = [choice for choice in choices if choice.value != default.value]
         self.suggestion = others[0] if others else choices[0]
         # Translators: between the readings of a count the app asks about ("45 or 4.5").
-        readings = f" {pgettext('between choices', 'or')} ".join(str(c) for c in choices)
+        word = pgettext("between choices", "or")
+        readings = f" {word} ".join(str(choice) for choice in choices)
         message = _("Did you mean %(readings)s?") % {"readings": readings}
         if len(choices) > 1:
             message += " " + _("Both are possible platelet counts.")

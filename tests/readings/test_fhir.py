@@ -721,3 +721,27 @@ def test_the_bundle_is_the_same_in_every_language(record):
     english = made(fhir.bundle_json(record))
     with translation.override("es"):
         assert made(fhir.bundle_json(record)) == english
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"resourceType": "Bundle", "type": "collection"}',
+        json.dumps({"resourceType": "Bundle", "type": "collection",
+                    "entry": [{"resource": {"resourceType": "Patient", "id": "p"}}]}),
+        '[{"resourceType": "Bundle", "type": "collection"}]',
+    ],
+)  # fmt: skip
+def test_a_file_without_platelet_counts_says_so(text):
+    assert fhir.is_json(text)
+    with pytest.raises(fhir.FileError):
+        fhir.read(text)
+
+
+def test_skipped_counts_are_grouped_as_the_language_writes_them():
+    from collections import Counter
+
+    skipped = Counter({"Encounter": 12000, "Claim": 3})
+    assert fhir.skipped_text(skipped) == "12,000 Encounter and 3 Claim"
+    with translation.override("es"):
+        assert fhir.skipped_text(skipped).startswith("12.000 Encounter")

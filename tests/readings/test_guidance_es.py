@@ -298,7 +298,8 @@ def test_the_help_page_in_spanish_shows_spanish_advice_and_its_spanish_sources(c
     assert 'Contenido revisado por última vez el <time datetime="2026-11-29">' in main
     assert "29 de noviembre de 2026</time>." in main
     # An English source still cited is marked as English for readers and screen readers.
-    assert f'<li lang="en"><a href="{guidance.MAYO.url}">' in main
+    assert f'<li><a href="{guidance.MAYO.url}" hreflang="en" lang="en">' in main
+    assert "(en inglés)" in main
     for english in ("When to get help", "Get emergency help now", "Source:", "Sources:"):
         assert english not in main
 
