@@ -136,3 +136,10 @@ def test_error_pages_are_in_the_visitors_language(client):
     assert response.status_code == 404
     assert page_language(response) == "es"
     assert "Idioma" in response.content.decode()
+
+
+def test_the_405_page_is_in_the_visitors_language(client):
+    response = client.get(reverse("logout"), HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 405
+    assert page_language(response) == "es"
+    assert "Idioma" in response.content.decode()
