@@ -15,10 +15,12 @@ never folded: each is a line of its own.
 """
 
 import datetime
+from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AccessAction, AccessEvent, Patient
 
@@ -77,24 +79,35 @@ READS = frozenset(
 FOLD_WINDOW = datetime.timedelta(minutes=10)
 
 _NAME_LENGTH = AccessEvent._meta.get_field("actor_name").max_length
+SOMEONE_NOT_SIGNED_IN = gettext_lazy("Someone not signed in")
 _DETAIL_LENGTH = AccessEvent._meta.get_field("detail").max_length
 # The unique key the folding statement meets on (the model's access_event_one_line_per_window).
 _FOLD_KEY = ("patient", "actor", "action", "detail", "window_start")
 
 
-def record(request_or_user, patient: Patient, action: Action, detail: str = "") -> None:
+def record(
+    request_or_user, patient: Patient, action: Action, detail: str | Callable[[], str] = ""
+) -> None:
     """Add a line to `patient`'s access log, or count one more read on the line of the same
-    read in this window; the actor is the request's user (or a user)."""
+    read in this window; the actor is the request's user (or a user).
+
+    The line is written in the site's language (settings.LANGUAGE_CODE), whoever acts and in
+    whatever language their page is: one log reads one way ("8.5 ×10⁹/L" is never "8,5" in
+    one line and "8.5" in the next), and the same look in two languages folds into one line.
+    So `detail` is a function that words it (called in that language), or a lazy text.
+    """
     user = getattr(request_or_user, "user", request_or_user)
     actor = user if user is not None and user.is_authenticated else None
-    name = (actor.display_name or actor.email) if actor else _("Someone not signed in")
+    with translation.override(settings.LANGUAGE_CODE):
+        name = (actor.display_name or actor.email) if actor else str(SOMEONE_NOT_SIGNED_IN)
+        detail = str(detail() if callable(detail) else detail)
     action, now = Action(action), timezone.now()
     line = {
         "patient": patient.pk,
         "actor": actor.pk if actor else None,
         "actor_name": name[:_NAME_LENGTH],
         "action": action.value,
-        "detail": _shorten(str(detail), _DETAIL_LENGTH),
+        "detail": _shorten(detail, _DETAIL_LENGTH),
         "created_at": now,
         "last_at": now,
         "times": 1,

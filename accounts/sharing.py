@@ -8,6 +8,7 @@ of a membership change are in accounts.memberships.
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
@@ -75,7 +76,7 @@ def invite(request: HttpRequest, patient_id) -> HttpResponse:
         else:
             sent = invitations.invite(patient, email, form.cleaned_role(), request.user)
             action = audit.RESENT_INVITATION if sent.replaced else audit.INVITED
-            audit.record(request, patient, action, describe_invitation(sent.invitation))
+            audit.record(request, patient, action, lambda: describe_invitation(sent.invitation))
             send_invitation(request, sent)
             return redirect("sharing", patient_id=patient.pk)
     ctx = {"patient": patient, "role": role, "form": form}
@@ -95,7 +96,7 @@ def invitation_resend(request: HttpRequest, patient_id, invitation_id) -> HttpRe
     except InvitationError:
         messages.error(request, already_closed(invitation))
         return redirect("sharing", patient_id=patient.pk)
-    audit.record(request, patient, audit.RESENT_INVITATION, describe_invitation(invitation))
+    audit.record(request, patient, audit.RESENT_INVITATION, lambda: describe_invitation(invitation))
     send_invitation(request, sent)
     return redirect("sharing", patient_id=patient.pk)
 
@@ -106,7 +107,9 @@ def invitation_cancel(request: HttpRequest, patient_id, invitation_id) -> HttpRe
     patient, _role = get_owned_patient_for(request, patient_id)
     invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
     if invitations.cancel(invitation):
-        audit.record(request, patient, audit.CANCELLED_INVITATION, describe_invitation(invitation))
+        audit.record(
+            request, patient, audit.CANCELLED_INVITATION, lambda: describe_invitation(invitation)
+        )
         messages.success(
             request,
             _("Cancelled the invitation to %(email)s. Its link no longer works.")
@@ -150,8 +153,12 @@ def member_role(request: HttpRequest, patient_id, membership_id: int) -> HttpRes
         )
         return redirect("sharing", patient_id=patient.pk)
     if before != after:
-        detail = f"{describe_member(member)}: {before.label} → {after.label}"
-        audit.record(request, patient, audit.CHANGED_ROLE, detail)
+        audit.record(
+            request,
+            patient,
+            audit.CHANGED_ROLE,
+            lambda: f"{describe_member(member)}: {before.label} → {after.label}",
+        )
     # Translators: a member's name and their new access, like "Sam: can view."
     words = _("%(name)s: %(role)s.")
     role = after.label.lower()
@@ -171,7 +178,7 @@ def member_remove(request: HttpRequest, patient_id, membership_id: int) -> HttpR
         except LastOwnerError:
             ctx["last_owner"] = True
             return render(request, "accounts/sharing_remove.html", ctx, status=409)
-        audit.record(request, patient, audit.REMOVED_MEMBER, describe_member(member))
+        audit.record(request, patient, audit.REMOVED_MEMBER, lambda: describe_member(member))
         messages.success(
             request,
             _("Removed %(member)s. They can no longer open %(name)s’s record.")
@@ -227,10 +234,11 @@ def access_log(request: HttpRequest, patient_id) -> HttpResponse:
     events = audit.events_for(patient, hide_reads_of=request.user if hide_mine else None)
     page = Paginator(events, ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"patient": patient, "role": role, "page": page, "hide_mine": hide_mine}
+    ctx["log_language"] = settings.LANGUAGE_CODE  # what the details are written in (audit)
     response = render(request, "accounts/access_log.html", ctx)
     # The log names the entries that were changed, so reading it is a read of the record;
     # written after the page is drawn, which shows the log as it stood when opened.
-    audit.record(request, patient, audit.VIEWED_ACCESS_LOG, page_words(page.number))
+    audit.record(request, patient, audit.VIEWED_ACCESS_LOG, lambda: page_words(page.number))
     return response
 
 

@@ -66,7 +66,7 @@ def export_file(
     Streams the file; the rows are read in chunks while it downloads (a FHIR Bundle is made
     whole first: the library validates it as one object).
     """
-    audit.record(request, patient, audit.EXPORTED, selection.describe() + LOGGED_AS[layout])
+    audit.record(request, patient, audit.EXPORTED, lambda: selection.describe() + LOGGED_AS[layout])
     tz = timezone.get_current_timezone()
     download = WRITERS[layout](patient, selection, tz)
     response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
@@ -208,7 +208,7 @@ def import_confirm(request: HttpRequest, patient_id, token: str) -> HttpResponse
         return redirect("import_preview", patient_id=patient.pk, token=token)
     pending.forget()
     with translation.override("en-gb"):  # the access log keeps English, as elsewhere
-        audit.record(request, patient, audit.IMPORTED, imported_message(plan))
+        audit.record(request, patient, audit.IMPORTED, lambda: imported_message(plan))
     messages.success(request, imported_message(plan))
     first_kind = next(iter(plan.new_by_kind()), "counts")
     return redirect(reverse("history", args=[patient.pk]) + f"?show={first_kind}")

@@ -59,7 +59,8 @@ def dashboard(request: HttpRequest, patient_id) -> HttpResponse:
     part = request.GET.get("part", "") if request.htmx else ""
     with_table = part == "table" or request.GET.get("table") == "1"
     pieces = dashboard_pieces(patient, role, chart, with_table, request.user.time_zone)
-    audit.record(request, patient, *dashboard_read(part, chart.range, with_table))
+    action, _words = dashboard_read(part, chart.range, with_table)
+    audit.record(request, patient, action, lambda: dashboard_read(part, chart.range, with_table)[1])
     if part in DASHBOARD_PIECES:
         return HttpResponse(pieces[part])
     if request.session.get("patient_id") != str(patient.pk):
@@ -86,7 +87,7 @@ def care_team_report(request: HttpRequest, patient_id) -> HttpResponse:
     ctx = {"patient": patient, "role": role, "form": form, "period": period}
     ctx.update(report_data.build(patient, period, today))
     ctx["made_by"] = str(request.user)
-    audit.record(request, patient, audit.VIEWED_REPORT, str(period))
+    audit.record(request, patient, audit.VIEWED_REPORT, lambda: str(period))
     return render(request, "readings/report.html", ctx)
 
 
@@ -101,7 +102,7 @@ def care_team_report_printed(request: HttpRequest, patient_id) -> HttpResponse:
         return HttpResponse(status=400)
     period = report_data.Period(form.cleaned_data["start"], form.cleaned_data["end"])
     report_data.remember(patient, request.user, period, timezone.localdate())
-    audit.record(request, patient, audit.PRINTED_REPORT, str(period))
+    audit.record(request, patient, audit.PRINTED_REPORT, lambda: str(period))
     return HttpResponse(status=204)
 
 
@@ -255,7 +256,9 @@ def added(request, patient, role, kind, entry, created: bool, *, quick) -> HttpR
     """After a new entry: the log, the message and any advice, in the box or the next page."""
     what = entry.describe(patient.preferred_unit)
     if created:
-        audit.record(request, patient, audit.ADDED_ENTRY, what)
+        audit.record(
+            request, patient, audit.ADDED_ENTRY, lambda: entry.describe(patient.preferred_unit)
+        )
     if created:
         saved = _("Saved %(entry)s.") % {"entry": what}
     else:
@@ -291,7 +294,9 @@ def entry_edit(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpRes
             ctx.update(conflict_context(request, patient, kind, conflict.current, form))
             return entry_page(request, before, ctx, 409)
         what = saved.describe(patient.preferred_unit)
-        audit.record(request, patient, audit.EDITED_ENTRY, what)
+        audit.record(
+            request, patient, audit.EDITED_ENTRY, lambda: saved.describe(patient.preferred_unit)
+        )
         advice = guidance.advice_for_entry(saved, patient, request.user)
         saved_words = _("Saved your changes to %(entry)s.") % {"entry": what}
         return saved_redirect(request, patient, saved_words, advice)
@@ -302,7 +307,9 @@ def entry_page(request, entry, ctx: dict, status: int = 200) -> HttpResponse:
     """The edit form shows the entry as stored: a read, in the access log (named as it was
     loaded, before the form checked what was typed into it)."""
     patient = ctx["patient"]
-    audit.record(request, patient, audit.VIEWED_ENTRY, entry.describe(patient.preferred_unit))
+    audit.record(
+        request, patient, audit.VIEWED_ENTRY, lambda: entry.describe(patient.preferred_unit)
+    )
     return render(request, "readings/entry_form.html", ctx, status=status)
 
 
@@ -330,14 +337,21 @@ def entry_delete(request: HttpRequest, patient_id, kind: str, entry_id) -> HttpR
     what = entry.describe(patient.preferred_unit)
     if request.method == "POST":
         if entries.soft_delete(entry):
-            audit.record(request, patient, audit.DELETED_ENTRY, what)
+            audit.record(
+                request,
+                patient,
+                audit.DELETED_ENTRY,
+                lambda: entry.describe(patient.preferred_unit),
+            )
         request.session["undo"] = {
             "text": _("Deleted %(entry)s.") % {"entry": what},
             "url": reverse("entry_restore", args=[patient.pk, kind.slug, entry.pk]),
             "next": return_url(request, patient),
         }
         return redirect(return_url(request, patient))
-    audit.record(request, patient, audit.VIEWED_ENTRY, what)
+    audit.record(
+        request, patient, audit.VIEWED_ENTRY, lambda: entry.describe(patient.preferred_unit)
+    )
     ctx = {"patient": patient, "role": role, "kind": kind, "entry": entry, "what": what}
     ctx["return_to"] = return_url(request, patient)
     return render(request, "readings/entry_delete.html", ctx)
@@ -353,7 +367,9 @@ def entry_restore(request: HttpRequest, patient_id, kind: str, entry_id) -> Http
     request.session.pop("undo", None)
     what = entry.describe(patient.preferred_unit)
     if restored:
-        audit.record(request, patient, audit.RESTORED_ENTRY, what)
+        audit.record(
+            request, patient, audit.RESTORED_ENTRY, lambda: entry.describe(patient.preferred_unit)
+        )
     messages.success(request, _("Restored %(entry)s.") % {"entry": what})
     return redirect(return_url(request, patient))
 
@@ -378,12 +394,17 @@ def episode_resolve(request: HttpRequest, patient_id, entry_id) -> HttpResponse:
         recorded = False
     ended = resolution.label.lower()
     if recorded:
-        what = episode.describe(patient.preferred_unit)
         audit.record(
             request,
             patient,
             audit.EDITED_ENTRY,
-            _("%(entry)s: %(ending)s") % {"entry": what, "ending": ended},
+            lambda: (
+                _("%(entry)s: %(ending)s")
+                % {
+                    "entry": episode.describe(patient.preferred_unit),
+                    "ending": resolution.label.lower(),
+                }
+            ),
         )
         request.session.pop("advice", None)  # the emergency shown after the save is over
         messages.success(request, _("Recorded: %(ending)s.") % {"ending": ended})
@@ -416,7 +437,9 @@ def history(request: HttpRequest, patient_id) -> HttpResponse:
     return_to = f"{request.path}?{filters.query_without_page()}"
     page = request.GET.get("page")
     pieces = history_pieces(patient, (role, request.user.time_zone), kind, filters, page, return_to)
-    audit.record(request, patient, audit.VIEWED_HISTORY, filters.describe(pieces["page_number"]))
+    audit.record(
+        request, patient, audit.VIEWED_HISTORY, lambda: filters.describe(pieces["page_number"])
+    )
     if request.htmx and request.GET.get("page"):
         return HttpResponse(pieces["rows"])
     ctx = {"patient": patient, "role": role, "kind": kind, "filters": filters, **pieces}

@@ -143,3 +143,27 @@ def test_the_405_page_is_in_the_visitors_language(client):
     assert response.status_code == 405
     assert page_language(response) == "es"
     assert "Idioma" in response.content.decode()
+
+
+def test_the_access_log_is_written_in_one_language_whoever_reads(client):
+    """Details are written in the site's language: the same look, in Spanish then in English,
+    is one line, and a count in it reads one way ("8.5", never "8,5" beside "8.5")."""
+    from accounts.models import AccessEvent
+
+    owner = make_user()
+    patient = make_patient(owner)
+    reading = make_reading(patient, "8.5", user=owner)
+    client.force_login(owner)
+    for language in ("es", "en"):
+        client.get(reverse("history", args=[patient.pk]), HTTP_ACCEPT_LANGUAGE=language)
+        client.get(
+            reverse("entry_edit", args=[patient.pk, "counts", reading.pk]),
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    history = AccessEvent.objects.get(patient=patient, action="viewed_history")
+    assert history.times == 2
+    details = set(AccessEvent.objects.filter(patient=patient).values_list("detail", flat=True))
+    assert any("8.5 ×10⁹/L" in detail for detail in details)
+    assert not any("8,5" in detail for detail in details)
+    page = client.get(reverse("access_log", args=[patient.pk]), HTTP_ACCEPT_LANGUAGE="es")
+    assert '<p class="muted" lang="en-gb">' in page.content.decode()

@@ -116,6 +116,7 @@ def test_a_spanish_speaking_parent_finds_every_page_in_spanish(live_server, page
         f"{record}/reminders/new/",
         f"{record}/sharing/",
         f"{record}/sharing/invite/",
+        f"{record}/access-log/",
         f"{record}/settings/",
         f"{record}/export/",
         f"{record}/import/",
