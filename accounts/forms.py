@@ -12,8 +12,15 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts import dates, invitations, mfa, verification
-from accounts.models import CareMembership, Patient, Role, User, normalise_email
+from accounts import dates, invitations, mfa
+from accounts.models import (
+    CareMembership,
+    Patient,
+    Role,
+    User,
+    language_for,
+    normalise_email,
+)
 from accounts.validators import validate_plain_name
 from itptracker.forms import DateInput, PlainErrors, WholeNumberField
 
@@ -466,7 +473,7 @@ class PasswordResetForm(PlainErrors, auth_forms.PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         """The e-mail in its reader's language: the account's own, else the page's."""
-        with translation.override(verification.language_for(context["user"])):
+        with translation.override(language_for(context["user"])):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 

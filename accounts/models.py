@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -418,3 +418,14 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.recipient} ({self.status})"
+
+
+def language_for(recipient) -> str:
+    """The language to write to `recipient` in (an account, an e-mail address, or None): the
+    account's own setting, else the language active now (the page of whoever made us write:
+    the person signing up, the owner who invites; in the worker, which serves no page, the
+    site's: settings.LANGUAGE_CODE)."""
+    if isinstance(recipient, str):
+        recipient = User.objects.filter(email=normalise_email(recipient)).first()
+    language = getattr(recipient, "language", "") if recipient is not None else ""
+    return language or translation.get_language() or settings.LANGUAGE_CODE

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import audit, email_limits, invitations, mfa, verification
+from accounts import audit, email_limits, invitations, mfa
 from accounts.access import get_owned_patient_for, get_patient_for
 from accounts.forms import AlertsForm, InviteForm, RoleForm
 from accounts.invitations import InvitationError, Problem
@@ -34,7 +34,7 @@ from accounts.memberships import (
     other_owners,
     update_membership,
 )
-from accounts.models import CareMembership, Invitation, Role
+from accounts.models import CareMembership, Invitation, Role, language_for
 from accounts.patients import MAX_OWNED_RECORDS, TooManyRecords
 
 log = logging.getLogger(__name__)
@@ -282,7 +282,7 @@ def send_invitation(request: HttpRequest, sent: invitations.Sent) -> bool:
         "days": invitations.INVITATION_LIFETIME.days,
     }
     # In the language of the account the address has, else the inviter's own (the page's).
-    with translation.override(verification.language_for(invitation.email)):
+    with translation.override(language_for(invitation.email)):
         subject = " ".join(render_to_string("emails/invitation_subject.txt", ctx).split())
         body = render_to_string("emails/invitation.txt", ctx)
     try:

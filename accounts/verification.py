@@ -13,7 +13,6 @@ setting, else the language of the page whose action sent it.
 import hashlib
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import send_mail
@@ -22,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import normalise_email
+from accounts.models import language_for
 
 LINK_LIFETIME = timedelta(days=3)
 _SALT = "accounts.verification"
@@ -65,17 +64,6 @@ def mark_verified(user) -> None:
         user.email_verified_at = timezone.now()
         user.is_active = True
         user.save(update_fields=["email_verified_at", "is_active"])
-
-
-def language_for(recipient) -> str:
-    """The language to write to `recipient` in (an account, an e-mail address, or None): the
-    account's own setting, else the language active now (the page of whoever made us write:
-    the person signing up, the owner who invites)."""
-    if isinstance(recipient, str):
-        User = get_user_model()
-        recipient = User.objects.filter(email=normalise_email(recipient)).first()
-    language = getattr(recipient, "language", "") if recipient is not None else ""
-    return language or translation.get_language() or settings.LANGUAGE_CODE
 
 
 def send_link(request, user) -> None:

@@ -41,6 +41,7 @@ from accounts.models import (
     NotificationKind,
     NotificationStatus,
     Patient,
+    language_for,
 )
 from readings import guidance, outbox
 from readings.models import BleedingEpisode, PlateletReading
@@ -175,7 +176,7 @@ EMERGENCY_ADVICE = (guidance.BLEEDING_EMERGENCY, guidance.BRAIN_BLEED_EMERGENCY)
 
 def message_for(notification: Notification, connection=None) -> mail.EmailMessage:
     recipient = notification.recipient
-    with translation.override(outbox.language_of(recipient)):
+    with translation.override(language_for(recipient)):
         return _message_for(notification, connection)
 
 

@@ -7,8 +7,8 @@ with skip_locked, and a lease that pushes their next attempt out), so two runs n
 same row, and a run that crashed mid-batch leaves its rows to be retried after the lease. A
 failure is retried after 2, 4, 8 … minutes, and given up after MAX_ATTEMPTS.
 
-Each message is written in its recipient's language (`language_of`): the worker has no
-request, so the senders render under translation.override.
+Each message is written in its recipient's language (`accounts.models.language_for`): the
+worker has no request, so the senders render under translation.override.
 """
 
 import logging
@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -28,12 +27,6 @@ BATCH_SIZE = 50
 MAX_ATTEMPTS = 6
 # A claimed row is not offered to another run for this long.
 LEASE = timedelta(minutes=10)
-
-
-def language_of(user) -> str:
-    """The language a member's e-mails and notifications are written in: their account's,
-    else English (settings.LANGUAGE_CODE; no browser to ask)."""
-    return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from accounts.models import CareMembership
+from accounts.models import CareMembership, language_for
 from readings import outbox, reminders
 from readings.models import (
     Channel,
@@ -200,7 +200,7 @@ def details_for(delivery: ReminderDelivery) -> bool:
 def email_for(delivery: ReminderDelivery, connection=None) -> mail.EmailMessage:
     """The e-mail, in the recipient's language: the subject is the message's title, so a lock
     screen shows no more than a push would."""
-    with translation.override(outbox.language_of(delivery.recipient)):
+    with translation.override(language_for(delivery.recipient)):
         return _email_for(delivery, connection)
 
 
@@ -244,7 +244,7 @@ def _send_push(delivery: ReminderDelivery) -> str:
         return "skipped"
     details = details_for(delivery)
     # In the recipient's language, as the e-mail is.
-    with translation.override(outbox.language_of(delivery.recipient)):
+    with translation.override(language_for(delivery.recipient)):
         said = reminders.message(delivery.reminder, delivery.due_at, details=details)
     data = json.dumps(said.payload())
     key, errors = vapid_key(), []

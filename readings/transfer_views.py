@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -207,8 +207,7 @@ def import_confirm(request: HttpRequest, patient_id, token: str) -> HttpResponse
         messages.error(request, _("Nothing was brought in: some rows have problems."))
         return redirect("import_preview", patient_id=patient.pk, token=token)
     pending.forget()
-    with translation.override("en-gb"):  # the access log keeps English, as elsewhere
-        audit.record(request, patient, audit.IMPORTED, lambda: imported_message(plan))
+    audit.record(request, patient, audit.IMPORTED, lambda: imported_message(plan))
     messages.success(request, imported_message(plan))
     first_kind = next(iter(plan.new_by_kind()), "counts")
     return redirect(reverse("history", args=[patient.pk]) + f"?show={first_kind}")

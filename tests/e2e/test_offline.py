@@ -255,12 +255,17 @@ def test_an_entry_the_server_questions_is_shown_for_the_person_to_answer(
     assert [r.count for r in PlateletReading.objects.filter(patient=patient)] == [Decimal("1.5")]
 
 
-def test_logging_out_throws_away_what_waits_after_a_warning(signed_in):
-    page, patient = signed_in
+def a_question_waits(page):
+    """A "1,500" kept without a signal, then sent: the server asks which count was meant."""
     page.context.set_offline(True)
     log_count(page, "1,500")
     page.context.set_offline(False)
     expect(page.get_by_text("Not saved yet: there is a question about it.")).to_be_visible()
+
+
+def test_logging_out_throws_away_what_waits_after_a_warning(signed_in):
+    page, patient = signed_in
+    a_question_waits(page)
     assert page.evaluate(QUEUED) == 1
 
     warnings = []
@@ -482,10 +487,7 @@ def test_logging_out_everywhere_asks_and_no_log_out_without_a_signal(signed_in):
 
 def test_a_question_answered_without_a_signal_is_saved_once_and_leaves_the_list(signed_in):
     page, patient = signed_in
-    page.context.set_offline(True)
-    log_count(page, "1,500")
-    page.context.set_offline(False)
-    expect(page.get_by_text("Not saved yet: there is a question about it.")).to_be_visible()
+    a_question_waits(page)
     page.context.set_offline(True)
     page.reload()  # the offline page, standing in for the dashboard
     expect(page.get_by_role("heading", level=1)).to_have_text("No connection")
