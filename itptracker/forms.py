@@ -9,6 +9,7 @@ import re
 
 import django.forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Django's own messages ("Ensure this value is greater than or equal to 0.", "Select a valid
@@ -103,7 +104,12 @@ class PlainErrors:
         for name, field in self.fields.items():
             use_plain_words(field, name)
             if name in self.what_to_enter:
-                field.error_messages["required"] = self.what_to_enter[name]
+                words = self.what_to_enter[name]
+                # Lazy, or marked with gettext_noop (plain text, which tests and the browser
+                # tests compare): either way said in the page's language.
+                field.error_messages["required"] = (
+                    gettext(words) if isinstance(words, str) else words
+                )
 
     def full_clean(self):
         super().full_clean()

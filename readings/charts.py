@@ -48,6 +48,7 @@ from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import short_date
 from readings import stats
 from readings.courses import Course
 from readings.guidance import ITP_DEFINITION_BELOW, NORMAL_RANGE
@@ -200,7 +201,7 @@ def day_label(day: date) -> str:
 # Django's date_format takes some 10 µs a call: each day is written out once per language.
 @functools.lru_cache(maxsize=4096)
 def _day_label(day: date, language: str | None) -> str:
-    return formats.date_format(day, "DATE_FORMAT")
+    return short_date(day)
 
 
 def _when(moment: datetime | None, day: date) -> tuple[str, str]:

@@ -100,10 +100,6 @@ class EntryForm(PlainErrors, forms.ModelForm):
         self.fold_choices: tuple[dates.Fold, ...] = ()
         # An entry already logged with the same result, once asked (readings.duplicates).
         self.same_result = None
-        # `what_to_enter` is marked, not translated (gettext_noop): said in the page's language.
-        for name, words in self.what_to_enter.items():
-            if name in self.fields:
-                self.fields[name].error_messages["required"] = _(words)
         self.instance.patient = patient  # the model's rules read the record's bounds
         if self.instance._state.adding:
             self.fields["form_token"].initial = uuid.uuid4()

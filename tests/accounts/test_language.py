@@ -167,3 +167,16 @@ def test_the_access_log_is_written_in_one_language_whoever_reads(client):
     assert not any("8,5" in detail for detail in details)
     page = client.get(reverse("access_log", args=[patient.pk]), HTTP_ACCEPT_LANGUAGE="es")
     assert '<p class="muted" lang="en-gb">' in page.content.decode()
+
+
+def test_a_field_left_empty_says_what_to_enter_in_the_pages_language(client):
+    owner = make_user()
+    patient = make_patient(owner)
+    client.force_login(owner)
+    page = reverse("entry_add", args=[patient.pk, "counts"])
+    response = client.post(page, {"unit": "e9/L"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert (
+        "Escriba el recuento de plaquetas que aparece en el resultado" in response.content.decode()
+    )
+    response = client.post(page, {"unit": "e9/L"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Enter the platelet count from the result" in response.content.decode()
