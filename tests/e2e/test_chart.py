@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from readings.charts import BACKGROUND, COUNT_COLOUR, DARK_COLOURS
 from tests.e2e.conftest import DESKTOP, log_in
+from tests.e2e.conftest import PHONE as NARROW
 from tests.factories import make_episode, make_patient, make_reading, make_treatment, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,6 +30,10 @@ def viewport(request):
 def robin(live_server, page):
     """Robin's dashboard, logged in: low counts, a threshold of 20, romiplostim for 10 days and a
     nosebleed half an hour ago."""
+    return robins_dashboard(live_server, page)
+
+
+def robins_dashboard(live_server, page):
     owner = make_user("robin.parent@example.com", "Jo")
     patient = make_patient(owner, name="Robin", alert_threshold=20)
     today = timezone.localdate()
@@ -160,8 +165,12 @@ def test_dark_mode_draws_the_chart_in_dark_colours(robin, audit):
     assert colours() == (BACKGROUND, COUNT_COLOUR)
 
 
-def test_todays_entries_and_treatment_name_are_drawn_whole(robin):
-    page = robin
+@pytest.mark.parametrize("viewport", [NARROW, PHONE, DESKTOP], ids=["360", "390", "1280"])
+def test_todays_entries_and_treatment_name_are_drawn_whole(live_server, page, time_machine):
+    # At two minutes to midnight the nosebleed of half an hour ago sits at the far end of today.
+    late = datetime.datetime.combine(timezone.localdate(), datetime.time(23, 58))
+    time_machine.move_to(timezone.make_aware(late), tick=True)
+    page = robins_dashboard(live_server, page)
     drawn(page, "linear")
     plot = page.locator("#chart .nsewdrag").first.bounding_box()
     label = page.locator("#chart .annotation", has_text="Romiplostim").bounding_box()
