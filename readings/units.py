@@ -249,6 +249,9 @@ def _normalise_text(text: str) -> str:
     # other scripts (٤٥, ४५) become ASCII digits.
     text = unicodedata.normalize("NFKC", text)
     text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    # Arabic's own marks, which NFKC keeps: "٤٥٫٥" is 45.5 and "٤٥٬٠٠٠" 45,000, whatever the
+    # page's language (the apostrophe only ever groups).
+    text = text.replace("\u066b", _decimal_mark()).replace("\u066c", "'")
     return " ".join(text.lower().split())
 
 
@@ -257,6 +260,11 @@ def _read_scale(rest: str) -> _Scale | None:
     compact = "".join(rest.split())
     if not compact:
         return None
+    # "150 mil" is how Spanish speakers say 150,000 per µL, as "150k" is in English. Read in
+    # the page's language only: in English "mil" can be short for a million.
+    thousand = pgettext("the word for 1,000 after a count, as in 150 thousand", "thousand")
+    if compact.startswith(thousand):
+        compact = "k" + compact.removeprefix(thousand)
     match = _UNIT_PATTERN.fullmatch(compact)
     if match is None:
         raise CountError(SEVERAL_NUMBERS if _SECOND_NUMBER.match(rest) else UNKNOWN_UNIT)
@@ -501,8 +509,14 @@ def format_count(value: Decimal, unit: Unit, comparator: str = "") -> str:
 
 
 def unambiguous(count: Count) -> str:
-    """The count written so that it reads one way only: "1.5 K/µL", "<1500 K/µL"."""
-    return f"{count.comparator.symbol}{_normalise(count.value):f} K/µL"
+    """The count written so that it reads one way only, in the page's language: "1.5 K/µL"
+    ("1,5 K/µL" in Spanish), "<1500 K/µL"; from 1 up with three decimals, which could be a
+    thousands group ("1.505"), in whole platelets per µL: "1505/µL"."""
+    value = _normalise(count.value)
+    if value >= 1 and _decimal_places(value) == MAX_DECIMAL_PLACES:
+        return f"{count.comparator.symbol}{shift(value, 3):f}/µL"
+    number = f"{value:f}".replace(".", _decimal_mark())
+    return f"{count.comparator.symbol}{number} K/µL"
 
 
 def describe_limit(value: Decimal, unit: Unit, comparator: str) -> str:

@@ -131,6 +131,8 @@ def assert_plain_words(message: str) -> None:
         ("45 /nl", UL, "45", "", E9),  # per nanolitre, as German labs write
         ("45 Tsd/µl", UL, "45", "", E9),
         ("٤٥", E9, "45", "", E9),  # Arabic-Indic digits
+        ("٤٥٫٥", E9, "45.5", "", E9),  # and Arabic's decimal mark
+        ("٤٥٬٠٠٠", UL, "45", "", UL),  # and its thousands mark
         ("४५", E9, "45", "", E9),  # Devanagari digits
     ],
 )

@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 from readings.units import (
     Comparator,
     Count,
+    CountError,
     NeedsConfirmation,
     Unit,
     describe_limit,
     format_count,
     format_number,
     parse_count,
+    unambiguous,
 )
 from tests.readings.test_units import (
     assert_reads_as_or_asks,
@@ -54,10 +56,39 @@ def spanish():
         ("al menos 450", E9, Count(Decimal(450), Comparator.AT_LEAST, unit=E9)),
         ("como máximo 10", E9, Count(Decimal(10), Comparator.AT_MOST, unit=E9)),
         ("0,045", E9, Count(Decimal("0.045"), unit=E9)),
+        ("٤٥٫٥", E9, Count(Decimal("45.5"), unit=E9)),  # Arabic's decimal mark
+        # "mil" is a thousand per µL, as "k" is: 150 mil = 150.000 por µL.
+        ("150 mil", UL, Count(Decimal(150), unit=E9)),
+        ("150mil", E9, Count(Decimal(150), unit=E9)),
+        ("45 mil/mm3", UL, Count(Decimal(45), unit=E9)),
+        ("150 mil por µL", UL, Count(Decimal(150), unit=E9)),
+        ("1,5 mil", E9, Count(Decimal("1.5"), unit=E9)),
+        ("menos de 10 mil", UL, Count(Decimal(10), Comparator.BELOW, unit=E9)),
     ],
 )
 def test_spanish_writings_read_as_the_count(text, chosen, expected):
     assert parse_count(text, chosen) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("en-gb", "150 thousand", Count(Decimal(150), unit=E9)),
+        ("en-gb", "150 thousand/µL", Count(Decimal(150), unit=E9)),
+        # In English "mil" may be short for a million: not read, never guessed.
+        ("en-gb", "150 mil", None),
+        ("en-gb", "1.5 mil", None),
+        ("es", "150 thousand", None),
+        ("es", "150 milla", None),
+    ],
+)
+def test_the_word_for_a_thousand_is_the_page_languages(language, text, expected):
+    with translation.override(language):
+        if expected is None:
+            with pytest.raises(CountError):
+                parse_count(text, E9)
+        else:
+            assert parse_count(text, E9) == expected
 
 
 @pytest.mark.parametrize(
@@ -127,3 +158,31 @@ def test_in_spanish_nothing_is_read_1000_times_off(literal, chosen, comma):
             return
     in_chosen = literal if chosen is E9 else literal / 1000
     assert count.value == Decimal(plain(in_chosen))
+
+
+@settings(max_examples=300)
+@given(value=counts, comparator=comparators, language=st.sampled_from(["en-gb", "es"]))
+def test_a_count_written_to_read_one_way_reads_back_as_itself(value, comparator, language):
+    """What the import suggests typing ("1,5 K/µL", "1505/µL") is read at once, as that count,
+    whatever unit the form or sheet says."""
+    assume(value or not comparator)
+    with translation.override(language):
+        written = unambiguous(Count(value, comparator, unit=E9))
+        for chosen in (E9, UL):
+            read = parse_count(written, chosen)
+            assert (read.value, read.comparator) == (value, comparator), written
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "written"),
+    [
+        ("en-gb", "1.5", "1.5 K/µL"),
+        ("es", "1.5", "1,5 K/µL"),
+        ("es", "1500", "1500 K/µL"),
+        ("es", "1.505", "1505/µL"),
+        ("en-gb", "0.045", "0.045 K/µL"),
+    ],
+)
+def test_a_count_is_suggested_in_the_pages_decimal_mark(language, value, written):
+    with translation.override(language):
+        assert unambiguous(Count(Decimal(value), unit=E9)) == written
