@@ -308,6 +308,7 @@ class Row:
     values: dict = field(default_factory=dict)  # model field values, with `id`
     error: str = ""
     duplicate: str = ""
+    repeat_of: int | None = None  # the earlier row of the same file this one repeats
     typed_id: bool = True  # our own file's row carried its id (else a new one was made)
     file_id: uuid.UUID | None = None  # the id in the file, before any new one (_mark_our_…)
     course: Treatment | None = None  # a dose's course, once found (_link_doses)
@@ -348,6 +349,11 @@ class Plan:
     @property
     def duplicates(self) -> list[Row]:
         return [row for row in self.rows if row.duplicate and not row.error]
+
+    @property
+    def repeats(self) -> list[Row]:
+        """The duplicates that repeat an earlier row of the file (the rest are in the history)."""
+        return [row for row in self.duplicates if row.repeat_of is not None]
 
     def new_by_kind(self) -> dict[str, int]:
         """How many new entries of each kind, in the usual order, kinds with none left out."""
@@ -929,10 +935,12 @@ def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
                     "of the two."
                 ) % {"row": first[0]}
             elif first[0] != row.number:
+                row.repeat_of = first[0]
                 row.duplicate = gettext("The same entry as row %(row)s.") % {"row": first[0]}
             elif (live := existing.find(row.values)) is not None:
                 row.duplicate = ALREADY_THERE if live else WAS_DELETED
             elif not row.typed_id and (twin := kept.find(row.values)) is not None:
+                row.repeat_of = twin
                 row.duplicate = gettext("The same result as row %(row)s.") % {"row": twin}
             else:
                 kept.add(row.values, row.number)
@@ -1139,6 +1147,7 @@ def _plan_sheet(table: Table, options: SheetOptions, patient: Patient) -> Plan:
         if (live := existing.find(row.values)) is not None:
             row.duplicate = ALREADY_THERE if live else WAS_DELETED
         elif (first := seen.find(row.values)) is not None:
+            row.repeat_of = first
             row.duplicate = gettext("The same date and count as row %(row)s.") % {"row": first}
         else:
             seen.add(row.values, row.number)

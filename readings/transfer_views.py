@@ -166,6 +166,8 @@ def preview_context(source, patient, pending: PendingImport) -> dict:
             (row.number, row.describe(patient), row.duplicate) for row in duplicates[:PREVIEW_ROWS]
         ],
         "duplicate_count": len(duplicates),
+        "in_history_count": len(duplicates) - len(plan.repeats),
+        "repeat_count": len(plan.repeats),
         "errors": [(row.number, row.error) for row in errors[:PREVIEW_ERRORS]],
         "error_count": len(errors),
         **(fhir_context(plan) if plan.is_fhir else {"row_label": _("Row")}),
@@ -219,12 +221,19 @@ def imported_message(plan: imports.Plan) -> str:
         text = _("Brought in %(what)s.") % {"what": brought}
     else:
         text = _("Nothing new to bring in.")
-    if skipped := len(plan.duplicates):
+    repeats = len(plan.repeats)
+    if skipped := len(plan.duplicates) - repeats:
         text += " " + ngettext(
             "Skipped %(count)s already in the history.",
             "Skipped %(count)s already in the history.",
             skipped,
         ) % {"count": number_format(skipped, force_grouping=True)}
+    if repeats:
+        text += " " + ngettext(
+            "Skipped %(count)s repeated in the file.",
+            "Skipped %(count)s repeated in the file.",
+            repeats,
+        ) % {"count": number_format(repeats, force_grouping=True)}
     if plan.errors:
         numbers = [str(row.number) for row in plan.errors]
         shown = ", ".join(numbers[:20])

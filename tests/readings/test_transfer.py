@@ -354,6 +354,26 @@ def test_the_same_file_twice_adds_nothing(client, cast):
     assert "/confirm/" not in page
 
 
+def test_rows_repeated_within_the_file_are_not_called_already_in_the_history(client, cast):
+    make_reading(cast.patient, count="45", drawn_on=datetime.date(2025, 1, 31))
+    client.force_login(cast.editor)
+    text = "Date,Count\n2025-01-31,45\n2025-02-01,46\n2025-02-01,46\n2025-02-01,46\n"
+    response = client.post(import_url(cast.patient), {"file": upload(text=text)})
+    preview_url = response["Location"]
+    choices = {"separator": "comma", "has_header": "on", "date_column": "0"}
+    choices |= {"date_format": "YYYY-MM-DD", "count_column": "1", "unit": "e9/L"}
+    client.post(preview_url, choices)
+    page = client.get(preview_url).content.decode()
+    assert "<strong>1</strong> new entry" in page
+    assert "<strong>1</strong> already in the history, to be skipped" in page
+    assert "<strong>2</strong> repeated in the file, to be skipped" in page
+    done = client.post(reverse("import_confirm", args=[cast.patient.pk, pending_token(response)]))
+    assert (
+        "Brought in 1 count. Skipped 1 already in the history. Skipped 2 repeated in the file."
+        in client.get(done["Location"]).content.decode()
+    )
+
+
 def test_confirming_twice_writes_once(client, cast):
     history(cast)
     text = exported_file(client, cast)
