@@ -257,7 +257,8 @@ def already_closed(invitation: Invitation) -> str:
 
 
 def describe_invitation(invitation: Invitation) -> str:
-    return f"{invitation.email}, {Role(invitation.role).label}"
+    # The access log starts each detail with a capital: the address, as typed, comes second.
+    return f"{Role(invitation.role).label}: {invitation.email}"
 
 
 def email_problem(request: HttpRequest, address: str) -> str | None:

@@ -196,7 +196,8 @@ def test_people_without_access_read_nothing_into_any_log(client, cast, entry):
 
 
 def test_comparing_an_upload_with_the_history_is_a_read(client, cast):
-    """The preview says which rows the history already holds."""
+    """The preview says which rows the history already holds; the log names the file as it
+    was called (not "Ours.csv")."""
     make_reading(cast.patient, "45")
     ours = "".join(exports.csv_lines(cast.patient, exports.Selection(("counts",)), datetime.UTC))
     client.force_login(cast.editor)
@@ -205,7 +206,19 @@ def test_comparing_an_upload_with_the_history_is_a_read(client, cast):
     assert AccessEvent.objects.count() == 0
     page = read(client, response["Location"]).content.decode()
     assert "already in the history" in page
-    assert lines(cast.patient, cast.editor) == [("compared_file", "ours.csv", 1)]
+    assert lines(cast.patient, cast.editor) == [("compared_file", "File “ours.csv”", 1)]
+    client.force_login(cast.owner)
+    assert ">File “ours.csv”</p>" in read(client, url("access_log", cast)).content.decode()
+
+
+def test_an_invitation_in_the_log_keeps_the_address_as_typed(client, cast):
+    client.force_login(cast.owner)
+    client.post(url("sharing_invite", cast), {"email": "jo.parent@example.com", "role": "viewer"})
+    assert lines(cast.patient)[-1][1] == "Can view: jo.parent@example.com"
+    assert (
+        ">Can view: jo.parent@example.com</p>"
+        in read(client, url("access_log", cast)).content.decode()
+    )
 
 
 # --- Folding ----------------------------------------------------------------------------------
