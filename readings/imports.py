@@ -94,6 +94,17 @@ DATE_EXAMPLES = {
     "DD.MM.YYYY": "31.01.2026",
     "DD-MM-YYYY": "31-01-2026",
 }
+
+
+def date_format_label(name: str) -> str:
+    """A way of writing dates (a key of DATE_FORMATS) in the page's language's letters:
+    "DD/MM/YYYY", in Spanish "DD/MM/AAAA" (año)."""
+    # Translators: the letters for day, month and year, in that order, of a date pattern like
+    # DD/MM/YYYY: three capital letters (Spanish: DMA, as in DD/MM/AAAA).
+    letters = pgettext("letters of a date pattern", "DMY")
+    return name.translate(str.maketrans("DMY", letters)) if len(letters) == 3 else name
+
+
 # Columns that files from earlier versions have instead of a current one.
 LEGACY_COLUMNS = {"comparator": "below_detection"}
 # Translators: "Save as" and "Download" are the menu items of Excel and Google Sheets: use
@@ -1193,7 +1204,11 @@ def _sheet_date(text: str, date_format: str, patient: Patient):
         raise RowError(
             # Translators: %(format)s is like DD/MM/YYYY, %(example)s like 31/01/2026.
             gettext("“%(text)s” is not a date written as %(format)s (like %(example)s).")
-            % {"text": _short(text), "format": date_format, "example": DATE_EXAMPLES[date_format]}
+            % {
+                "text": _short(text),
+                "format": date_format_label(date_format),
+                "example": DATE_EXAMPLES[date_format],
+            }
         ) from None
     except dates.TimeProblem as problem:
         raise RowError(f"“{_short(text)}”: {problem.message}") from None

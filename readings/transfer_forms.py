@@ -163,9 +163,9 @@ class SheetForm(PlainErrors, forms.Form):
                 name,
                 _filled(
                     # Translators: a way of writing dates, and an example: "DD/MM/YYYY (like
-                    # 31/01/2026)". The way stays as it is (the import's messages name it).
+                    # 31/01/2026)".
                     _("%(date_format)s (like %(example)s)"),
-                    date_format=name,
+                    date_format=lazy(imports.date_format_label, str)(name),
                     example=imports.DATE_EXAMPLES[name],
                 ),
             )

@@ -145,7 +145,7 @@ def test_the_forms_in_spanish():
         assert str(ExportForm.base_fields["what"].label) == "Qué descargar"
         assert str(UploadForm.base_fields["file"].help_text).endswith("Hasta 5 MB.")
         formats = dict(SheetForm.base_fields["date_format"].choices)
-        assert str(formats["DD/MM/YYYY"]) == "DD/MM/YYYY (como 31/01/2026)"
+        assert str(formats["DD/MM/YYYY"]) == "DD/MM/AAAA (como 31/01/2026)"  # año
         orders = dict(DateOrderForm.base_fields["date_order"].choices)
         assert str(orders[sheet_dates.DAY_FIRST]).startswith("Primero el día: 02/11/2026")
         with pytest.raises(sheet_dates.DateError, match="no es una fecha escrita con el día"):
@@ -157,13 +157,20 @@ def test_the_forms_in_spanish():
     )
 
 
+def test_a_date_written_another_way_is_named_in_spanish_letters(cast):
+    options = imports.SheetOptions(",", True, 0, "DD/MM/YYYY", 1, "e9/L")
+    with translation.override("es"):
+        (row,) = imports.make_plan("Fecha,Recuento\nayer,45\n", cast.patient, options).rows
+    assert row.error == "«ayer» no es una fecha escrita como DD/MM/AAAA (por ejemplo, 31/01/2026)."
+
+
 def test_the_column_choices_in_spanish():
     text = "Fecha;Plaquetas\r\n2026-03-02;45\r\n"
     table = imports.read_table(text)
     with translation.override("es"):
         form = SheetForm(text=text, table=table)
         choices = [str(label) for _, label in form.fields["count_column"].choices]
-    assert choices == ["Elija una columna", "Columna A (“Fecha”)", "Columna B (“Plaquetas”)"]
+    assert choices == ["Elija una columna", "Columna A («Fecha»)", "Columna B («Plaquetas»)"]
 
 
 def test_a_spanish_lab_sheet_has_its_count_column_guessed(cast):
