@@ -92,9 +92,12 @@ def every_page_is_valid_html(page, html_checker):
 
 @pytest.fixture(autouse=True)
 def short_timeouts(page):
-    # Fail in seconds, not half a minute, when something the test waits for never appears.
+    # Fail in seconds, not half a minute, when something the test waits for never appears; and
+    # give an assertion as long as an action (expect's own 5 s ran out on a loaded machine
+    # while the offline page sent what waited and went back to the dashboard).
     page.set_default_timeout(10_000)
     page.set_default_navigation_timeout(15_000)
+    expect.set_options(timeout=10_000)
 
 
 def log_in(page, live_server, email, password=PASSWORD, path="/login/"):
