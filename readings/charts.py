@@ -36,6 +36,7 @@ import functools
 import html
 import itertools
 import math
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -153,6 +154,10 @@ LOG_FLOOR_BELOW = 2
 # a marker on either is drawn whole: 14 px on a 360 px phone, where the widest bleed marker (a
 # star) reaches 9.3 px either side of a bleed at 23:59 (measured; 3% cut it at a late hour).
 X_PADDING = 0.05
+# Plotly never wraps a legend entry: a longer one than this (in characters) runs off the chart
+# of a 360 px phone ("Rango normal 150–450 (NHLBI), por encima del gráfi"), so it is broken
+# into lines at spaces.
+LEGEND_LINE = 42
 # A treatment label that would start further right than this (a fraction of the width) could
 # run off the plot's right edge ("Romiplos"): it ends at its span's end instead.
 LABEL_FLIP = 0.6
@@ -1086,10 +1091,20 @@ def build_figure(
         *_marker_key({symbols} if isinstance(symbols, str) else set(symbols)),
         *strips,
     ]
+    for item in (*data, *layout["shapes"]):
+        if "name" in item:
+            item["name"] = _legend_lines(item["name"])
     figure = {"data": data, "layout": layout, "strings": _share_strings(data), "dark": DARK_COLOURS}
     if (locale := plotly_locale()) is not None:
         figure["locale"] = locale
     return figure
+
+
+def _legend_lines(name: str) -> str:
+    """`name` broken into lines of at most LEGEND_LINE characters at spaces (a longer word
+    stays whole)."""
+    lines = textwrap.wrap(name, LEGEND_LINE, break_long_words=False, break_on_hyphens=False)
+    return "<br>".join(lines)
 
 
 def plotly_locale() -> dict | None:

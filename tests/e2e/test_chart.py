@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import User
 from readings.charts import BACKGROUND, COUNT_COLOUR, DARK_COLOURS
 from tests.e2e.conftest import DESKTOP, log_in
 from tests.e2e.conftest import PHONE as NARROW
@@ -180,6 +181,21 @@ def test_todays_entries_and_treatment_name_are_drawn_whole(live_server, page, ti
         points = page.locator(f"#chart .subplot.{subplot} .scatterlayer .point")
         today = points.last.bounding_box()
         assert today["x"] + today["width"] <= plot["x"] + plot["width"]
+
+
+@pytest.mark.parametrize("viewport", [NARROW], ids=["360"])
+@pytest.mark.parametrize("language", ["en-gb", "es"])
+def test_every_legend_entry_is_drawn_whole_on_a_phone(live_server, page, language):
+    page = robins_dashboard(live_server, page)
+    User.objects.filter(email="robin.parent@example.com").update(language=language)
+    page.reload()
+    drawn(page, "linear")
+    chart = page.locator("#chart").bounding_box()
+    entries = page.locator("#chart .legend .traces")
+    assert entries.count() >= 4  # the count, a bleed, both bands (one off the top)
+    for entry in entries.all():
+        box = entry.bounding_box()
+        assert chart["x"] <= box["x"] and box["x"] + box["width"] <= chart["x"] + chart["width"]
 
 
 @pytest.mark.parametrize("browser_context_args", [False], indirect=True, ids=["no-javascript"])

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import orjson
 import plotly.graph_objects as go
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -91,7 +91,7 @@ def figure(readings=(), episodes=(), treatments=(), *, unit=E9, threshold=None, 
     built = build_figure(
         readings, episodes, treatments, unit=unit, threshold=threshold, today=TODAY, **options
     )
-    assert built.keys() == {"data", "layout", "strings", "dark"}
+    assert built.keys() - {"locale"} == {"data", "layout", "strings", "dark"}
     go.Figure({"data": built["data"], "layout": built["layout"]})
     return built
 
@@ -777,6 +777,22 @@ def test_bands_run_off_the_edge_and_the_legend_says_which_lie_above(
     assert named_above == above[scale]
     for band in (normal, itp):
         assert ("off the top" in band["name"]) == (height(fig, band["y0"]) >= 1)
+
+
+@pytest.mark.parametrize(
+    ("language", "unit", "lines"),
+    [
+        ("en-gb", E9, ["Normal range 150–450 (NHLBI), off the top"]),
+        ("en-gb", UL, ["Normal range 150,000–450,000 (NHLBI), off", "the top"]),
+        ("es", E9, ["Rango normal 150–450 (NHLBI), por encima", "del gráfico"]),
+    ],
+)
+def test_a_long_legend_entry_is_broken_into_lines_for_a_phone(language, unit, lines):
+    """Plotly never wraps one: on a 360 px phone the end of the line was cut off."""
+    with translation.override(language):
+        fig = figure(over_days(LOW), unit=unit)
+    normal, _itp = shapes(fig, type="rect", xref="paper", yref="y")
+    assert normal["name"].split("<br>") == lines
 
 
 @given(counts=st.lists(COUNTS, min_size=1, max_size=20), threshold=st.none() | st.integers(1, 2000))
