@@ -381,9 +381,18 @@ def read(text: str) -> Contents:
         data = json.loads(text.lstrip("\ufeff"), parse_float=Decimal)
     except RecursionError:
         raise FileError(_("This file is not JSON we can read (it nests too deeply).")) from None
-    except ValueError as error:
-        message = _("This file is not JSON we can read (%(error)s).") % {"error": error}
-        raise FileError(message) from None
+    except json.JSONDecodeError as error:
+        # Where, not the parser's English words for what.
+        where = {"line": error.lineno, "column": error.colno}
+        raise FileError(
+            _(
+                "This file is not JSON we can read: the problem is at line %(line)s, "
+                "column %(column)s."
+            )
+            % where
+        ) from None
+    except ValueError:  # a whole number too long for Python to read
+        raise FileError(_("This file is not JSON we can read.")) from None
     kind = data.get("resourceType") if isinstance(data, dict) else None
     if kind not in ("Bundle", "Observation"):
         raise FileError(

@@ -459,6 +459,35 @@ def test_a_file_that_is_not_fhir_is_refused_with_a_message(text, problem):
     assert problem in refused.value.message
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "problem"),
+    [
+        (
+            '{"resourceType": "Bundle", x}',
+            "en-gb",
+            "This file is not JSON we can read: the problem is at line 1, column 28.",
+        ),
+        (
+            '{"resourceType": "Bundle", x}',
+            "es",
+            "Este archivo no es un JSON que podamos leer: el problema está en la línea 1, "
+            "columna 28.",
+        ),
+        (
+            '{\n  "resourceType": "Bundle",\n  "type": "collection",\n}',
+            "en-gb",
+            "This file is not JSON we can read: the problem is at line 4, column 1.",
+        ),
+        ('{"value": ' + "1" * 5000 + "}", "en-gb", "This file is not JSON we can read."),
+        ('{"value": ' + "1" * 5000 + "}", "es", "Este archivo no es un JSON que podamos leer."),
+    ],
+)
+def test_json_that_cannot_be_read_says_where_in_our_words(text, language, problem):
+    with translation.override(language), pytest.raises(fhir.FileError) as refused:
+        fhir.read(text)
+    assert refused.value.message == problem
+
+
 # --- In: the real portal files ----------------------------------------------------------------
 
 
