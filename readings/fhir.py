@@ -31,6 +31,7 @@ moment (or date). Everything else is counted by type, to be listed as skipped.
 
 import datetime
 import json
+import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -368,6 +369,29 @@ def is_json(text: str) -> bool:
     """Whether an uploaded text is JSON (so FHIR) rather than CSV: an object or a list at its
     start (a list is no FHIR resource: `read` says so, rather than the CSV path reading it)."""
     return text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
+
+
+# The start of an XML or HTML document: a declaration, a doctype, a comment or an element (never
+# a sheet's first cell, such as "<10" or "<=5").
+_MARKUP = re.compile(r"<(\?xml|!doctype|!--|[a-z][\w.:-]*[\s/>])", re.IGNORECASE)
+_FHIR_NAMESPACE = re.compile(r"""xmlns\s*=\s*["']http://hl7\.org/fhir["']""")
+
+
+def markup_problem(text: str) -> str | None:
+    """Why an uploaded text in XML or HTML cannot be read (FHIR in XML, or another document),
+    for the person; None when it does not start as XML or HTML."""
+    start = text.lstrip("\ufeff \t\r\n")
+    if not _MARKUP.match(start):
+        return None
+    if _FHIR_NAMESPACE.search(start[:4096]):
+        return _(
+            "This is a FHIR file in XML, and ITP Tracker reads FHIR in JSON. From your patient "
+            "portal, download your results as FHIR JSON."
+        )
+    return _(
+        "This file is XML or a web page, not a CSV file or a FHIR JSON file. Bring in a CSV "
+        "file, or your results downloaded as FHIR JSON."
+    )
 
 
 def read(text: str) -> Contents:

@@ -388,6 +388,10 @@ def make_plan(
 def read_source(text: str, separator: str | None = None) -> "Table | fhir.Contents":
     """What the file holds: a FHIR file's contents (JSON), else the records of a CSV file.
     ImportFileError if it is neither."""
+    # Before the CSV path, which would find XML to have "only one column".
+    problem = fhir.markup_problem(text)
+    if problem:
+        raise ImportFileError(problem)
     if not fhir.is_json(text):
         return read_table(text, separator)
     try:

@@ -488,6 +488,49 @@ def test_json_that_cannot_be_read_says_where_in_our_words(text, language, proble
     assert refused.value.message == problem
 
 
+FHIR_XML = (
+    '\ufeff\n  <?xml version="1.0" encoding="UTF-8"?>\n<Bundle xmlns="http://hl7.org/fhir">'
+    '<type value="collection"/></Bundle>'
+)
+IN_XML = "This is a FHIR file in XML, and ITP Tracker reads FHIR in JSON."
+IN_XML_ES = "Es un archivo FHIR en XML, e ITP Tracker lee FHIR en JSON."
+NOT_CSV = "This file is XML or a web page, not a CSV file or a FHIR JSON file."
+NOT_CSV_ES = "Este archivo es XML o una página web, no un archivo CSV ni un archivo FHIR JSON."
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "problem"),
+    [
+        (FHIR_XML, "en-gb", IN_XML),
+        (FHIR_XML, "es", IN_XML_ES),
+        ("<Observation xmlns='http://hl7.org/fhir'><status value='final'/>", "en-gb", IN_XML),
+        ('<?xml version="1.0"?><results><count>45</count></results>', "en-gb", NOT_CSV),
+        ("<!DOCTYPE html>\n<html><body>Sign in</body></html>", "en-gb", NOT_CSV),
+        ("<html lang='es'><body>Inicie sesión</body></html>", "es", NOT_CSV_ES),
+        ("<!-- export -->\n<Bundle/>", "en-gb", NOT_CSV),
+    ],
+)
+def test_xml_and_html_are_named_before_the_csv_path_reads_them(text, language, problem):
+    with translation.override(language), pytest.raises(imports.ImportFileError) as refused:
+        imports.read_source(text)
+    assert problem in refused.value.message
+
+
+@pytest.mark.parametrize("text", ["<10,2026-01-01\n<5,2026-01-02\n", "<=5;2026-01-01\n"])
+def test_a_sheet_whose_first_cell_is_a_count_below_is_still_a_sheet(text):
+    assert fhir.markup_problem(text) is None
+    assert isinstance(imports.read_source(text), imports.Table)
+
+
+def test_a_fhir_xml_upload_is_refused_on_the_upload_page(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(import_url(cast.patient), {"file": upload(FHIR_XML, "portal.xml")})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert IN_XML in page and "download your results as FHIR JSON" in page
+    assert "only one column" not in page
+
+
 # --- In: the real portal files ----------------------------------------------------------------
 
 
