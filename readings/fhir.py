@@ -555,6 +555,11 @@ def _read_value(found: FoundCount, quantity) -> None:
     kept = exact.quantize(KEPT_PLACES, rounding=ROUND_HALF_UP)
     if comparator and not kept:  # "<0.0001" cannot be kept as "<0"
         raise ValueError(units.BELOW_ZERO if comparator.is_upper_limit else units.ABOVE_ZERO)
+    if exact and not kept:  # a 0 is an alarming count: never one the file did not write
+        raise ValueError(
+            _("%(count)s is under 1 platelet per µL: check the number and unit the file gives.")
+            % {"count": as_written}
+        )
     in_file_unit = units.shift(kept, -power).normalize()
     found.count = units.Count(kept, comparator, unit=unit)
     # In the app's spelling of the unit, which units.parse_count reads back to the same count

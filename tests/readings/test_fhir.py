@@ -302,6 +302,37 @@ def test_values_that_are_not_counts(value, comparator, problem):
     assert problem in found.error
 
 
+@pytest.mark.parametrize(
+    ("value", "unit", "language", "problem"),
+    [
+        (
+            Decimal("1e-30"),
+            "10*9/L",
+            "en-gb",
+            "1E-30 10*9/L is under 1 platelet per µL: check the number and unit the file gives.",
+        ),
+        (
+            Decimal("0.0004"),
+            "10*3/uL",
+            "es",
+            "0.0004 10*3/uL es menos de 1 plaqueta por µL: revise el número y la unidad que "
+            "da el archivo.",
+        ),
+    ],
+)
+def test_a_count_that_would_be_kept_as_0_is_the_counts_error(value, unit, language, problem):
+    text = dumped(observation(value, unit=unit, code=unit))
+    with translation.override(language):
+        [found] = fhir.read(text).counts
+    assert (found.error, found.count, found.notice) == (problem, None, "")
+
+
+@pytest.mark.parametrize(("value", "kept"), [(0, "0"), (Decimal("0.0005"), "0.001")])
+def test_a_zero_as_written_or_a_count_kept_as_1_per_ul_is_read(value, kept):
+    found = one_count(observation(value))
+    assert (found.error, found.count.value) == ("", Decimal(kept))
+
+
 @pytest.mark.parametrize("loinc", ["777-3", "26515-7", "778-1"])
 def test_platelet_codes_are_read(loinc):
     assert one_count(observation(45, loinc=loinc)).count.value == 45
