@@ -359,10 +359,18 @@ class FoundCount:
     error: str = ""
 
 
+# What Contents.skipped counts besides a resource type as it is ("Encounter"): (why, what) pairs,
+# worded by `skipped_text` to agree with their number.
+OTHER_OBSERVATION = ("other", "Observation")  # an Observation that is no platelet count
+EMPTY_ENTRY = ("empty", "")
+MARKED = "marked"  # (MARKED, "entered-in-error"): a platelet count marked so
+
+
 @dataclass
 class Contents:
     counts: list[FoundCount]
-    skipped: Counter = field(default_factory=Counter)  # {"Encounter": 41, …}
+    # {"Encounter": 41, OTHER_OBSERVATION: 12, (MARKED, "cancelled"): 1, …}
+    skipped: Counter = field(default_factory=Counter)
 
 
 def is_json(text: str) -> bool:
@@ -442,12 +450,15 @@ def read(text: str) -> Contents:
     contents = Contents([])
     for number, entry in enumerate(found.entry or [], start=1):
         resource = entry.resource
-        kind = resource.get_resource_type() if resource is not None else _("empty entry")
-        if kind != "Observation" or not _is_platelet_count(resource):
-            contents.skipped[_("other Observation") if kind == "Observation" else kind] += 1
+        kind = resource.get_resource_type() if resource is not None else None
+        if kind is None:
+            contents.skipped[EMPTY_ENTRY] += 1
+        elif kind != "Observation":
+            contents.skipped[kind] += 1
+        elif not _is_platelet_count(resource):
+            contents.skipped[OTHER_OBSERVATION] += 1
         elif resource.status in ("entered-in-error", "cancelled"):
-            marked = _("platelet count marked %(status)s") % {"status": resource.status}
-            contents.skipped[marked] += 1
+            contents.skipped[MARKED, resource.status] += 1
         else:
             contents.counts.append(_read_count(number, resource))
     if not contents.counts:
@@ -589,10 +600,26 @@ def _comparator(code: str | None) -> Comparator:
 
 def skipped_text(skipped: Counter) -> str:
     """ "41 Encounter, 12 other Observation and 1 Patient", most first."""
-    parts = [
-        f"{number_format(count, force_grouping=True)} {kind}"
-        for kind, count in skipped.most_common()
-    ]
+    parts = [_skipped(what, count) for what, count in skipped.most_common()]
     if len(parts) > 1:
         return _("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
     return parts[0] if parts else ""
+
+
+def _skipped(what: str | tuple[str, str], count: int) -> str:
+    """One kind of skipped entry with how many, its words agreeing with the number."""
+    shown = number_format(count, force_grouping=True)
+    if isinstance(what, str):  # a resource type, named as FHIR names it in any language
+        return f"{shown} {what}"
+    why, name = what
+    if why == MARKED:
+        words = ngettext(
+            "%(count)s platelet count marked %(name)s",
+            "%(count)s platelet counts marked %(name)s",
+            count,
+        )
+    elif what == EMPTY_ENTRY:
+        words = ngettext("%(count)s empty entry", "%(count)s empty entries", count)
+    else:
+        words = ngettext("%(count)s other Observation", "%(count)s other Observation", count)
+    return words % {"count": shown, "name": name}

@@ -6,6 +6,7 @@ import json
 import pathlib
 import zipfile
 import zoneinfo
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -582,7 +583,7 @@ def test_synthea_bundles(name, counts):
     assert plan.is_fhir
     assert (len(plan.new), plan.errors, plan.duplicates) == (counts, [], [])
     assert sum(plan.skipped.values()) == entries - counts
-    assert plan.skipped["Encounter"] and plan.skipped["other Observation"]
+    assert plan.skipped["Encounter"] and plan.skipped[fhir.OTHER_OBSERVATION]
     # Each value has more decimals than are kept, and says so.
     assert all(row.notice for row in plan.new)
     imports.import_file(text, patient, patient_owner(patient))
@@ -841,9 +842,36 @@ def test_a_file_without_platelet_counts_says_so(text):
         fhir.read(text)
 
 
-def test_skipped_counts_are_grouped_as_the_language_writes_them():
-    from collections import Counter
+@pytest.mark.parametrize(
+    ("skipped", "english", "spanish"),
+    [
+        (
+            {fhir.OTHER_OBSERVATION: 8, "MedicationStatement": 3},
+            "8 other Observation and 3 MedicationStatement",
+            "8 otras Observation y 3 MedicationStatement",
+        ),
+        ({fhir.OTHER_OBSERVATION: 1}, "1 other Observation", "1 otra Observation"),
+        (
+            {(fhir.MARKED, "cancelled"): 2},
+            "2 platelet counts marked cancelled",
+            "2 recuentos de plaquetas marcados cancelled",
+        ),
+        (
+            {(fhir.MARKED, "entered-in-error"): 1},
+            "1 platelet count marked entered-in-error",
+            "1 recuento de plaquetas marcado entered-in-error",
+        ),
+        ({fhir.EMPTY_ENTRY: 1}, "1 empty entry", "1 entrada vacía"),
+        ({fhir.EMPTY_ENTRY: 2}, "2 empty entries", "2 entradas vacías"),
+    ],
+)
+def test_skipped_words_agree_with_their_number(skipped, english, spanish):
+    assert fhir.skipped_text(Counter(skipped)) == english
+    with translation.override("es"):
+        assert fhir.skipped_text(Counter(skipped)) == spanish
 
+
+def test_skipped_counts_are_grouped_as_the_language_writes_them():
     skipped = Counter({"Encounter": 12000, "Claim": 3})
     assert fhir.skipped_text(skipped) == "12,000 Encounter and 3 Claim"
     with translation.override("es"):
