@@ -312,6 +312,7 @@ class Row:
     file_id: uuid.UUID | None = None  # the id in the file, before any new one (_mark_our_…)
     course: Treatment | None = None  # a dose's course, once found (_link_doses)
     notice: str = ""  # what became of a value that could not be kept as written (FHIR)
+    rounded: bool = False  # FHIR: its count was kept to fewer decimal places (the notice says)
 
     def entry(self, patient: Patient):
         entry = entries.KINDS[self.slug].model(patient=patient, **self.values)
@@ -1044,7 +1045,9 @@ def _plan_fhir(contents: fhir.Contents, patient: Patient) -> Plan:
 
 
 def _fhir_row(found: fhir.FoundCount, patient: Patient) -> Row:
-    row = Row(found.number, slug="counts", notice=found.notice, typed_id=bool(found.entry_id))
+    notice = " ".join(words for words in (found.notice, found.time_left_out) if words)
+    row = Row(found.number, slug="counts", notice=notice, rounded=bool(found.notice))
+    row.typed_id = bool(found.entry_id)
     if found.error:
         row.error = found.error
         return row

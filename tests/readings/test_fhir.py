@@ -447,41 +447,29 @@ def test_a_date_the_record_cannot_hold_is_the_counts_error(when, problem):
         ('{"resourceType": "Patient"}', "is not a FHIR Bundle or Observation"),
         ("[1, 2]", "is not a FHIR Bundle or Observation"),
         (
-            json.dumps(observation("abc")),
-            "This file is not valid FHIR R4 (Observation). The problem: "
-            "entry.0.resource.valueQuantity.value",
-        ),
-        (
             json.dumps({"resourceType": "Bundle"}),
-            "This file is not valid FHIR R4 (Bundle). The problem: type: Value for the field "
-            "'type' is required.",
+            "This file is not a valid FHIR Bundle: it has no “type”.",
+        ),
+        (
+            json.dumps({"resourceType": "Bundle", "type": "collection", "entry": 5}),
+            "This file is not a valid FHIR Bundle: its “entry” is not as FHIR R4 writes it.",
         ),
         (
             json.dumps(
                 {
                     "resourceType": "Bundle",
                     "type": "collection",
-                    "entry": [{"resource": {"resourceType": "Nonsense"}}],
+                    "entry": [{"resource": observation(45)}, {"fullUrl": 5}],
                 }
             ),
-            "This file has a resource FHIR R4 does not have: Nonsense.",
+            "This file is not a valid FHIR Bundle: entry 2 has a “fullUrl” that is not as FHIR R4 "
+            "writes it.",
         ),
-        (
-            json.dumps(
-                {
-                    "resourceType": "Bundle",
-                    "type": "collection",
-                    "entry": [{"resource": {"resourceType": 5}}],
-                }
-            ),
-            "This file is not valid FHIR R4.",
-        ),  # fmt: skip
         ('{"a":' * 5000 + "1" + "}" * 5000, "it nests too deeply"),
         (
             json.dumps({"resourceType": "Observation", "valueString": 5}),
-            "This file is not valid FHIR R4 (Observation). 2 problems, the first: "
-            "entry.0.resource.code: "
-            "Field required.",
+            "This file holds no platelet counts (LOINC 777-3, 26515-7 or 778-1), so there is "
+            "nothing to bring in. It holds: 1 invalid Observation.",
         ),
     ],
 )
@@ -518,6 +506,210 @@ def test_json_that_cannot_be_read_says_where_in_our_words(text, language, proble
     with translation.override(language), pytest.raises(fhir.FileError) as refused:
         fhir.read(text)
     assert refused.value.message == problem
+
+
+# --- In: one entry that is not valid FHIR ------------------------------------------------------
+
+
+def bundle_of(*resources) -> str:
+    entries = [{"resource": resource} for resource in resources]
+    return dumped({"resourceType": "Bundle", "type": "collection", "entry": entries})
+
+
+ENCOUNTER = {"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"}}
+
+
+@pytest.mark.parametrize(
+    ("fields", "number", "english", "spanish"),
+    [
+        (
+            {"effectiveDateTime": "2026-10-01T24:00:00Z"},
+            None,
+            "Its date and time, “2026-10-01T24:00:00Z”, is not a FHIR date and time.",
+            "Su fecha y hora, «2026-10-01T24:00:00Z», no es una fecha y hora FHIR.",
+        ),
+        (
+            {"effectiveDateTime": "2026-02-29"},
+            None,
+            "Its date, “2026-02-29”, is not a FHIR date.",
+            "Su fecha, «2026-02-29», no es una fecha FHIR.",
+        ),
+        (
+            {"effectiveDateTime": "2026-02-30T10:00"},
+            None,
+            "Its date and time, “2026-02-30T10:00”, is not a FHIR date and time.",
+            "Su fecha y hora, «2026-02-30T10:00», no es una fecha y hora FHIR.",
+        ),
+        (
+            {"effectiveDateTime": None, "issued": "2026-10-01T00:10:00"},
+            None,
+            "Its date and time, “2026-10-01T00:10:00”, is not a FHIR date (a time needs its "
+            "offset, like +01:00 or Z).",
+            "Su fecha y hora, «2026-10-01T00:10:00», no es una fecha FHIR (una hora necesita su "
+            "desfase, como +01:00 o Z).",
+        ),
+        (
+            {"effectivePeriod": {"start": "2026-10-01", "end": "2026-10-1"}},
+            None,
+            "Its date, “2026-10-1”, is not a FHIR date.",
+            "Su fecha, «2026-10-1», no es una fecha FHIR.",
+        ),
+        *[
+            (
+                {},
+                number,
+                "Its number is not a number FHIR allows.",
+                "Su número no es un número que FHIR admita.",
+            )
+            for number in ("NaN", "Infinity", "-Infinity", '"abc"')
+        ],
+        (
+            {"performer": [{"display": 5}]},
+            None,
+            "Its “performer.display” is not as FHIR R4 writes it.",
+            "Su «performer.display» no es como lo escribe FHIR R4.",
+        ),
+    ],
+)
+def test_a_platelet_count_that_is_not_valid_fhir_is_its_entrys_problem(
+    fields, number, english, spanish
+):
+    """The other entries still come in; the problem names the field in our words, never the
+    library's English text or pydantic's place (entry.0.resource…)."""
+    bad = {**observation(44), **fields}
+    bad = {name: value for name, value in bad.items() if value is not None}
+    text = bundle_of(observation(45, effectiveDateTime="2026-10-02"), ENCOUNTER, bad)
+    if number:
+        text = text.replace('"value": 44', f'"value": {number}')
+    patient = make_patient(make_user(), time_zone="Europe/Madrid")
+    for language, problem in (("en-gb", english), ("es", spanish)):
+        with translation.override(language):
+            plan = imports.make_plan(text, patient)
+        assert [row.number for row in plan.new] == [1]
+        assert [(row.number, row.error) for row in plan.errors] == [(3, problem)]
+        assert plan.skipped == Counter({"Encounter": 1})
+
+
+@pytest.mark.parametrize(
+    ("resource", "skipped"),
+    [
+        ({**ENCOUNTER, "status": 5}, (fhir.INVALID, "Encounter")),
+        ({"resourceType": "Nonsense"}, (fhir.INVALID, "Nonsense")),
+        ({"resourceType": "Quantity", "value": 1}, (fhir.INVALID, "Quantity")),
+        ({"resourceType": 5}, (fhir.INVALID, "")),
+        ({"resourceType": "x" * 10_000}, (fhir.INVALID, "")),
+        ("just text", (fhir.INVALID, "")),
+        (
+            observation(5, loinc="718-7", effectiveDateTime="2026-10-01T00:10:00"),
+            (fhir.INVALID, "Observation"),
+        ),
+        (observation(5, loinc="718-7"), fhir.OTHER_OBSERVATION),
+        (
+            observation(45, status="entered-in-error", effectiveDateTime="nonsense"),
+            (fhir.MARKED, "entered-in-error"),
+        ),
+        (ENCOUNTER, "Encounter"),
+    ],
+)
+def test_an_entry_that_is_no_platelet_count_is_skipped_valid_or_not(resource, skipped):
+    contents = fhir.read(bundle_of(observation(45), resource))
+    assert [found.error for found in contents.counts] == [""]
+    assert contents.skipped == Counter({skipped: 1})
+
+
+@pytest.mark.parametrize(
+    ("skipped", "english", "spanish"),
+    [
+        (
+            {(fhir.INVALID, "Encounter"): 1},
+            "1 invalid Encounter",
+            "1 Encounter que no es FHIR válido",
+        ),
+        (
+            {(fhir.INVALID, "Encounter"): 3},
+            "3 invalid Encounter",
+            "3 Encounter que no son FHIR válido",
+        ),
+        (
+            {(fhir.INVALID, ""): 1},
+            "1 entry without a FHIR resource type",
+            "1 entrada sin un tipo de recurso FHIR",
+        ),
+        (
+            {(fhir.INVALID, ""): 2},
+            "2 entries without a FHIR resource type",
+            "2 entradas sin un tipo de recurso FHIR",
+        ),
+    ],
+)
+def test_invalid_entries_are_worded_by_their_number(skipped, english, spanish):
+    assert fhir.skipped_text(Counter(skipped)) == english
+    with translation.override("es"):
+        assert fhir.skipped_text(Counter(skipped)) == spanish
+
+
+@pytest.mark.parametrize(
+    ("fields", "written"),
+    [
+        ({"effectiveDateTime": "2026-11-01T00:10:00"}, "2026-11-01T00:10:00"),
+        ({"effectiveDateTime": "2026-11-01T23:59"}, "2026-11-01T23:59"),
+        (
+            {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-01T23:30:00.5"}},
+            "2026-11-01T23:30:00.5",
+        ),
+        (
+            {
+                "effectiveDateTime": None,
+                "effectivePeriod": {"start": "2026-11-01T08:00:00", "end": "2026-11-02T09:00"},
+            },
+            "2026-11-01T08:00:00",
+        ),
+    ],
+)
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"])
+def test_a_time_without_an_offset_keeps_its_day_as_written_and_no_time(fields, written, zone):
+    """The lab's local day: no offset is guessed, so the day never moves, whatever the
+    record's zone."""
+    resource = {**observation(45), **fields}
+    resource = {name: value for name, value in resource.items() if value is not None}
+    found = one_count(resource)
+    assert (found.error, found.day, found.moment) == ("", datetime.date(2026, 11, 1), None)
+    assert found.time_left_out == (
+        f"Its time, “{written}”, gives no offset (like +01:00 or Z), so only its day is kept."
+    )
+    patient = make_patient(make_user(), time_zone=zone)
+    [row] = imports.make_plan(dumped(resource), patient).new
+    assert (row.values["drawn_on"], row.values["drawn_at"]) == (datetime.date(2026, 11, 1), None)
+    assert row.notice == found.time_left_out and not row.rounded
+
+
+def test_a_time_with_its_offset_is_not_cut():
+    found = one_count(observation(45, effectiveDateTime="2026-11-01T00:10:00Z"))
+    assert (found.day, found.time_left_out) == (None, "")
+    assert found.moment == datetime.datetime(2026, 11, 1, 0, 10, tzinfo=UTC)
+
+
+def test_the_preview_of_a_file_with_bad_entries_in_spanish(client, cast):
+    cast.editor.language = "es"
+    cast.editor.save()
+    text = bundle_of(
+        observation(45, effectiveDateTime="2026-10-01"),
+        observation(46, effectiveDateTime="2026-10-02T08:15:00"),
+        observation(47),
+        {**ENCOUNTER, "status": 5},
+        {**ENCOUNTER, "status": 6},
+    ).replace('"value": 47', '"value": NaN')
+    client.force_login(cast.editor)
+    response = client.post(import_url(cast.patient), {"file": upload(text)})
+    page = client.get(response["Location"]).content.decode()
+    assert "Entrada 3</span> Su número no es un número que FHIR admita." in page
+    assert "Omitido: 2 Encounter que no son FHIR válido." in page
+    assert (
+        "Su hora, «2026-10-02T08:15:00», no da su desfase (como +01:00 o Z), así que solo se "
+        "guarda su día."
+    ) in page
+    assert "más decimales" not in page  # a time cut to its day is no count kept to fewer places
+    assert "pydantic" not in page and "regex" not in page and "entry.2" not in page
 
 
 FHIR_XML = (
@@ -779,11 +971,11 @@ def test_a_count_with_a_problem_is_listed_by_its_entry(client, cast):
     assert "/confirm/" not in page
 
 
-def test_a_file_that_is_not_valid_fhir_is_refused_on_the_upload_page(client, cast):
+def test_a_bundle_that_is_not_valid_fhir_is_refused_on_the_upload_page(client, cast):
     client.force_login(cast.owner)
-    response = client.post(import_url(cast.patient), {"file": upload(json.dumps(observation("x")))})
+    response = client.post(import_url(cast.patient), {"file": upload('{"resourceType": "Bundle"}')})
     assert response.status_code == 200
-    assert "This file is not valid FHIR R4 (Observation)." in response.content.decode()
+    assert "This file is not a valid FHIR Bundle: it has no “type”." in response.content.decode()
 
 
 def test_viewers_get_403_and_strangers_404_for_a_fhir_import(client, cast):
