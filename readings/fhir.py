@@ -22,15 +22,20 @@ Out (`bundle_json`): a Bundle of type "collection" holding
 Every entry's fullUrl is `urn:uuid:<its id>`, and an entry's id is also its identifier under
 ENTRY_ID_SYSTEM, which is how an import recognises entries it already holds.
 
-In (`read`): a Bundle, or one Observation, as JSON. The whole file is validated by the
-library first; a file that is not FHIR is refused with the first problems named. Platelet
-counts (LOINC 777-3, 26515-7, 778-1) are read with their unit, converted exactly to ×10⁹/L
-(`UNITS`; an unknown unit is the count's error, never a guess), their comparator and their
-moment (or date). Everything else is counted by type, to be listed as skipped.
+In (`read`): a Bundle, or one Observation, as JSON. The Bundle around the entries is validated
+by the library, and each entry's resource on its own with the library's model for its type, so
+that one bad entry does not refuse the file: a platelet count (LOINC 777-3, 26515-7, 778-1, as
+its code says, valid or not) that is not valid FHIR is that count's error, naming the field in
+our words; any other invalid entry is skipped as invalid. Counts are read with their unit,
+converted exactly to ×10⁹/L (`UNITS`; an unknown unit is the count's error, never a guess), their
+comparator and their moment, or date: a time written without its offset (as portals write the
+lab's local time) keeps only its day, exactly as written, since guessing an offset could move
+it. Everything else is counted by type, to be listed as skipped.
 """
 
 import datetime
 import json
+import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,7 +46,9 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.resource import Resource
 
 from readings import units
 from readings.entries import KINDS
@@ -351,6 +358,7 @@ class FoundCount:
     count: units.Count | None = None  # in ×10⁹/L, as kept
     entered_text: str = ""  # the kept count in the file's unit, like "392.224 10*9/L"
     notice: str = ""  # what became of a value kept to fewer decimal places
+    time_left_out: str = ""  # what became of a time without an offset: only its day is kept
     day: datetime.date | None = None  # a date without a time
     moment: datetime.datetime | None = None  # aware, with the file's offset
     lab: str = ""
@@ -358,10 +366,19 @@ class FoundCount:
     error: str = ""
 
 
+# What Contents.skipped counts besides a resource type as it is ("Encounter"): (why, what) pairs,
+# worded by `skipped_text` to agree with their number.
+OTHER_OBSERVATION = ("other", "Observation")  # an Observation that is no platelet count
+EMPTY_ENTRY = ("empty", "")
+MARKED = "marked"  # (MARKED, "entered-in-error"): a platelet count marked so
+INVALID = "invalid"  # (INVALID, "Encounter"): not valid FHIR, and no platelet count ("": no type)
+
+
 @dataclass
 class Contents:
     counts: list[FoundCount]
-    skipped: Counter = field(default_factory=Counter)  # {"Encounter": 41, …}
+    # {"Encounter": 41, OTHER_OBSERVATION: 12, (MARKED, "cancelled"): 1, …}
+    skipped: Counter = field(default_factory=Counter)
 
 
 def is_json(text: str) -> bool:
@@ -370,20 +387,54 @@ def is_json(text: str) -> bool:
     return text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
 
 
-def read(text: str) -> Contents:
-    """The platelet counts of a FHIR Bundle or Observation in JSON, and what else it holds.
+# The start of an XML or HTML document: a declaration, a doctype, a comment or an element (never
+# a sheet's first cell, such as "<10" or "<=5").
+_MARKUP = re.compile(r"<(\?xml|!doctype|!--|[a-z][\w.:-]*[\s/>])", re.IGNORECASE)
+_FHIR_NAMESPACE = re.compile(r"""xmlns\s*=\s*["']http://hl7\.org/fhir["']""")
 
-    Raises FileError when the text is not JSON, not a Bundle or Observation, or not valid
-    FHIR (the library's first problem, with where it is, and how many there are).
+
+def markup_problem(text: str) -> str | None:
+    """Why an uploaded text in XML or HTML cannot be read (FHIR in XML, or another document),
+    for the person; None when it does not start as XML or HTML."""
+    start = text.lstrip("\ufeff \t\r\n")
+    if not _MARKUP.match(start):
+        return None
+    if _FHIR_NAMESPACE.search(start[:4096]):
+        return _(
+            "This is a FHIR file in XML, and ITP Tracker reads FHIR in JSON. From your patient "
+            "portal, download your results as FHIR JSON."
+        )
+    return _(
+        "This file is XML or a web page, not a CSV file or a FHIR JSON file. Bring in a CSV "
+        "file, or your results downloaded as FHIR JSON."
+    )
+
+
+def read(text: str) -> Contents:
+    """The platelet counts of a FHIR Bundle or Observation in JSON (each with its error, if it
+    cannot be read), and what else it holds.
+
+    Raises FileError when the text is not JSON, not a Bundle or Observation, a Bundle whose
+    shell (its fields, and its entries' own fields, not their resources) is not valid FHIR, or a
+    file without a platelet count.
     """
     try:
         # Decimals as written: 392.2240341549635 must not pass through a float.
         data = json.loads(text.lstrip("\ufeff"), parse_float=Decimal)
     except RecursionError:
         raise FileError(_("This file is not JSON we can read (it nests too deeply).")) from None
-    except ValueError as error:
-        message = _("This file is not JSON we can read (%(error)s).") % {"error": error}
-        raise FileError(message) from None
+    except json.JSONDecodeError as error:
+        # Where, not the parser's English words for what.
+        where = {"line": error.lineno, "column": error.colno}
+        raise FileError(
+            _(
+                "This file is not JSON we can read: the problem is at line %(line)s, "
+                "column %(column)s."
+            )
+            % where
+        ) from None
+    except ValueError:  # a whole number too long for Python to read
+        raise FileError(_("This file is not JSON we can read.")) from None
     kind = data.get("resourceType") if isinstance(data, dict) else None
     if kind not in ("Bundle", "Observation"):
         raise FileError(
@@ -392,31 +443,10 @@ def read(text: str) -> Contents:
                 "download your results as FHIR (JSON)."
             )
         )
-    wrapped = data if kind == "Bundle" else {"resourceType": "Bundle", "type": "collection"}
-    if kind == "Observation":
-        wrapped["entry"] = [{"resource": data}]
-    try:
-        found = Bundle.model_validate(wrapped)
-    except pydantic.ValidationError as error:
-        raise FileError(_invalid(error, kind)) from None
-    except KeyError as error:  # the library's word for a resource type it does not know
-        unknown = str(error.args[0]).removeprefix("R4.").removesuffix("Type")
-        raise FileError(
-            _("This file has a resource FHIR R4 does not have: %(kind)s.") % {"kind": unknown}
-        ) from None
-    except (TypeError, ValueError, RecursionError):  # what else the library lets through
-        raise FileError(_("This file is not valid FHIR R4.")) from None
     contents = Contents([])
-    for number, entry in enumerate(found.entry or [], start=1):
-        resource = entry.resource
-        kind = resource.get_resource_type() if resource is not None else _("empty entry")
-        if kind != "Observation" or not _is_platelet_count(resource):
-            contents.skipped[_("other Observation") if kind == "Observation" else kind] += 1
-        elif resource.status in ("entered-in-error", "cancelled"):
-            marked = _("platelet count marked %(status)s") % {"status": resource.status}
-            contents.skipped[marked] += 1
-        else:
-            contents.counts.append(_read_count(number, resource))
+    resources = _entries(data) if kind == "Bundle" else [data]
+    for number, resource in enumerate(resources, start=1):
+        _sort_entry(contents, number, resource)
     if not contents.counts:
         raise FileError(
             _(
@@ -428,34 +458,220 @@ def read(text: str) -> Contents:
     return contents
 
 
-def _invalid(error: pydantic.ValidationError, kind: str) -> str:
-    problems = error.errors()
-    first = problems[0]
-    shown = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
-    return ngettext(
-        "This file is not valid FHIR R4 (%(kind)s). The problem: %(problems)s.",
-        "This file is not valid FHIR R4 (%(kind)s). %(count)d problems, the first: %(problems)s.",
-        len(problems),
-    ) % {"kind": kind, "count": len(problems), "problems": shown}
+def _entries(bundle: dict) -> list:
+    """The resources of a Bundle's entries, as JSON (None for an entry without one). FileError
+    when the Bundle around them is not valid FHIR: each resource is validated on its own, so
+    that one bad entry does not refuse the file."""
+    entries = bundle.get("entry")
+    shell = dict(bundle)
+    if isinstance(entries, list):
+        shell["entry"] = [
+            {key: value for key, value in entry.items() if key != "resource"}
+            if isinstance(entry, dict)
+            else entry
+            for entry in entries
+        ]
+    try:
+        Bundle.model_validate(shell)
+    except pydantic.ValidationError as error:
+        raise FileError(_bundle_problem(error)) from None
+    except (TypeError, ValueError, RecursionError):  # what else the library lets through
+        raise FileError(_("This file is not valid FHIR R4.")) from None
+    return [entry.get("resource") for entry in entries or []]
 
 
-def _is_platelet_count(observation) -> bool:
-    codings = observation.code.coding or []
-    return any(c.system in (LOINC, None) and c.code in PLATELET_CODES for c in codings)
+def _bundle_problem(error: pydantic.ValidationError) -> str:
+    """The first problem of a Bundle's shell in our words: which field (of which entry)."""
+    problem = error.errors()[0]
+    loc = problem["loc"]
+    where = {"field": _field(loc)}
+    if loc[:1] == ("entry",) and len(loc) > 2:  # ("entry", 1, "fullUrl")
+        where.update(number=loc[1] + 1, field=_field(loc[2:]))
+        return (
+            _(
+                "This file is not a valid FHIR Bundle: entry %(number)s has a “%(field)s” that "
+                "is not as FHIR R4 writes it."
+            )
+            % where
+        )
+    if "missing" in problem["type"]:
+        return _("This file is not a valid FHIR Bundle: it has no “%(field)s”.") % where
+    return (
+        _("This file is not a valid FHIR Bundle: its “%(field)s” is not as FHIR R4 writes it.")
+        % where
+    )
 
 
-def _read_count(number: int, observation) -> FoundCount:
-    found = FoundCount(number, entry_id=_our_id(observation))
+def _field(loc: tuple) -> str:
+    """A field named as FHIR JSON names it ("valueQuantity.value"), from a pydantic location
+    (whose numbers are places in lists)."""
+    return ".".join(part for part in loc if isinstance(part, str))
+
+
+# A resource type as FHIR names them; anything else in resourceType is shown as no name.
+_RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{0,63}")
+
+
+def _sort_entry(contents: Contents, number: int, resource) -> None:
+    """Read one entry's resource (JSON) into `contents`: a platelet count (or its error), or
+    one more skipped of its kind, invalid or not."""
+    if resource is None:
+        contents.skipped[EMPTY_ENTRY] += 1
+    elif not _is_platelet_count(resource):
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        kind = kind if isinstance(kind, str) and _RESOURCE_TYPE.fullmatch(kind) else ""
+        try:
+            _validated(resource)
+        except ValueError:
+            contents.skipped[INVALID, kind] += 1
+            return
+        contents.skipped[OTHER_OBSERVATION if kind == "Observation" else kind] += 1
+    elif resource.get("status") in ("entered-in-error", "cancelled"):
+        contents.skipped[MARKED, resource["status"]] += 1
+    else:
+        contents.counts.append(_read_count(number, resource))
+
+
+def _validated(resource):
+    """The resource as the library's model of its type. ValueError (pydantic's
+    ValidationError is one) when it is not valid FHIR R4, or of no resource type it has."""
+    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+    if not isinstance(kind, str) or not _RESOURCE_TYPE.fullmatch(kind):
+        raise ValueError(kind)
+    model = get_fhir_model_class(kind)  # ValueError for a type the library does not have
+    if not issubclass(model, Resource):  # a data type, like Quantity
+        raise ValueError(kind)
+    try:
+        return model.model_validate(resource)
+    except (TypeError, RecursionError) as error:  # what else the library lets through
+        raise ValueError(kind) from error
+
+
+def _is_platelet_count(resource) -> bool:
+    """Whether a resource, valid FHIR or not, is a platelet count: an Observation coded with
+    one of PLATELET_CODES in LOINC (or in no system)."""
+    if not isinstance(resource, dict) or resource.get("resourceType") != "Observation":
+        return False
+    code = resource.get("code")
+    codings = code.get("coding") if isinstance(code, dict) else None
+    return isinstance(codings, list) and any(
+        isinstance(coding, dict)
+        and coding.get("system") in (LOINC, None)
+        and isinstance(coding.get("code"), str)
+        and coding["code"] in PLATELET_CODES
+        for coding in codings
+    )
+
+
+# A time without the offset FHIR requires, as portals write the lab's local time.
+_LOCAL_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+_DATE_FIELDS = ("effectiveDateTime", "effectivePeriod", "issued")
+
+
+def _read_count(number: int, resource: dict) -> FoundCount:
+    found = FoundCount(number)
+    day_only, cut = _days_of_local_times(resource)
+    try:
+        observation = _validated(day_only)
+    except pydantic.ValidationError as error:
+        found.error = _count_problem(error, resource)
+        return found
+    except ValueError:
+        found.error = _("It is not a valid FHIR Observation.")
+        return found
+    found.entry_id = _our_id(observation)
     try:
         found.day, found.moment = _effective(observation)
         _read_value(found, observation.valueQuantity)
     except ValueError as error:
         found.error = str(error)
         return found
+    read_from = (
+        "effectiveDateTime" if observation.effectiveDateTime is not None else "effectivePeriod"
+    )
+    if found.day and read_from in cut:
+        found.time_left_out = _(
+            "Its time, “%(time)s”, gives no offset (like +01:00 or Z), so only its day is kept."
+        ) % {"time": _shown(cut[read_from])}
     performers = [p.display for p in observation.performer or [] if p.display]
     found.lab = performers[0] if performers else ""
     found.note = "\n\n".join(note.text for note in observation.note or [] if note.text)
     return found
+
+
+def _days_of_local_times(observation: dict) -> tuple[dict, dict[str, str]]:
+    """The observation with each effective time that has no offset cut to its day, exactly as
+    written (no offset is guessed, so no day moves), and the times cut, by field:
+    {"effectiveDateTime": "2026-12-01T00:10:00"} (effectivePeriod's start as
+    "effectivePeriod"; its end, never read, is cut unsaid)."""
+    observation = dict(observation)
+    cut = {}
+    when = observation.get("effectiveDateTime")
+    if isinstance(when, str) and (local := _LOCAL_TIME.fullmatch(when)):
+        observation["effectiveDateTime"] = local[1]
+        cut["effectiveDateTime"] = when
+    if isinstance(observation.get("effectivePeriod"), dict):
+        period = observation["effectivePeriod"] = dict(observation["effectivePeriod"])
+        for end in ("start", "end"):
+            if isinstance(period.get(end), str) and (local := _LOCAL_TIME.fullmatch(period[end])):
+                period[end] = local[1]
+                if end == "start":
+                    cut["effectivePeriod"] = local[0]  # the whole text, as written
+    return observation, cut
+
+
+def _count_problem(error: pydantic.ValidationError, resource: dict) -> str:
+    """The first problem of a platelet count that is not valid FHIR, in our words: which field,
+    and a date as the file writes it (`resource`, before any time was cut to its day)."""
+    problem = error.errors()[0]
+    loc = problem["loc"]
+    written = _at(resource, loc)
+    if loc[:1] and loc[0] in _DATE_FIELDS and isinstance(written, str):
+        return _date_problem(written)
+    if loc[:2] == ("valueQuantity", "value"):
+        return _("Its number is not a number FHIR allows.")
+    if "missing" in problem["type"]:
+        return _("It has no “%(field)s”, which FHIR R4 requires.") % {"field": _field(loc)}
+    return _("Its “%(field)s” is not as FHIR R4 writes it.") % {"field": _field(loc)}
+
+
+def _at(data, loc: tuple):
+    """The value at a pydantic location in JSON data, or None."""
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _date_problem(when: str) -> str:
+    shown = {"date": _shown(when)}
+    local = _LOCAL_TIME.fullmatch(when)
+    if local and _is_date(local[1]):  # only `issued`: an effective time is cut to its day
+        return (
+            _(
+                "Its date and time, “%(date)s”, is not a FHIR date (a time needs its offset, "
+                "like +01:00 or Z)."
+            )
+            % shown
+        )
+    if "T" in when:
+        return _("Its date and time, “%(date)s”, is not a FHIR date and time.") % shown
+    return _("Its date, “%(date)s”, is not a FHIR date.") % shown
+
+
+def _is_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _shown(text: str) -> str:
+    """A text of the file in a message, cut short: a file can hold a million characters."""
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _our_id(observation) -> uuid.UUID | None:
@@ -522,6 +738,11 @@ def _read_value(found: FoundCount, quantity) -> None:
     kept = exact.quantize(KEPT_PLACES, rounding=ROUND_HALF_UP)
     if comparator and not kept:  # "<0.0001" cannot be kept as "<0"
         raise ValueError(units.BELOW_ZERO if comparator.is_upper_limit else units.ABOVE_ZERO)
+    if exact and not kept:  # a 0 is an alarming count: never one the file did not write
+        raise ValueError(
+            _("%(count)s is under 1 platelet per µL: check the number and unit the file gives.")
+            % {"count": as_written}
+        )
     in_file_unit = units.shift(kept, -power).normalize()
     found.count = units.Count(kept, comparator, unit=unit)
     # In the app's spelling of the unit, which units.parse_count reads back to the same count
@@ -551,10 +772,34 @@ def _comparator(code: str | None) -> Comparator:
 
 def skipped_text(skipped: Counter) -> str:
     """ "41 Encounter, 12 other Observation and 1 Patient", most first."""
-    parts = [
-        f"{number_format(count, force_grouping=True)} {kind}"
-        for kind, count in skipped.most_common()
-    ]
+    parts = [_skipped(what, count) for what, count in skipped.most_common()]
     if len(parts) > 1:
         return _("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
     return parts[0] if parts else ""
+
+
+def _skipped(what: str | tuple[str, str], count: int) -> str:
+    """One kind of skipped entry with how many, its words agreeing with the number."""
+    shown = number_format(count, force_grouping=True)
+    if isinstance(what, str):  # a resource type, named as FHIR names it in any language
+        return f"{shown} {what}"
+    why, name = what
+    if why == MARKED:
+        words = ngettext(
+            "%(count)s platelet count marked %(name)s",
+            "%(count)s platelet counts marked %(name)s",
+            count,
+        )
+    elif what == EMPTY_ENTRY:
+        words = ngettext("%(count)s empty entry", "%(count)s empty entries", count)
+    elif why == INVALID and name:
+        words = ngettext("%(count)s invalid %(name)s", "%(count)s invalid %(name)s", count)
+    elif why == INVALID:
+        words = ngettext(
+            "%(count)s entry without a FHIR resource type",
+            "%(count)s entries without a FHIR resource type",
+            count,
+        )
+    else:
+        words = ngettext("%(count)s other Observation", "%(count)s other Observation", count)
+    return words % {"count": shown, "name": name}

@@ -324,6 +324,7 @@ class Row:
     file_id: uuid.UUID | None = None  # the id in the file, before any new one (_mark_our_…)
     course: Treatment | None = None  # a dose's course, once found (_link_doses)
     notice: str = ""  # what became of a value that could not be kept as written (FHIR)
+    rounded: bool = False  # FHIR: its count was kept to fewer decimal places (the notice says)
 
     def entry(self, patient: Patient):
         entry = entries.KINDS[self.slug].model(patient=patient, **self.values)
@@ -405,6 +406,10 @@ def make_plan(
 def read_source(text: str, separator: str | None = None) -> "Table | fhir.Contents":
     """What the file holds: a FHIR file's contents (JSON), else the records of a CSV file.
     ImportFileError if it is neither."""
+    # Before the CSV path, which would find XML to have "only one column".
+    problem = fhir.markup_problem(text)
+    if problem:
+        raise ImportFileError(problem)
     if not fhir.is_json(text):
         return read_table(text, separator)
     try:
@@ -1059,7 +1064,9 @@ def _plan_fhir(contents: fhir.Contents, patient: Patient) -> Plan:
 
 
 def _fhir_row(found: fhir.FoundCount, patient: Patient) -> Row:
-    row = Row(found.number, slug="counts", notice=found.notice, typed_id=bool(found.entry_id))
+    notice = " ".join(words for words in (found.notice, found.time_left_out) if words)
+    row = Row(found.number, slug="counts", notice=notice, rounded=bool(found.notice))
+    row.typed_id = bool(found.entry_id)
     if found.error:
         row.error = found.error
         return row

@@ -180,7 +180,7 @@ def fhir_context(plan: imports.Plan) -> dict:
     return {
         "row_label": _("Entry"),
         "skipped": fhir.skipped_text(plan.skipped),
-        "kept_count": sum(1 for row in plan.new if row.notice),
+        "kept_count": sum(1 for row in plan.new if row.rounded),
     }
 
 

@@ -6,6 +6,7 @@ import json
 import pathlib
 import zipfile
 import zoneinfo
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -302,6 +303,37 @@ def test_values_that_are_not_counts(value, comparator, problem):
     assert problem in found.error
 
 
+@pytest.mark.parametrize(
+    ("value", "unit", "language", "problem"),
+    [
+        (
+            Decimal("1e-30"),
+            "10*9/L",
+            "en-gb",
+            "1E-30 10*9/L is under 1 platelet per µL: check the number and unit the file gives.",
+        ),
+        (
+            Decimal("0.0004"),
+            "10*3/uL",
+            "es",
+            "0.0004 10*3/uL es menos de 1 plaqueta por µL: revise el número y la unidad que "
+            "da el archivo.",
+        ),
+    ],
+)
+def test_a_count_that_would_be_kept_as_0_is_the_counts_error(value, unit, language, problem):
+    text = dumped(observation(value, unit=unit, code=unit))
+    with translation.override(language):
+        [found] = fhir.read(text).counts
+    assert (found.error, found.count, found.notice) == (problem, None, "")
+
+
+@pytest.mark.parametrize(("value", "kept"), [(0, "0"), (Decimal("0.0005"), "0.001")])
+def test_a_zero_as_written_or_a_count_kept_as_1_per_ul_is_read(value, kept):
+    found = one_count(observation(value))
+    assert (found.error, found.count.value) == ("", Decimal(kept))
+
+
 @pytest.mark.parametrize("loinc", ["777-3", "26515-7", "778-1"])
 def test_platelet_codes_are_read(loinc):
     assert one_count(observation(45, loinc=loinc)).count.value == 45
@@ -415,41 +447,29 @@ def test_a_date_the_record_cannot_hold_is_the_counts_error(when, problem):
         ('{"resourceType": "Patient"}', "is not a FHIR Bundle or Observation"),
         ("[1, 2]", "is not a FHIR Bundle or Observation"),
         (
-            json.dumps(observation("abc")),
-            "This file is not valid FHIR R4 (Observation). The problem: "
-            "entry.0.resource.valueQuantity.value",
-        ),
-        (
             json.dumps({"resourceType": "Bundle"}),
-            "This file is not valid FHIR R4 (Bundle). The problem: type: Value for the field "
-            "'type' is required.",
+            "This file is not a valid FHIR Bundle: it has no “type”.",
+        ),
+        (
+            json.dumps({"resourceType": "Bundle", "type": "collection", "entry": 5}),
+            "This file is not a valid FHIR Bundle: its “entry” is not as FHIR R4 writes it.",
         ),
         (
             json.dumps(
                 {
                     "resourceType": "Bundle",
                     "type": "collection",
-                    "entry": [{"resource": {"resourceType": "Nonsense"}}],
+                    "entry": [{"resource": observation(45)}, {"fullUrl": 5}],
                 }
             ),
-            "This file has a resource FHIR R4 does not have: Nonsense.",
+            "This file is not a valid FHIR Bundle: entry 2 has a “fullUrl” that is not as FHIR R4 "
+            "writes it.",
         ),
-        (
-            json.dumps(
-                {
-                    "resourceType": "Bundle",
-                    "type": "collection",
-                    "entry": [{"resource": {"resourceType": 5}}],
-                }
-            ),
-            "This file is not valid FHIR R4.",
-        ),  # fmt: skip
         ('{"a":' * 5000 + "1" + "}" * 5000, "it nests too deeply"),
         (
             json.dumps({"resourceType": "Observation", "valueString": 5}),
-            "This file is not valid FHIR R4 (Observation). 2 problems, the first: "
-            "entry.0.resource.code: "
-            "Field required.",
+            "This file holds no platelet counts (LOINC 777-3, 26515-7 or 778-1), so there is "
+            "nothing to bring in. It holds: 1 invalid Observation.",
         ),
     ],
 )
@@ -457,6 +477,282 @@ def test_a_file_that_is_not_fhir_is_refused_with_a_message(text, problem):
     with pytest.raises(fhir.FileError) as refused:
         fhir.read(text)
     assert problem in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "problem"),
+    [
+        (
+            '{"resourceType": "Bundle", x}',
+            "en-gb",
+            "This file is not JSON we can read: the problem is at line 1, column 28.",
+        ),
+        (
+            '{"resourceType": "Bundle", x}',
+            "es",
+            "Este archivo no es un JSON que podamos leer: el problema está en la línea 1, "
+            "columna 28.",
+        ),
+        (
+            '{\n  "resourceType": "Bundle",\n  "type": "collection",\n}',
+            "en-gb",
+            "This file is not JSON we can read: the problem is at line 4, column 1.",
+        ),
+        ('{"value": ' + "1" * 5000 + "}", "en-gb", "This file is not JSON we can read."),
+        ('{"value": ' + "1" * 5000 + "}", "es", "Este archivo no es un JSON que podamos leer."),
+    ],
+)
+def test_json_that_cannot_be_read_says_where_in_our_words(text, language, problem):
+    with translation.override(language), pytest.raises(fhir.FileError) as refused:
+        fhir.read(text)
+    assert refused.value.message == problem
+
+
+# --- In: one entry that is not valid FHIR ------------------------------------------------------
+
+
+def bundle_of(*resources) -> str:
+    entries = [{"resource": resource} for resource in resources]
+    return dumped({"resourceType": "Bundle", "type": "collection", "entry": entries})
+
+
+ENCOUNTER = {"resourceType": "Encounter", "status": "finished", "class": {"code": "AMB"}}
+
+
+@pytest.mark.parametrize(
+    ("fields", "number", "english", "spanish"),
+    [
+        (
+            {"effectiveDateTime": "2026-10-01T24:00:00Z"},
+            None,
+            "Its date and time, “2026-10-01T24:00:00Z”, is not a FHIR date and time.",
+            "Su fecha y hora, «2026-10-01T24:00:00Z», no es una fecha y hora FHIR.",
+        ),
+        (
+            {"effectiveDateTime": "2026-02-29"},
+            None,
+            "Its date, “2026-02-29”, is not a FHIR date.",
+            "Su fecha, «2026-02-29», no es una fecha FHIR.",
+        ),
+        (
+            {"effectiveDateTime": "2026-02-30T10:00"},
+            None,
+            "Its date and time, “2026-02-30T10:00”, is not a FHIR date and time.",
+            "Su fecha y hora, «2026-02-30T10:00», no es una fecha y hora FHIR.",
+        ),
+        (
+            {"effectiveDateTime": None, "issued": "2026-10-01T00:10:00"},
+            None,
+            "Its date and time, “2026-10-01T00:10:00”, is not a FHIR date (a time needs its "
+            "offset, like +01:00 or Z).",
+            "Su fecha y hora, «2026-10-01T00:10:00», no es una fecha FHIR (una hora necesita su "
+            "desfase, como +01:00 o Z).",
+        ),
+        (
+            {"effectivePeriod": {"start": "2026-10-01", "end": "2026-10-1"}},
+            None,
+            "Its date, “2026-10-1”, is not a FHIR date.",
+            "Su fecha, «2026-10-1», no es una fecha FHIR.",
+        ),
+        *[
+            (
+                {},
+                number,
+                "Its number is not a number FHIR allows.",
+                "Su número no es un número que FHIR admita.",
+            )
+            for number in ("NaN", "Infinity", "-Infinity", '"abc"')
+        ],
+        (
+            {"performer": [{"display": 5}]},
+            None,
+            "Its “performer.display” is not as FHIR R4 writes it.",
+            "Su «performer.display» no es como lo escribe FHIR R4.",
+        ),
+    ],
+)
+def test_a_platelet_count_that_is_not_valid_fhir_is_its_entrys_problem(
+    fields, number, english, spanish
+):
+    """The other entries still come in; the problem names the field in our words, never the
+    library's English text or pydantic's place (entry.0.resource…)."""
+    bad = {**observation(44), **fields}
+    bad = {name: value for name, value in bad.items() if value is not None}
+    text = bundle_of(observation(45, effectiveDateTime="2026-10-02"), ENCOUNTER, bad)
+    if number:
+        text = text.replace('"value": 44', f'"value": {number}')
+    patient = make_patient(make_user(), time_zone="Europe/Madrid")
+    for language, problem in (("en-gb", english), ("es", spanish)):
+        with translation.override(language):
+            plan = imports.make_plan(text, patient)
+        assert [row.number for row in plan.new] == [1]
+        assert [(row.number, row.error) for row in plan.errors] == [(3, problem)]
+        assert plan.skipped == Counter({"Encounter": 1})
+
+
+@pytest.mark.parametrize(
+    ("resource", "skipped"),
+    [
+        ({**ENCOUNTER, "status": 5}, (fhir.INVALID, "Encounter")),
+        ({"resourceType": "Nonsense"}, (fhir.INVALID, "Nonsense")),
+        ({"resourceType": "Quantity", "value": 1}, (fhir.INVALID, "Quantity")),
+        ({"resourceType": 5}, (fhir.INVALID, "")),
+        ({"resourceType": "x" * 10_000}, (fhir.INVALID, "")),
+        ("just text", (fhir.INVALID, "")),
+        (
+            observation(5, loinc="718-7", effectiveDateTime="2026-10-01T00:10:00"),
+            (fhir.INVALID, "Observation"),
+        ),
+        (observation(5, loinc="718-7"), fhir.OTHER_OBSERVATION),
+        (
+            observation(45, status="entered-in-error", effectiveDateTime="nonsense"),
+            (fhir.MARKED, "entered-in-error"),
+        ),
+        (ENCOUNTER, "Encounter"),
+    ],
+)
+def test_an_entry_that_is_no_platelet_count_is_skipped_valid_or_not(resource, skipped):
+    contents = fhir.read(bundle_of(observation(45), resource))
+    assert [found.error for found in contents.counts] == [""]
+    assert contents.skipped == Counter({skipped: 1})
+
+
+@pytest.mark.parametrize(
+    ("skipped", "english", "spanish"),
+    [
+        (
+            {(fhir.INVALID, "Encounter"): 1},
+            "1 invalid Encounter",
+            "1 Encounter que no es FHIR válido",
+        ),
+        (
+            {(fhir.INVALID, "Encounter"): 3},
+            "3 invalid Encounter",
+            "3 Encounter que no son FHIR válido",
+        ),
+        (
+            {(fhir.INVALID, ""): 1},
+            "1 entry without a FHIR resource type",
+            "1 entrada sin un tipo de recurso FHIR",
+        ),
+        (
+            {(fhir.INVALID, ""): 2},
+            "2 entries without a FHIR resource type",
+            "2 entradas sin un tipo de recurso FHIR",
+        ),
+    ],
+)
+def test_invalid_entries_are_worded_by_their_number(skipped, english, spanish):
+    assert fhir.skipped_text(Counter(skipped)) == english
+    with translation.override("es"):
+        assert fhir.skipped_text(Counter(skipped)) == spanish
+
+
+@pytest.mark.parametrize(
+    ("fields", "written"),
+    [
+        ({"effectiveDateTime": "2026-11-01T00:10:00"}, "2026-11-01T00:10:00"),
+        ({"effectiveDateTime": "2026-11-01T23:59"}, "2026-11-01T23:59"),
+        (
+            {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-01T23:30:00.5"}},
+            "2026-11-01T23:30:00.5",
+        ),
+        (
+            {
+                "effectiveDateTime": None,
+                "effectivePeriod": {"start": "2026-11-01T08:00:00", "end": "2026-11-02T09:00"},
+            },
+            "2026-11-01T08:00:00",
+        ),
+    ],
+)
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"])
+def test_a_time_without_an_offset_keeps_its_day_as_written_and_no_time(fields, written, zone):
+    """The lab's local day: no offset is guessed, so the day never moves, whatever the
+    record's zone."""
+    resource = {**observation(45), **fields}
+    resource = {name: value for name, value in resource.items() if value is not None}
+    found = one_count(resource)
+    assert (found.error, found.day, found.moment) == ("", datetime.date(2026, 11, 1), None)
+    assert found.time_left_out == (
+        f"Its time, “{written}”, gives no offset (like +01:00 or Z), so only its day is kept."
+    )
+    patient = make_patient(make_user(), time_zone=zone)
+    [row] = imports.make_plan(dumped(resource), patient).new
+    assert (row.values["drawn_on"], row.values["drawn_at"]) == (datetime.date(2026, 11, 1), None)
+    assert row.notice == found.time_left_out and not row.rounded
+
+
+def test_a_time_with_its_offset_is_not_cut():
+    found = one_count(observation(45, effectiveDateTime="2026-11-01T00:10:00Z"))
+    assert (found.day, found.time_left_out) == (None, "")
+    assert found.moment == datetime.datetime(2026, 11, 1, 0, 10, tzinfo=UTC)
+
+
+def test_the_preview_of_a_file_with_bad_entries_in_spanish(client, cast):
+    cast.editor.language = "es"
+    cast.editor.save()
+    text = bundle_of(
+        observation(45, effectiveDateTime="2026-10-01"),
+        observation(46, effectiveDateTime="2026-10-02T08:15:00"),
+        observation(47),
+        {**ENCOUNTER, "status": 5},
+        {**ENCOUNTER, "status": 6},
+    ).replace('"value": 47', '"value": NaN')
+    client.force_login(cast.editor)
+    response = client.post(import_url(cast.patient), {"file": upload(text)})
+    page = client.get(response["Location"]).content.decode()
+    assert "Entrada 3</span> Su número no es un número que FHIR admita." in page
+    assert "Omitido: 2 Encounter que no son FHIR válido." in page
+    assert (
+        "Su hora, «2026-10-02T08:15:00», no da su desfase (como +01:00 o Z), así que solo se "
+        "guarda su día."
+    ) in page
+    assert "más decimales" not in page  # a time cut to its day is no count kept to fewer places
+    assert "pydantic" not in page and "regex" not in page and "entry.2" not in page
+
+
+FHIR_XML = (
+    '\ufeff\n  <?xml version="1.0" encoding="UTF-8"?>\n<Bundle xmlns="http://hl7.org/fhir">'
+    '<type value="collection"/></Bundle>'
+)
+IN_XML = "This is a FHIR file in XML, and ITP Tracker reads FHIR in JSON."
+IN_XML_ES = "Es un archivo FHIR en XML, e ITP Tracker lee FHIR en JSON."
+NOT_CSV = "This file is XML or a web page, not a CSV file or a FHIR JSON file."
+NOT_CSV_ES = "Este archivo es XML o una página web, no un archivo CSV ni un archivo FHIR JSON."
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "problem"),
+    [
+        (FHIR_XML, "en-gb", IN_XML),
+        (FHIR_XML, "es", IN_XML_ES),
+        ("<Observation xmlns='http://hl7.org/fhir'><status value='final'/>", "en-gb", IN_XML),
+        ('<?xml version="1.0"?><results><count>45</count></results>', "en-gb", NOT_CSV),
+        ("<!DOCTYPE html>\n<html><body>Sign in</body></html>", "en-gb", NOT_CSV),
+        ("<html lang='es'><body>Inicie sesión</body></html>", "es", NOT_CSV_ES),
+        ("<!-- export -->\n<Bundle/>", "en-gb", NOT_CSV),
+    ],
+)
+def test_xml_and_html_are_named_before_the_csv_path_reads_them(text, language, problem):
+    with translation.override(language), pytest.raises(imports.ImportFileError) as refused:
+        imports.read_source(text)
+    assert problem in refused.value.message
+
+
+@pytest.mark.parametrize("text", ["<10,2026-01-01\n<5,2026-01-02\n", "<=5;2026-01-01\n"])
+def test_a_sheet_whose_first_cell_is_a_count_below_is_still_a_sheet(text):
+    assert fhir.markup_problem(text) is None
+    assert isinstance(imports.read_source(text), imports.Table)
+
+
+def test_a_fhir_xml_upload_is_refused_on_the_upload_page(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(import_url(cast.patient), {"file": upload(FHIR_XML, "portal.xml")})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert IN_XML in page and "download your results as FHIR JSON" in page
+    assert "only one column" not in page
 
 
 # --- In: the real portal files ----------------------------------------------------------------
@@ -479,7 +775,7 @@ def test_synthea_bundles(name, counts):
     assert plan.is_fhir
     assert (len(plan.new), plan.errors, plan.duplicates) == (counts, [], [])
     assert sum(plan.skipped.values()) == entries - counts
-    assert plan.skipped["Encounter"] and plan.skipped["other Observation"]
+    assert plan.skipped["Encounter"] and plan.skipped[fhir.OTHER_OBSERVATION]
     # Each value has more decimals than are kept, and says so.
     assert all(row.notice for row in plan.new)
     imports.import_file(text, patient, patient_owner(patient))
@@ -675,11 +971,11 @@ def test_a_count_with_a_problem_is_listed_by_its_entry(client, cast):
     assert "/confirm/" not in page
 
 
-def test_a_file_that_is_not_valid_fhir_is_refused_on_the_upload_page(client, cast):
+def test_a_bundle_that_is_not_valid_fhir_is_refused_on_the_upload_page(client, cast):
     client.force_login(cast.owner)
-    response = client.post(import_url(cast.patient), {"file": upload(json.dumps(observation("x")))})
+    response = client.post(import_url(cast.patient), {"file": upload('{"resourceType": "Bundle"}')})
     assert response.status_code == 200
-    assert "This file is not valid FHIR R4 (Observation)." in response.content.decode()
+    assert "This file is not a valid FHIR Bundle: it has no “type”." in response.content.decode()
 
 
 def test_viewers_get_403_and_strangers_404_for_a_fhir_import(client, cast):
@@ -738,9 +1034,36 @@ def test_a_file_without_platelet_counts_says_so(text):
         fhir.read(text)
 
 
-def test_skipped_counts_are_grouped_as_the_language_writes_them():
-    from collections import Counter
+@pytest.mark.parametrize(
+    ("skipped", "english", "spanish"),
+    [
+        (
+            {fhir.OTHER_OBSERVATION: 8, "MedicationStatement": 3},
+            "8 other Observation and 3 MedicationStatement",
+            "8 otras Observation y 3 MedicationStatement",
+        ),
+        ({fhir.OTHER_OBSERVATION: 1}, "1 other Observation", "1 otra Observation"),
+        (
+            {(fhir.MARKED, "cancelled"): 2},
+            "2 platelet counts marked cancelled",
+            "2 recuentos de plaquetas marcados cancelled",
+        ),
+        (
+            {(fhir.MARKED, "entered-in-error"): 1},
+            "1 platelet count marked entered-in-error",
+            "1 recuento de plaquetas marcado entered-in-error",
+        ),
+        ({fhir.EMPTY_ENTRY: 1}, "1 empty entry", "1 entrada vacía"),
+        ({fhir.EMPTY_ENTRY: 2}, "2 empty entries", "2 entradas vacías"),
+    ],
+)
+def test_skipped_words_agree_with_their_number(skipped, english, spanish):
+    assert fhir.skipped_text(Counter(skipped)) == english
+    with translation.override("es"):
+        assert fhir.skipped_text(Counter(skipped)) == spanish
 
+
+def test_skipped_counts_are_grouped_as_the_language_writes_them():
     skipped = Counter({"Encounter": 12000, "Claim": 3})
     assert fhir.skipped_text(skipped) == "12,000 Encounter and 3 Claim"
     with translation.override("es"):
