@@ -623,12 +623,12 @@ def test_an_entry_that_is_no_platelet_count_is_skipped_valid_or_not(resource, sk
         (
             {(fhir.INVALID, "Encounter"): 1},
             "1 invalid Encounter",
-            "1 Encounter que no es FHIR válido",
+            "1 Encounter con errores de FHIR",
         ),
         (
             {(fhir.INVALID, "Encounter"): 3},
             "3 invalid Encounter",
-            "3 Encounter que no son FHIR válido",
+            "3 Encounter con errores de FHIR",
         ),
         (
             {(fhir.INVALID, ""): 1},
@@ -703,7 +703,7 @@ def test_the_preview_of_a_file_with_bad_entries_in_spanish(client, cast):
     response = client.post(import_url(cast.patient), {"file": upload(text)})
     page = client.get(response["Location"]).content.decode()
     assert "Entrada 3</span> Su número no es un número que FHIR admita." in page
-    assert "Omitido: 2 Encounter que no son FHIR válido." in page
+    assert "Se omite lo siguiente: 2 Encounter con errores de FHIR." in page
     assert (
         "Su hora, «2026-10-02T08:15:00», no da su desfase (como +01:00 o Z), así que solo se "
         "guarda su día."
@@ -948,7 +948,7 @@ def test_the_preview_in_spanish(client, cast):
     response = client.post(import_url(cast.patient), {"file": upload(dumped(bundle))})
     page = client.get(response["Location"]).content.decode()
     assert "De un archivo FHIR solo se importan los recuentos de plaquetas." in page
-    assert "Omitido: 1 Patient." in page
+    assert "Se omite lo siguiente: 1 Patient." in page
     assert "1 recuento tiene más decimales de los que guarda ITP Tracker" in page
     assert "Entrada 3</span>" in page
     assert "12.3456 10*3/uL se guarda como 12,346 ×10⁹/L" in page
