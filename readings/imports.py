@@ -504,7 +504,9 @@ def _plan_ours(table: Table, patient: Patient, date_order: str | None) -> Plan:
     if local and order is None:
         return Plan(ours=True, rows=[], date_question=local[0].strip())
     reader = _Reader(patient, order)
-    rows = [_read_our_row(number, cells, where, reader) for number, cells in table.rows]
+    rows = [
+        _read_our_row(number, cells, where, reader, len(header)) for number, cells in table.rows
+    ]
     _mark_our_duplicates(rows, patient)
     return Plan(ours=True, rows=rows)
 
@@ -559,7 +561,9 @@ def _read_cell(text: str, column: str, required: bool, read):
         raise RowError(f"{column}: {problem.message}") from None
 
 
-def _read_our_row(number: int, cells: list[str], where: dict[str, int], reader: _Reader) -> Row:
+def _read_our_row(
+    number: int, cells: list[str], where: dict[str, int], reader: _Reader, width: int
+) -> Row:
     def cell(column: str) -> str:
         index = where.get(column)
         if index is None or index >= len(cells):
@@ -580,6 +584,7 @@ def _read_our_row(number: int, cells: list[str], where: dict[str, int], reader: 
         return row
     row.slug = KIND_OF_NAME[name]
     try:
+        _check_width(cells, width)
         row.values = {"id": _entry_id(cell(ID_COLUMN)), **_OUR_READERS[row.slug](cell, reader)}
         row.typed_id = bool(cell(ID_COLUMN).strip())
         row.file_id = row.values["id"]
@@ -588,6 +593,23 @@ def _read_our_row(number: int, cells: list[str], where: dict[str, int], reader: 
     except RowError as error:
         row.error = str(error)
     return row
+
+
+def _check_width(cells: list[str], width: int) -> None:
+    """RowError when a row fills more cells than the first row has (empty ones at its end do
+    not count): an unquoted "7,5" or "45,000" in a file with commas between values is split
+    into two cells, and reading the first alone would keep 7 for 7.5."""
+    filled = max((index + 1 for index, text in enumerate(cells) if text.strip()), default=0)
+    if filled > width:
+        raise RowError(
+            gettext(
+                "This row has more cells than the first row (%(cells)s, not %(columns)s). A "
+                "number written with a comma, like 7,5 or 45,000, splits in two where commas "
+                "separate the values: put it in quotes, or save the sheet with semicolons "
+                "between values."
+            )
+            % {"cells": filled, "columns": width}
+        )
 
 
 # Where a model field's rule breaks, the column to name (when its name differs).
@@ -1154,7 +1176,8 @@ def _plan_sheet(table: Table, options: SheetOptions, patient: Patient) -> Plan:
     if not options.has_header:
         data = [(1, table.first), *data]
     unit = units.Unit(options.unit)
-    rows = [_read_sheet_row(number, cells, options, unit, patient) for number, cells in data]
+    width = len(table.first)
+    rows = [_read_sheet_row(number, cells, options, unit, patient, width) for number, cells in data]
     if not rows:
         raise ImportFileError(gettext("This file has column names but no rows of history."))
     existing = _existing(PlateletReading, patient, "counts")
@@ -1173,7 +1196,7 @@ def _plan_sheet(table: Table, options: SheetOptions, patient: Patient) -> Plan:
 
 
 def _read_sheet_row(
-    number: int, cells: list[str], options: SheetOptions, unit, patient: Patient
+    number: int, cells: list[str], options: SheetOptions, unit, patient: Patient, width: int
 ) -> Row:
     def cell(index: int) -> str:
         return cells[index].strip() if index < len(cells) else ""
@@ -1181,6 +1204,7 @@ def _read_sheet_row(
     row = Row(number, slug="counts")
     day_text, count_text = cell(options.date_column), cell(options.count_column)
     try:
+        _check_width(cells, width)
         drawn_on, drawn_at = _sheet_date(day_text, options.date_format, patient)
         count = _sheet_count(count_text, unit)
         row.values = {

@@ -839,3 +839,30 @@ def test_a_sheet_count_that_reads_two_ways_is_a_row_question(cast, typed, unit):
 def test_entered_unit_takes_the_ucum_code_too(cast, cell, unit):
     (row,) = imports.make_plan(one_row(entered_unit=cell), cast.patient).rows
     assert row.error == "" and row.values["entered_unit"] == unit
+
+
+@pytest.mark.parametrize(
+    ("line", "separator", "count"),
+    [
+        ("2026-09-03,7,5", ",", None),  # a decimal comma, unquoted: 7.5 read as 7
+        ("2026-09-03,150,500", ",", None),  # a thousands comma: 150,500 per µL read as 150
+        ('2026-09-03,"7,5"', ",", "7.5"),
+        ("2026-09-03,7,,,", ",", "7"),  # empty cells at the end, as spreadsheets save them
+        ("2026-09-13;7,5;x", ";", None),
+        ("2026-09-13;7,5", ";", "7.5"),
+    ],
+)
+def test_a_sheet_row_with_more_cells_than_the_first_is_its_problem(cast, line, separator, count):
+    text = f"Date{separator}Count\n{line}\n"
+    (row,) = imports.make_plan(text, cast.patient, sheet("", separator=separator)).rows
+    if count is None:
+        assert row.error.startswith("This row has more cells than the first row (3, not 2).")
+    else:
+        assert (row.error, row.values["count"]) == ("", Decimal(count))
+
+
+@pytest.mark.parametrize("cells", [",7,5,", ",7,5,,,,,,,,,,,,,,,,,,,,,,,,,"])
+def test_our_file_with_a_count_split_by_a_comma_is_never_read(cast, cells):
+    header, line = one_row(count_e9_per_l="7").splitlines()
+    (row,) = imports.make_plan(f"{header}\n{line.replace(',7,', cells, 1)}\n", cast.patient).rows
+    assert row.error and not row.values
