@@ -563,8 +563,11 @@ def _is_platelet_count(resource) -> bool:
     )
 
 
-# A time without the offset FHIR requires, as portals write the lab's local time.
-_LOCAL_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+# A time without the offset FHIR requires, as portals write the lab's local time (a time that
+# is no time, like 24:00 or 25:10, is not one: the field stays not valid FHIR).
+_LOCAL_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})T(?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d+)?)?"
+)
 _DATE_FIELDS = ("effectiveDateTime", "effectivePeriod", "issued")
 
 
@@ -603,9 +606,20 @@ def _days_of_local_times(observation: dict) -> tuple[dict, dict[str, str]]:
     """The observation with each effective time that has no offset cut to its day, exactly as
     written (no offset is guessed, so no day moves), and the times cut, by field:
     {"effectiveDateTime": "2026-12-01T00:10:00"} (effectivePeriod's start as
-    "effectivePeriod"; its end, never read, is cut unsaid)."""
+    "effectivePeriod"; its end, never read, is cut unsaid). An `issued` without an offset goes:
+    unread beside an effective time, else its day stands as the effectiveDateTime (an instant
+    cannot be a day)."""
     observation = dict(observation)
     cut = {}
+    issued = observation.get("issued")
+    if isinstance(issued, str) and (local := _LOCAL_TIME.fullmatch(issued)):
+        del observation["issued"]
+        period = observation.get("effectivePeriod")
+        if "effectiveDateTime" not in observation and not (
+            isinstance(period, dict) and period.get("start")
+        ):
+            observation.pop("effectivePeriod", None)
+            observation["effectiveDateTime"] = issued
     when = observation.get("effectiveDateTime")
     if isinstance(when, str) and (local := _LOCAL_TIME.fullmatch(when)):
         observation["effectiveDateTime"] = local[1]
@@ -647,26 +661,9 @@ def _at(data, loc: tuple):
 
 def _date_problem(when: str) -> str:
     shown = {"date": _shown(when)}
-    local = _LOCAL_TIME.fullmatch(when)
-    if local and _is_date(local[1]):  # only `issued`: an effective time is cut to its day
-        return (
-            _(
-                "Its date and time, “%(date)s”, is not a FHIR date (a time needs its offset, "
-                "like +01:00 or Z)."
-            )
-            % shown
-        )
     if "T" in when:
         return _("Its date and time, “%(date)s”, is not a FHIR date and time.") % shown
     return _("Its date, “%(date)s”, is not a FHIR date.") % shown
-
-
-def _is_date(text: str) -> bool:
-    try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _shown(text: str) -> str:
@@ -738,7 +735,9 @@ def _read_value(found: FoundCount, quantity) -> None:
     kept = exact.quantize(KEPT_PLACES, rounding=ROUND_HALF_UP)
     if comparator and not kept:  # "<0.0001" cannot be kept as "<0"
         raise ValueError(units.BELOW_ZERO if comparator.is_upper_limit else units.ABOVE_ZERO)
-    if exact and not kept:  # a 0 is an alarming count: never one the file did not write
+    # Under one platelet per µL but not 0: rounded, it would be a 0 (an alarming count the file
+    # did not write) or 1 per µL (up to twice the file's number).
+    if 0 < exact < KEPT_PLACES:
         raise ValueError(
             _("%(count)s is under 1 platelet per µL: check the number and unit the file gives.")
             % {"count": as_written}

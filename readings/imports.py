@@ -947,7 +947,28 @@ def content_key(slug: str, values: dict) -> tuple:
     return tuple(values[name] for name in (*MODEL_FIELDS[slug], "note"))
 
 
-def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
+# What a repeat within the file says, by whether the file numbers rows (CSV) or entries (FHIR).
+_REPEAT_WORDS = {
+    False: (
+        gettext_lazy(
+            "This row has the same id as row %(row)s but different details. Keep one of the two."
+        ),
+        gettext_lazy("The same entry as row %(row)s."),
+        gettext_lazy("The same result as row %(row)s."),
+    ),
+    True: (
+        gettext_lazy(
+            "This entry has the same id as entry %(row)s but different details. Keep one of "
+            "the two."
+        ),
+        gettext_lazy("The same as entry %(row)s."),
+        gettext_lazy("The same result as entry %(row)s."),
+    ),
+}
+
+
+def _mark_our_duplicates(rows: list[Row], patient: Patient, *, fhir_file: bool = False) -> None:
+    same_id, same_entry, same_result = _REPEAT_WORDS[fhir_file]
     for slug, kind in entries.KINDS.items():
         if slug == "doses":  # after the courses (KINDS order), whose ids they name
             _link_doses(rows, patient)
@@ -968,18 +989,15 @@ def _mark_our_duplicates(rows: list[Row], patient: Patient) -> None:
             if owner is not None and owner[0] == patient.pk:
                 row.duplicate = WAS_DELETED if owner[1] else ALREADY_THERE
             elif first[0] != row.number and first[1] != key:
-                row.error = gettext(
-                    "This row has the same id as row %(row)s but different details. Keep one "
-                    "of the two."
-                ) % {"row": first[0]}
+                row.error = str(same_id) % {"row": first[0]}
             elif first[0] != row.number:
                 row.repeat_of = first[0]
-                row.duplicate = gettext("The same entry as row %(row)s.") % {"row": first[0]}
+                row.duplicate = str(same_entry) % {"row": first[0]}
             elif (live := existing.find(row.values)) is not None:
                 row.duplicate = ALREADY_THERE if live else WAS_DELETED
             elif not row.typed_id and (twin := kept.find(row.values)) is not None:
                 row.repeat_of = twin
-                row.duplicate = gettext("The same result as row %(row)s.") % {"row": twin}
+                row.duplicate = str(same_result) % {"row": twin}
             else:
                 kept.add(row.values, row.number)
                 if owner is not None:
@@ -1081,7 +1099,7 @@ def _plan_fhir(contents: fhir.Contents, patient: Patient) -> Plan:
     """A FHIR file's counts checked as our own file's rows are: the record's rules, then the
     duplicate rule (our entry ids, then the same result)."""
     rows = [_fhir_row(found, patient) for found in contents.counts]
-    _mark_our_duplicates(rows, patient)
+    _mark_our_duplicates(rows, patient, fhir_file=True)
     return Plan(ours=False, rows=rows, skipped=contents.skipped)
 
 

@@ -241,11 +241,23 @@ def imported_message(plan: imports.Plan) -> str:
             more = number_format(len(numbers) - 20, force_grouping=True)
             # Translators: row numbers, then how many more rows: "3, 5, 8 and 40 more".
             shown = _("%(rows)s and %(count)s more") % {"rows": shown, "count": more}
-        text += " " + ngettext(
-            "Left out %(count)s row with problems, as you chose: %(rows)s.",
-            "Left out %(count)s rows with problems, as you chose: %(rows)s.",
-            len(numbers),
-        ) % {"count": number_format(len(numbers), force_grouping=True), "rows": shown}
+        left_out = (
+            ngettext(
+                "Left out %(count)s entry with problems, as you chose: %(rows)s.",
+                "Left out %(count)s entries with problems, as you chose: %(rows)s.",
+                len(numbers),
+            )
+            if plan.is_fhir
+            else ngettext(
+                "Left out %(count)s row with problems, as you chose: %(rows)s.",
+                "Left out %(count)s rows with problems, as you chose: %(rows)s.",
+                len(numbers),
+            )
+        )
+        text += " " + left_out % {
+            "count": number_format(len(numbers), force_grouping=True),
+            "rows": shown,
+        }
     return text
 
 

@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import pathlib
+import re
 import zipfile
 import zoneinfo
 from collections import Counter
@@ -313,6 +314,12 @@ def test_values_that_are_not_counts(value, comparator, problem):
             "1E-30 10*9/L is under 1 platelet per µL: check the number and unit the file gives.",
         ),
         (
+            Decimal("0.0005"),  # rounded half up, 1 per µL: twice the file's number
+            "10*9/L",
+            "en-gb",
+            "0.0005 10*9/L is under 1 platelet per µL: check the number and unit the file gives.",
+        ),
+        (
             Decimal("0.0004"),
             "10*3/uL",
             "es",
@@ -321,15 +328,17 @@ def test_values_that_are_not_counts(value, comparator, problem):
         ),
     ],
 )
-def test_a_count_that_would_be_kept_as_0_is_the_counts_error(value, unit, language, problem):
+def test_a_count_under_1_per_ul_but_not_0_is_the_counts_error(value, unit, language, problem):
     text = dumped(observation(value, unit=unit, code=unit))
     with translation.override(language):
         [found] = fhir.read(text).counts
     assert (found.error, found.count, found.notice) == (problem, None, "")
 
 
-@pytest.mark.parametrize(("value", "kept"), [(0, "0"), (Decimal("0.0005"), "0.001")])
-def test_a_zero_as_written_or_a_count_kept_as_1_per_ul_is_read(value, kept):
+@pytest.mark.parametrize(
+    ("value", "kept"), [(0, "0"), (Decimal("0.001"), "0.001"), (Decimal("0.0015"), "0.002")]
+)
+def test_a_zero_as_written_or_a_count_of_1_per_ul_or_more_is_read(value, kept):
     found = one_count(observation(value))
     assert (found.error, found.count.value) == ("", Decimal(kept))
 
@@ -541,12 +550,10 @@ ENCOUNTER = {"resourceType": "Encounter", "status": "finished", "class": {"code"
             "Su fecha y hora, «2026-02-30T10:00», no es una fecha y hora FHIR.",
         ),
         (
-            {"effectiveDateTime": None, "issued": "2026-10-01T00:10:00"},
+            {"effectiveDateTime": None, "issued": "2026-10-01T25:10:00"},
             None,
-            "Its date and time, “2026-10-01T00:10:00”, is not a FHIR date (a time needs its "
-            "offset, like +01:00 or Z).",
-            "Su fecha y hora, «2026-10-01T00:10:00», no es una fecha FHIR (una hora necesita su "
-            "desfase, como +01:00 o Z).",
+            "Its date and time, “2026-10-01T25:10:00”, is not a FHIR date and time.",
+            "Su fecha y hora, «2026-10-01T25:10:00», no es una fecha y hora FHIR.",
         ),
         (
             {"effectivePeriod": {"start": "2026-10-01", "end": "2026-10-1"}},
@@ -664,6 +671,12 @@ def test_invalid_entries_are_worded_by_their_number(skipped, english, spanish):
             },
             "2026-11-01T08:00:00",
         ),
+        # Only `issued` says when: its day.
+        ({"effectiveDateTime": None, "issued": "2026-11-01T23:45:00"}, "2026-11-01T23:45:00"),
+        (
+            {"effectiveDateTime": None, "effectivePeriod": {}, "issued": "2026-11-01T07:00"},
+            "2026-11-01T07:00",
+        ),
     ],
 )
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"])
@@ -681,6 +694,23 @@ def test_a_time_without_an_offset_keeps_its_day_as_written_and_no_time(fields, w
     [row] = imports.make_plan(dumped(resource), patient).new
     assert (row.values["drawn_on"], row.values["drawn_at"]) == (datetime.date(2026, 11, 1), None)
     assert row.notice == found.time_left_out and not row.rounded
+
+
+@pytest.mark.parametrize(
+    "effective",
+    [
+        {"effectiveDateTime": "2026-11-01"},
+        {"effectiveDateTime": "2026-11-01T07:00:00-05:00"},
+        {"effectiveDateTime": None, "effectivePeriod": {"start": "2026-11-01"}},
+    ],
+)
+def test_an_issued_time_without_an_offset_beside_the_effective_one_is_not_read(effective):
+    """Portals that leave out offsets leave them out everywhere: `issued`, when the result was
+    released, is not when the blood was taken, and does not stop the count coming in."""
+    resource = {**observation(45), **effective, "issued": "2026-11-02T10:00:00"}
+    found = one_count({name: value for name, value in resource.items() if value is not None})
+    assert (found.error, found.time_left_out) == ("", "")
+    assert (found.day or found.moment.date()) == datetime.date(2026, 11, 1)
 
 
 def test_a_time_with_its_offset_is_not_cut():
@@ -710,6 +740,42 @@ def test_the_preview_of_a_file_with_bad_entries_in_spanish(client, cast):
     ) in page
     assert "más decimales" not in page  # a time cut to its day is no count kept to fewer places
     assert "pydantic" not in page and "regex" not in page and "entry.2" not in page
+
+
+@pytest.mark.parametrize("language", ["en-gb", "es"])
+def test_a_fhir_preview_speaks_of_entries_not_rows(client, cast, language):
+    cast.editor.language = language
+    cast.editor.save()
+    text = bundle_of(
+        observation(45, effectiveDateTime="2026-10-01"),
+        observation(45, effectiveDateTime="2026-10-01"),
+        observation(47, effectiveDateTime="2026-10-1"),
+    )
+    client.force_login(cast.editor)
+    response = client.post(import_url(cast.patient), {"file": upload(text)})
+    page = client.get(response["Location"]).content.decode()
+    words = {
+        "en-gb": [
+            "The same result as entry 1.",
+            "<strong>1</strong> entry with a problem",
+            ">Entries with a problem</h2>",
+            "Left out 1 entry with problems, as you chose: 3.",
+        ],
+        "es": [
+            "El mismo resultado que la entrada 1.",
+            "<strong>1</strong> entrada con un problema",
+            ">Entradas con un problema</h2>",
+            "Se ha dejado fuera 1 entrada con problemas, como eligió: 3.",
+        ],
+    }[language]
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert all(text in main for text in words[:3])
+    text = re.sub(r"<[^>]*>", " ", main)  # the words shown, not class names (import-rows)
+    assert not re.search(r"\b(rows?|filas?)\b", text, re.IGNORECASE)
+    token = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    confirm = reverse("import_confirm", args=[cast.patient.pk, token])
+    done = client.post(confirm, {"skip_errors": "yes"})
+    assert words[3] in client.get(done["Location"]).content.decode()
 
 
 FHIR_XML = (
