@@ -499,12 +499,32 @@
     refresh();
   });
 
-  // The offline page gives way to the page it stood in for, once what waits is sent.
+  // The offline page gives way to the page it stood in for, once what waits is sent and the
+  // server answers. The first try after the signal returns can still fail (the connection is
+  // not up yet: the worker would show this page again, and no second "online" comes), so it
+  // asks again, 1, 2, 4 … up to 30 seconds apart, while online. It asks for the manifest: a
+  // page could be a form's address, and reading a record's page is a line in its access log.
+  let returning = false;
+  function returnWhenAnswered(delay) {
+    const manifest = document.querySelector('link[rel="manifest"]');
+    if (!navigator.onLine || !manifest) {
+      returning = false; // the next "online" starts again
+      return;
+    }
+    fetch(manifest.href, { cache: "no-store", credentials: "same-origin" })
+      .then(function () {
+        // A GET, never the form's POST again (the offline page may stand in for a form sent).
+        location.replace(location.href);
+      })
+      .catch(function () {
+        setTimeout(function () { returnWhenAnswered(Math.min(delay * 2, 30000)); }, delay);
+      });
+  }
   window.addEventListener("online", function () {
     const sent = sendWhatWaits();
-    if (document.getElementById("offline-boxes")) {
-      // A GET, never the form's POST again (the offline page may stand in for a form sent).
-      sent.then(function () { location.replace(location.href); });
+    if (document.getElementById("offline-boxes") && !returning) {
+      returning = true;
+      sent.then(function () { returnWhenAnswered(1000); });
     }
   });
   rememberRecord();

@@ -302,35 +302,56 @@ def test_a_push_message_shows_only_the_words_it_carries(live_server, page):
     page.goto(f"{live_server.url}/login/")
     under_the_worker(page)
     devtools = page.context.new_cdp_session(page)
-    registrations = []
+    versions = []
     devtools.on(
-        "ServiceWorker.workerVersionUpdated",
-        lambda event: registrations.extend(v["registrationId"] for v in event["versions"]),
+        "ServiceWorker.workerVersionUpdated", lambda event: versions.extend(event["versions"])
     )
     devtools.send("ServiceWorker.enable")
-    page.wait_for_timeout(500)
+    # A push delivered before the worker is activated can be lost (a push service delivers to
+    # an active worker): wait for it, not for a fixed time.
+    for _ in range(100):
+        if any(v["status"] == "activated" for v in versions):
+            break
+        page.wait_for_timeout(100)
+    registrations = [v["registrationId"] for v in versions if v["status"] == "activated"]
     assert registrations
     messages = [
         {"title": "A reminder from ITP Tracker", "body": "Open ITP Tracker to see it.", "url": "/"},
         "not JSON",
     ]
     for shown, data in enumerate(messages, start=1):
-        devtools.send(
-            "ServiceWorker.deliverPushMessage",
-            {
-                "origin": live_server.url,
-                "registrationId": registrations[0],
-                "data": data if isinstance(data, str) else json.dumps(data),
-            },
-        )
-        for _ in range(100):  # the worker shows it when the push event has run
-            if len(page.evaluate(SHOWN)) == shown:
+        # Delivered again if the worker has not shown it in 2 s: a cold Chromium can drop the
+        # first push to a worker that has just taken over (a push service would retry too).
+        for _ in range(5):
+            devtools.send(
+                "ServiceWorker.deliverPushMessage",
+                {
+                    "origin": live_server.url,
+                    "registrationId": registrations[0],
+                    "data": data if isinstance(data, str) else json.dumps(data),
+                },
+            )
+            if showing(page, shown):
                 break
-            page.wait_for_timeout(100)
-    assert page.evaluate(SHOWN) == [
+    assert distinct(page.evaluate(SHOWN)) == [
         ["A reminder from ITP Tracker", "Open ITP Tracker to see it.", "/"],
         ["A reminder from ITP Tracker", "", "/"],
     ]
+
+
+def showing(page, count: int) -> bool:
+    """Whether `count` notifications are shown within 2 s (the worker shows one when the push
+    event has run)."""
+    for _ in range(20):
+        if len(distinct(page.evaluate(SHOWN))) == count:
+            return True
+        page.wait_for_timeout(100)
+    return False
+
+
+def distinct(shown: list) -> list:
+    """Each notification once, in the order first shown (a push delivered twice shows twice)."""
+    return [n for i, n in enumerate(shown) if n not in shown[:i]]
 
 
 SHOWN = """() => navigator.serviceWorker.ready
