@@ -783,10 +783,14 @@ def _skipped(what: str | tuple[str, str], count: int) -> str:
     if isinstance(what, str):  # a resource type, named as FHIR names it in any language
         return f"{shown} {what}"
     why, name = what
-    if why == MARKED:
+    if what == (MARKED, "cancelled"):
         words = ngettext(
-            "%(count)s platelet count marked %(name)s",
-            "%(count)s platelet counts marked %(name)s",
+            "%(count)s cancelled platelet count", "%(count)s cancelled platelet counts", count
+        )
+    elif why == MARKED:  # entered-in-error, FHIR's code for a result withdrawn as a mistake
+        words = ngettext(
+            "%(count)s platelet count entered in error",
+            "%(count)s platelet counts entered in error",
             count,
         )
     elif what == EMPTY_ENTRY:

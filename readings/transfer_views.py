@@ -127,7 +127,7 @@ def import_preview(request: HttpRequest, patient_id, token: str) -> HttpResponse
         ctx["order_form" if source.is_ours else "sheet_form"] = form
     if form is None or source.is_ours or (pending.options and request.method == "GET"):
         # The preview tells which rows the history already holds: a read of the record.
-        audit.record(request, patient, audit.COMPARED_FILE, f"File “{pending.file_name}”")
+        audit.record(request, patient, audit.COMPARED_FILE, f"“{pending.file_name}”")
         ctx.update(preview_context(source, patient, pending))
     return render(request, "readings/import_preview.html", ctx)
 

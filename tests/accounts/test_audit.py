@@ -206,9 +206,9 @@ def test_comparing_an_upload_with_the_history_is_a_read(client, cast):
     assert AccessEvent.objects.count() == 0
     page = read(client, response["Location"]).content.decode()
     assert "already in the history" in page
-    assert lines(cast.patient, cast.editor) == [("compared_file", "File “ours.csv”", 1)]
+    assert lines(cast.patient, cast.editor) == [("compared_file", "“ours.csv”", 1)]
     client.force_login(cast.owner)
-    assert ">File “ours.csv”</p>" in read(client, url("access_log", cast)).content.decode()
+    assert ">“ours.csv”</p>" in read(client, url("access_log", cast)).content.decode()
 
 
 def test_an_invitation_in_the_log_keeps_the_address_as_typed(client, cast):

@@ -363,7 +363,7 @@ def test_other_observations_and_resources_are_counted_as_skipped():
     contents = fhir.read(json.dumps(bundle))
     assert [found.number for found in contents.counts] == [1]
     assert fhir.skipped_text(contents.skipped) == (
-        "2 other Observation, 1 Patient and 1 platelet count marked entered-in-error"
+        "2 other Observation, 1 Patient and 1 platelet count entered in error"
     )
 
 
@@ -1111,13 +1111,13 @@ def test_a_file_without_platelet_counts_says_so(text):
         ({fhir.OTHER_OBSERVATION: 1}, "1 other Observation", "1 otra Observation"),
         (
             {(fhir.MARKED, "cancelled"): 2},
-            "2 platelet counts marked cancelled",
-            "2 recuentos de plaquetas marcados cancelled",
+            "2 cancelled platelet counts",
+            "2 recuentos de plaquetas cancelados",
         ),
         (
             {(fhir.MARKED, "entered-in-error"): 1},
-            "1 platelet count marked entered-in-error",
-            "1 recuento de plaquetas marcado entered-in-error",
+            "1 platelet count entered in error",
+            "1 recuento de plaquetas introducido por error",
         ),
         ({fhir.EMPTY_ENTRY: 1}, "1 empty entry", "1 entrada vacía"),
         ({fhir.EMPTY_ENTRY: 2}, "2 empty entries", "2 entradas vacías"),
