@@ -44,8 +44,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pydantic
 from django.utils import timezone, translation
 from django.utils.formats import number_format
+from django.utils.text import Truncator, get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
@@ -563,6 +564,9 @@ def _is_platelet_count(resource) -> bool:
     )
 
 
+# A text of the file quoted in a message is cut to 40 characters and "…": a file can hold a
+# million characters.
+SHOWN_CHARS = 41
 # A time without the offset FHIR requires, as portals write the lab's local time (a time that
 # is no time, like 24:00 or 25:10, is not one: the field stays not valid FHIR).
 _LOCAL_TIME = re.compile(
@@ -595,7 +599,7 @@ def _read_count(number: int, resource: dict) -> FoundCount:
     if found.day and read_from in cut:
         found.time_left_out = _(
             "Its time, “%(time)s”, gives no offset (like +01:00 or Z), so only its day is kept."
-        ) % {"time": _shown(cut[read_from])}
+        ) % {"time": Truncator(cut[read_from]).chars(SHOWN_CHARS)}
     performers = [p.display for p in observation.performer or [] if p.display]
     found.lab = performers[0] if performers else ""
     found.note = "\n\n".join(note.text for note in observation.note or [] if note.text)
@@ -660,15 +664,10 @@ def _at(data, loc: tuple):
 
 
 def _date_problem(when: str) -> str:
-    shown = {"date": _shown(when)}
+    shown = {"date": Truncator(when).chars(SHOWN_CHARS)}
     if "T" in when:
         return _("Its date and time, “%(date)s”, is not a FHIR date and time.") % shown
     return _("Its date, “%(date)s”, is not a FHIR date.") % shown
-
-
-def _shown(text: str) -> str:
-    """A text of the file in a message, cut short: a file can hold a million characters."""
-    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _our_id(observation) -> uuid.UUID | None:
@@ -772,9 +771,7 @@ def _comparator(code: str | None) -> Comparator:
 def skipped_text(skipped: Counter) -> str:
     """ "41 Encounter, 12 other Observation and 1 Patient", most first."""
     parts = [_skipped(what, count) for what, count in skipped.most_common()]
-    if len(parts) > 1:
-        return _("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
-    return parts[0] if parts else ""
+    return get_text_list(parts, pgettext("the last two of a list", "and"))
 
 
 def _skipped(what: str | tuple[str, str], count: int) -> str:

@@ -35,6 +35,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
+from django.utils.text import Truncator, get_text_list
 from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from accounts import dates
@@ -364,8 +365,13 @@ class Plan:
 
     @property
     def repeats(self) -> list[Row]:
-        """The duplicates that repeat an earlier row of the file (the rest are in the history)."""
+        """The duplicates that repeat an earlier row of the file."""
         return [row for row in self.duplicates if row.repeat_of is not None]
+
+    @property
+    def in_history(self) -> list[Row]:
+        """The duplicates of entries the record holds (live or deleted)."""
+        return [row for row in self.duplicates if row.repeat_of is None]
 
     def new_by_kind(self) -> dict[str, int]:
         """How many new entries of each kind, in the usual order, kinds with none left out."""
@@ -756,8 +762,7 @@ _OUR_READERS = {
 
 
 def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return Truncator(" ".join(text.split())).chars(limit)
 
 
 def _empty(column: str) -> RowError:
@@ -1309,6 +1314,8 @@ def _how_many(slug: str, number: int) -> str:
 def describe_kinds(counts: dict[str, int]) -> str:
     """{"counts": 3, "bleeds": 1} -> "3 counts and 1 bleed"."""
     parts = [_how_many(slug, number) for slug, number in counts.items()]
-    if len(parts) > 1:
-        return gettext("%(list)s and %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
-    return parts[0] if parts else gettext("nothing")
+    return (
+        get_text_list(parts, pgettext("the last two of a list", "and"))
+        if parts
+        else gettext("nothing")
+    )

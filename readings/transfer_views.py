@@ -166,7 +166,7 @@ def preview_context(source, patient, pending: PendingImport) -> dict:
             (row.number, row.describe(patient), row.duplicate) for row in duplicates[:PREVIEW_ROWS]
         ],
         "duplicate_count": len(duplicates),
-        "in_history_count": len(duplicates) - len(plan.repeats),
+        "in_history_count": len(plan.in_history),
         "repeat_count": len(plan.repeats),
         "errors": [(row.number, row.error) for row in errors[:PREVIEW_ERRORS]],
         "error_count": len(errors),
@@ -221,14 +221,13 @@ def imported_message(plan: imports.Plan) -> str:
         text = _("Brought in %(what)s.") % {"what": brought}
     else:
         text = _("Nothing new to bring in.")
-    repeats = len(plan.repeats)
-    if skipped := len(plan.duplicates) - repeats:
+    if skipped := len(plan.in_history):
         text += " " + ngettext(
             "Skipped %(count)s already in the history.",
             "Skipped %(count)s already in the history.",
             skipped,
         ) % {"count": number_format(skipped, force_grouping=True)}
-    if repeats:
+    if repeats := len(plan.repeats):
         text += " " + ngettext(
             "Skipped %(count)s repeated in the file.",
             "Skipped %(count)s repeated in the file.",

@@ -27,6 +27,7 @@ from readings.units import Comparator, Unit
 from tests.clock import NOW, pinned
 from tests.conftest import CANARY
 from tests.factories import make_episode, make_patient, make_reading, make_treatment, make_user
+from tests.readings.test_transfer import export_url, import_url, pending_token
 
 pytestmark = [pytest.mark.django_db, pinned]
 
@@ -772,7 +773,7 @@ def test_a_fhir_preview_speaks_of_entries_not_rows(client, cast, language):
     assert all(text in main for text in words[:3])
     text = re.sub(r"<[^>]*>", " ", main)  # the words shown, not class names (import-rows)
     assert not re.search(r"\b(rows?|filas?)\b", text, re.IGNORECASE)
-    token = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    token = pending_token(response)
     confirm = reverse("import_confirm", args=[cast.patient.pk, token])
     done = client.post(confirm, {"skip_errors": "yes"})
     assert words[3] in client.get(done["Location"]).content.decode()
@@ -938,14 +939,10 @@ def test_a_count_read_from_fhir_exports_as_csv_and_imports_back(db):
 # --- The pages ----------------------------------------------------------------------------------
 
 
-def export_url(patient, layout="fhir", what="all"):
-    return reverse("export_history", args=[patient.pk]) + f"?layout={layout}&what={what}"
-
-
 def test_the_export_page_downloads_fhir(client, cast):
     make_reading(cast.patient, "45", user=cast.owner)
     client.force_login(cast.viewer)  # a viewer may download, as the CSV
-    response = client.get(export_url(cast.patient))
+    response = client.get(export_url(cast.patient, layout="fhir", what="all"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
     assert response["Content-Disposition"] == (
@@ -961,15 +958,11 @@ def test_the_export_page_downloads_fhir(client, cast):
 
 def test_strangers_cannot_download_fhir(client, cast):
     client.force_login(cast.stranger)
-    assert client.get(export_url(cast.patient)).status_code == 404
+    assert client.get(export_url(cast.patient, layout="fhir", what="all")).status_code == 404
 
 
 def upload(text: str, name="portal.json"):
     return SimpleUploadedFile(name, text.encode(), "application/fhir+json")
-
-
-def import_url(patient):
-    return reverse("import_history", args=[patient.pk])
 
 
 def test_upload_preview_confirm_a_portal_file(client, cast):
@@ -986,7 +979,7 @@ def test_upload_preview_confirm_a_portal_file(client, cast):
     assert "189.64223091570517 K/uL kept as 189.642 ×10⁹/L" in page
     assert PlateletReading.objects.filter(patient=cast.patient).count() == 0
 
-    token = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    token = pending_token(response)
     done = client.post(reverse("import_confirm", args=[cast.patient.pk, token]))
     assert done["Location"] == reverse("history", args=[cast.patient.pk]) + "?show=counts"
     assert "Brought in 3 counts." in client.get(done["Location"]).content.decode()
@@ -1056,7 +1049,9 @@ def test_viewers_get_403_and_strangers_404_for_a_fhir_import(client, cast):
 def test_our_own_fhir_file_reimports_as_duplicates(client, cast):
     make_reading(cast.patient, "45", user=cast.owner)
     client.force_login(cast.owner)
-    text = b"".join(client.get(export_url(cast.patient)).streaming_content).decode()
+    text = b"".join(
+        client.get(export_url(cast.patient, layout="fhir", what="all")).streaming_content
+    ).decode()
     response = client.post(import_url(cast.patient), {"file": upload(text)})
     page = client.get(response["Location"]).content.decode()
     assert "<strong>1</strong> already in the history" in page

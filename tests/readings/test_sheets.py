@@ -612,24 +612,33 @@ def opened(django_db_setup, django_db_blocker, tmp_path_factory):
     it: as its import dialogue opens a CSV file ("plain"), and with "Detect special numbers"
     ticked ("special"). Once for the session: LibreOffice takes seconds to start."""
     folder = tmp_path_factory.mktemp("sheets")
+    names = downloaded_into(folder, django_db_blocker, "en-gb", control_heading="Note")
+    return {
+        "plain": libreoffice_reads(folder, names, AS_OPENED),
+        "special": libreoffice_reads(folder, names, WITH_SPECIAL_NUMBERS),
+    }
+
+
+def downloaded_into(folder, django_db_blocker, language: str, control_heading: str) -> list:
+    """The files of spreadsheet_record's download in `language`, written into `folder`; their
+    names."""
     with (
         time_machine.travel(NOW, tick=False),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
         patient = spreadsheet_record()
-        files = unzipped(sheets.download(patient, ALL, UTC).chunks)
+        with translation.override(language):
+            download = sheets.download(patient, ALL, UTC)
+        # Read after the language is put back, as a response streams: it keeps its own.
+        files = unzipped(download.chunks)
         transaction.set_rollback(True)  # nothing stays for the other tests
     # Beside them, a cell left unescaped: LibreOffice must read it as a formula, or the check
     # that none of ours is one would prove nothing.
-    files[CONTROL] = exports.BOM + "Note\r\n=1+1\r\n"
+    files[CONTROL] = exports.BOM + f"{control_heading}\r\n=1+1\r\n"
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8", newline="")
-    names = list(files)
-    return {
-        "plain": libreoffice_reads(folder, names, AS_OPENED),
-        "special": libreoffice_reads(folder, names, WITH_SPECIAL_NUMBERS),
-    }
+    return list(files)
 
 
 def spreadsheet_record():

@@ -10,14 +10,12 @@ import io
 from decimal import Decimal
 
 import pytest
-import time_machine
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
 from readings import exports, imports, sheet_dates, sheets
 from readings.transfer_forms import DateOrderForm, ExportForm, SheetForm, UploadForm
-from tests.clock import NOW, pinned
+from tests.clock import pinned
 from tests.factories import make_episode, make_reading, make_treatment
 from tests.readings.test_doses import make_dose
 from tests.readings.test_sheets import (
@@ -26,8 +24,8 @@ from tests.readings.test_sheets import (
     DAY,
     UTC,
     at,
+    downloaded_into,
     libreoffice_reads,
-    spreadsheet_record,
     types,
     unzipped,
     values,
@@ -189,20 +187,8 @@ AS_OPENED_IN_SPANISH = "59,34,76,1,,3082,false,false,false,false,false,false,tru
 @pytest.fixture(scope="module")
 def opened_in_spanish(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("hojas")
-    with (
-        time_machine.travel(NOW, tick=False),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        patient = spreadsheet_record()
-        with translation.override("es"):
-            download = sheets.download(patient, ALL, UTC)
-        files = unzipped(download.chunks)
-        transaction.set_rollback(True)
-    files[CONTROL] = exports.BOM + "Nota\r\n=1+1\r\n"
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
-    return libreoffice_reads(folder, list(files), AS_OPENED_IN_SPANISH)
+    names = downloaded_into(folder, django_db_blocker, "es", control_heading="Nota")
+    return libreoffice_reads(folder, names, AS_OPENED_IN_SPANISH)
 
 
 @pytest.mark.django_db
