@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import TextChoices
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts import dates
@@ -135,14 +135,9 @@ def _yes_or_no(value: bool) -> str:
     return pgettext("spreadsheet answer", "Yes") if value else pgettext("spreadsheet answer", "No")
 
 
-def decimal_mark() -> str:
-    """The active language's decimal mark: "." in English, "," in Spanish."""
-    return "," if formats.get_format("DECIMAL_SEPARATOR") == "," else "."
-
-
 def _number(text: str) -> str:
     """A plain decimal ("45.5", from exports) with the active language's decimal mark."""
-    return text.replace(".", decimal_mark())
+    return text.replace(".", units.decimal_mark())
 
 
 def _decimal(name: str) -> Cell:
@@ -305,7 +300,7 @@ def _sheet_chunks(patient, slug: str, selection: Selection, tz: datetime.tzinfo)
 def delimiter() -> str:
     """What separates the values: a comma, or a semicolon where the active language's decimal
     mark is a comma (as Excel and LibreOffice in that language write and read CSV files)."""
-    return ";" if decimal_mark() == "," else ","
+    return ";" if units.decimal_mark() == "," else ","
 
 
 def files(patient, selection: Selection, tz: datetime.tzinfo) -> dict[str, Iterator[str]]:

@@ -251,7 +251,7 @@ def _normalise_text(text: str) -> str:
     text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     # Arabic's own marks, which NFKC keeps: "٤٥٫٥" is 45.5 and "٤٥٬٠٠٠" 45,000, whatever the
     # page's language (the apostrophe only ever groups).
-    text = text.replace("\u066b", _decimal_mark()).replace("\u066c", "'")
+    text = text.replace("\u066b", decimal_mark()).replace("\u066c", "'")
     return " ".join(text.lower().split())
 
 
@@ -313,12 +313,13 @@ def _number_readings(number: str, unit: Unit) -> list[Decimal]:
     # decimal mark groups only per µL, where a decimal would make no sense: in English
     # "45.000" is 45 ×10⁹/L but 45,000 per µL, in Spanish "45,000" is. Either way a reading
     # in the other unit is never taken without asking (_decide).
-    if grouping and decimal and last == _decimal_mark() and unit is Unit.E9_PER_L:
+    if grouping and decimal and last == decimal_mark() and unit is Unit.E9_PER_L:
         readings.reverse()
     return readings
 
 
-def _decimal_mark() -> str:
+def decimal_mark() -> str:
+    """The active language's decimal mark: "." in English, "," in Spanish."""
     return "," if formats.get_format("DECIMAL_SEPARATOR") == "," else "."
 
 
@@ -495,7 +496,7 @@ def format_number(value: Decimal, unit: Unit) -> str:
     45 -> "45" or "45,000" (Spanish "45.000"); 45.5 -> "45.5" (Spanish "45,5")."""
     shown = value if unit is Unit.E9_PER_L else shift(value, 3)
     text = f"{_normalise(shown):,f}"
-    if _decimal_mark() == ".":
+    if decimal_mark() == ".":
         return text
     return text.translate(_SWAP_MARKS)
 
@@ -515,7 +516,7 @@ def unambiguous(count: Count) -> str:
     value = _normalise(count.value)
     if value >= 1 and _decimal_places(value) == MAX_DECIMAL_PLACES:
         return f"{count.comparator.symbol}{shift(value, 3):f}/µL"
-    number = f"{value:f}".replace(".", _decimal_mark())
+    number = f"{value:f}".replace(".", decimal_mark())
     return f"{count.comparator.symbol}{number} K/µL"
 
 
